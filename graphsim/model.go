@@ -200,10 +200,10 @@ type Activity struct {
 	SendCount, ReceiveCount, ReadCount int
 	// Teams counts over the report period.
 	TeamChatMessages, PrivateChatMessages, Calls, Meetings int
-	MailboxItemCount  int
-	MailboxStorage    int64 // bytes
-	HasArchive        bool
-	ActivatedProducts []Activation
+	MailboxItemCount                                       int
+	MailboxStorage                                         int64 // bytes
+	HasArchive                                             bool
+	ActivatedProducts                                      []Activation
 }
 
 const (
@@ -295,15 +295,15 @@ type ServicePlan struct {
 // CompanySubscription is /directory/subscriptions: commerce subscriptions with
 // renewal dates.
 type CompanySubscription struct {
-	ID                    string
+	ID                     string
 	CommerceSubscriptionID string
-	SkuID                 string
-	SkuPartNumber         string
-	Status                string // Enabled | Warning | Suspended | Deleted | LockedOut
-	IsTrial               bool
-	TotalLicenses         int
-	CreatedDateTime       time.Time
-	NextLifecycleDateTime time.Time
+	SkuID                  string
+	SkuPartNumber          string
+	Status                 string // Enabled | Warning | Suspended | Deleted | LockedOut
+	IsTrial                bool
+	TotalLicenses          int
+	CreatedDateTime        time.Time
+	NextLifecycleDateTime  time.Time
 }
 
 type Application struct {
