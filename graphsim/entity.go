@@ -1,8 +1,11 @@
 package graphsim
 
 import (
-	"bytes"
 	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
 )
 
 // property is one JSON property of a Graph object.
@@ -26,50 +29,178 @@ func (e entity) get(name string) (any, bool) {
 	return nil, false
 }
 
-// MarshalJSON keeps the properties in order.
-func (e entity) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, p := range e {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, err := json.Marshal(p.Name)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := marshalNoEscape(p.Value)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(v)
+// getFold is get with Graph's case-insensitive property names.
+func (e entity) getFold(name string) (any, bool) {
+	if v, ok := e.get(name); ok {
+		return v, true
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	for _, p := range e {
+		if strings.EqualFold(p.Name, name) {
+			return p.Value, true
+		}
+	}
+	return nil, false
 }
 
-func marshalNoEscape(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+// MarshalJSON keeps the properties in order.
+func (e entity) MarshalJSON() ([]byte, error) {
+	return appendJSON(nil, e)
+}
+
+// appendJSON appends v as JSON without HTML escaping. The types renderers
+// produce are written directly, which keeps large pages cheap; anything else
+// goes through encoding/json.
+func appendJSON(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case string:
+		return appendJSONString(b, x), nil
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case float64:
+		return strconv.AppendFloat(b, x, 'f', -1, 64), nil
+	case *string:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		return appendJSONString(b, *x), nil
+	case *bool:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		return strconv.AppendBool(b, *x), nil
+	case time.Time:
+		return appendJSONString(b, formatGraphTime(x)), nil
+	case []string:
+		b = append(b, '[')
+		for i, s := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, s)
+		}
+		return append(b, ']'), nil
+	case entity:
+		b = append(b, '{')
+		var err error
+		for i, p := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, p.Name)
+			b = append(b, ':')
+			if b, err = appendJSON(b, p.Value); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, '}'), nil
+	case []entity:
+		b = append(b, '[')
+		var err error
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendJSON(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	case []any:
+		b = append(b, '[')
+		var err error
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendJSON(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	case json.RawMessage:
+		return append(b, x...), nil
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
 		return nil, err
 	}
-	return bytes.TrimRight(b.Bytes(), "\n"), nil
+	return append(b, raw...), nil
+}
+
+// formatGraphTime writes a timestamp the way Graph does: UTC, second
+// precision, "Z".
+func formatGraphTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05Z")
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString quotes s as encoding/json does with HTML escaping off.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // entitySet declares a Graph collection: where it lives, who may read it, how
 // it pages and how each object renders. Serving (query parsing, $filter,
-// $select, $top, paging, $count) is generic; see odata.go.
+// $select, $top, paging, $count) is generic; see odata.go and collections.go.
+// Only Path, Perms, ODataContext, Items and Render are required.
 type entitySet struct {
 	// Path under the version root, e.g. "/users" or "/groups/{id}/members".
 	Path string
 	// Perms: any one of these application permissions allows reading.
 	Perms []string
 	// DefaultTop and MaxTop page sizes; MaxTop 0 means no paging (the whole
-	// collection in one response, $top ignored or rejected as documented).
+	// collection in one response, $top ignored).
 	DefaultTop, MaxTop int
 	// Cost in Graph resource units before $select/$top modifiers.
 	Cost int
@@ -84,6 +215,38 @@ type entitySet struct {
 	Render func(t *Tenant, obj any) entity
 	// Default lists the properties returned without $select; nil = all.
 	Default []string
+
+	// Type is the OData type for error messages, e.g. "microsoft.graph.user";
+	// "" derives "microsoft.graph.<singular of ODataContext>".
+	Type string
+	// Properties lists every selectable property; nil means whatever Render
+	// produces.
+	Properties []string
+	// Filter says which properties $filter may use and how; nil allows every
+	// property with the ordinary operators.
+	Filter map[string]filterRule
+	// Advanced marks directory collections with Graph's advanced query rules
+	// (ConsistencyLevel: eventual + $count=true for ne, not, endsWith, $count,
+	// $orderby with $filter; the header for $search).
+	Advanced bool
+	// OrderBy lists the properties $orderby accepts; nil rejects $orderby.
+	OrderBy []string
+	// Search lists the properties $search accepts; nil rejects $search.
+	Search []string
+	// Get, when set, also serves GET {Path}/{id} (called read-locked; nil
+	// object means 404).
+	Get func(r requestScope, id string) any
+	// Guard inspects the parsed query before serving (e.g. signInActivity
+	// needs AuditLog.Read.All and a premium tenant).
+	Guard func(r requestScope, q *odataQuery) *APIError
+	// Expand serves $expand=name(...) per navigation property; called
+	// read-locked; a nil result omits the property.
+	Expand map[string]func(t *Tenant, obj any, sel []string) any
+	// CountSegment also registers GET {Path}/$count (text/plain).
+	CountSegment bool
+	// RequireEventual: the path itself needs ConsistencyLevel: eventual (OData
+	// casts such as /groups/{id}/members/microsoft.graph.user).
+	RequireEventual bool
 }
 
 // requestScope is what an entity set needs to list its items.
@@ -91,4 +254,26 @@ type requestScope struct {
 	Tenant    *Tenant
 	Caller    *Caller
 	PathValue func(name string) string
+}
+
+func (es *entitySet) typeName() string {
+	if es.Type != "" {
+		return es.Type
+	}
+	name := es.ODataContext
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.TrimSuffix(name, "s")
+	return "microsoft.graph." + name
+}
+
+// resourceName is the type's name as Graph's filter errors spell it, e.g.
+// "User".
+func (es *entitySet) resourceName() string {
+	n := strings.TrimPrefix(es.typeName(), "microsoft.graph.")
+	if n == "" {
+		return n
+	}
+	return strings.ToUpper(n[:1]) + n[1:]
 }
