@@ -1,0 +1,242 @@
+package permission
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Status is a feature's state for one connection.
+type Status string
+
+const (
+	OK       Status = "ok"       // everything it needs is granted
+	Degraded Status = "degraded" // enabled, but something it needs is missing: it will be skipped with a warning
+	Off      Status = "off"      // not enabled for this connection
+)
+
+// Result is the verdict for one feature.
+type Result struct {
+	Feature Feature `json:"feature"`
+	Title   string  `json:"title"`
+	Kind    Kind    `json:"kind"`
+	Status  Status  `json:"status"`
+	// Using are the granted permissions that satisfy it.
+	Using []string `json:"using,omitempty"`
+	// Missing are the unsatisfied requirements, each named by its
+	// least-privileged permission.
+	Missing []string `json:"missing,omitempty"`
+	// Reasons say, for a person, what is missing and what it costs; for an
+	// ok feature they carry notes (e.g. an ARM role check still to come).
+	Reasons []string `json:"reasons,omitempty"`
+}
+
+// Unneeded is a granted permission no enabled feature uses.
+type Unneeded struct {
+	Permission string `json:"permission"`
+	Why        string `json:"why"`
+}
+
+// Report is Evaluate's answer.
+type Report struct {
+	Tier     Tier       `json:"tier"`
+	Features []Result   `json:"features"`
+	Unneeded []Unneeded `json:"unneeded,omitempty"`
+}
+
+// Degraded reports whether any enabled feature is degraded.
+func (r Report) Degraded() bool {
+	return slices.ContainsFunc(r.Features, func(f Result) bool { return f.Status == Degraded })
+}
+
+// Result returns the verdict for f.
+func (r Report) Result(f Feature) (Result, bool) {
+	i := slices.IndexFunc(r.Features, func(x Result) bool { return x.Feature == f })
+	if i < 0 {
+		return Result{}, false
+	}
+	return r.Features[i], true
+}
+
+// SetDegraded marks f degraded with a reason; check uses it for what tokens
+// cannot show (an ARM role). It does nothing for features that are off.
+func (r *Report) SetDegraded(f Feature, reason string) {
+	for i := range r.Features {
+		if r.Features[i].Feature == f && r.Features[i].Status != Off {
+			r.Features[i].Status = Degraded
+			r.Features[i].Reasons = append(r.Features[i].Reasons, reason)
+		}
+	}
+}
+
+// Evaluate compares the granted application permissions (a token's roles
+// claim) and the tenant's tier with what the enabled features need. Every
+// catalogue feature appears in the report, in catalogue order; those not in
+// enabled are Off. Granted permissions that no enabled feature uses are
+// reported as Unneeded (a least-privilege warning). Permission names compare
+// case-insensitively, as Entra ID treats them.
+func Evaluate(granted []string, tier Tier, enabled []Feature) Report {
+	has := map[string]string{} // lower-case -> as granted
+	for _, g := range granted {
+		if g = strings.TrimSpace(g); g != "" {
+			has[strings.ToLower(g)] = g
+		}
+	}
+	on := map[Feature]bool{}
+	for _, f := range enabled {
+		on[f] = true
+	}
+	cat := Catalogue()
+	used := usedPermissions(cat, on, has)
+
+	rep := Report{Tier: tier}
+	for _, e := range cat {
+		res := Result{Feature: e.Feature, Title: e.Title, Kind: e.Kind, Status: OK}
+		if !on[e.Feature] {
+			res.Status = Off
+			rep.Features = append(rep.Features, res)
+			continue
+		}
+		for _, req := range e.Requires {
+			p, ok := satisfiedBy(req, has, used)
+			if ok {
+				res.Using = appendUnique(res.Using, p)
+				continue
+			}
+			res.Missing = append(res.Missing, req.AnyOf[0])
+			what := "missing " + strings.Join(req.AnyOf, " or ")
+			if req.For != "" {
+				what += " (" + req.For + ")"
+			}
+			res.Reasons = append(res.Reasons, what)
+		}
+		for _, x := range e.Extras {
+			if p, ok := has[strings.ToLower(x.Permission)]; ok {
+				res.Using = appendUnique(res.Using, p)
+			}
+		}
+		if len(res.Missing) > 0 {
+			res.Status = Degraded
+		}
+		if e.MinTier != "" {
+			switch {
+			case tier == TierUnknown:
+				res.Reasons = append(res.Reasons, fmt.Sprintf("needs Entra ID %s; the tenant's tier could not be read", e.MinTier))
+			case !tier.AtLeast(e.MinTier):
+				res.Status = Degraded
+				res.Reasons = append(res.Reasons, fmt.Sprintf("the tenant has Entra ID %s; this needs %s", tier, e.MinTier))
+			}
+		}
+		if res.Status == Degraded {
+			res.Reasons = append(res.Reasons, "without it: no "+e.Lost)
+		}
+		if e.ARMRole != "" && res.Status == OK {
+			res.Reasons = append(res.Reasons, "needs Azure role "+e.ARMRole+" on each subscription")
+		}
+		rep.Features = append(rep.Features, res)
+	}
+	rep.Unneeded = unneeded(cat, has, used)
+	return rep
+}
+
+// usedPermissions picks, for the enabled features, which granted permission
+// serves each requirement: first every requirement that only one granted
+// permission can satisfy, then the least-privileged granted alternative for
+// the rest, so that a broader permission is reported as unneeded when a
+// narrower granted one already does its work. Extras count as used.
+func usedPermissions(cat []Entry, on map[Feature]bool, has map[string]string) map[string]bool {
+	used := map[string]bool{}
+	var open []Requirement
+	for _, e := range cat {
+		if !on[e.Feature] {
+			continue
+		}
+		for _, x := range e.Extras {
+			if _, ok := has[strings.ToLower(x.Permission)]; ok {
+				used[strings.ToLower(x.Permission)] = true
+			}
+		}
+		for _, req := range e.Requires {
+			var grantedAlts []string
+			for _, p := range req.AnyOf {
+				if _, ok := has[strings.ToLower(p)]; ok {
+					grantedAlts = append(grantedAlts, strings.ToLower(p))
+				}
+			}
+			switch len(grantedAlts) {
+			case 0:
+			case 1:
+				used[grantedAlts[0]] = true
+			default:
+				open = append(open, Requirement{AnyOf: grantedAlts})
+			}
+		}
+	}
+	for _, req := range open {
+		if !slices.ContainsFunc(req.AnyOf, func(p string) bool { return used[p] }) {
+			used[req.AnyOf[0]] = true
+		}
+	}
+	return used
+}
+
+// satisfiedBy returns the granted permission that serves req, preferring the
+// one chosen by usedPermissions.
+func satisfiedBy(req Requirement, has map[string]string, used map[string]bool) (string, bool) {
+	first := ""
+	for _, p := range req.AnyOf {
+		g, ok := has[strings.ToLower(p)]
+		if !ok {
+			continue
+		}
+		if used[strings.ToLower(p)] {
+			return g, true
+		}
+		if first == "" {
+			first = g
+		}
+	}
+	return first, first != ""
+}
+
+func unneeded(cat []Entry, has map[string]string, used map[string]bool) []Unneeded {
+	why := map[string]string{}
+	for _, n := range NotNeededList() {
+		why[strings.ToLower(n.Permission)] = n.Why
+	}
+	servesDisabled := map[string][]string{}
+	for _, e := range cat {
+		for _, req := range e.Requires {
+			for _, p := range req.AnyOf {
+				servesDisabled[strings.ToLower(p)] = appendUnique(servesDisabled[strings.ToLower(p)], string(e.Feature))
+			}
+		}
+		for _, x := range e.Extras {
+			servesDisabled[strings.ToLower(x.Permission)] = appendUnique(servesDisabled[strings.ToLower(x.Permission)], string(e.Feature))
+		}
+	}
+	var out []Unneeded
+	for lower, p := range has {
+		if used[lower] {
+			continue
+		}
+		w := why[lower]
+		switch {
+		case w != "":
+		case len(servesDisabled[lower]) > 0:
+			w = "no enabled feature needs it (a narrower granted permission already serves " + strings.Join(servesDisabled[lower], ", ") + ", or they are off)"
+		default:
+			w = "tenantscope never uses it"
+		}
+		out = append(out, Unneeded{Permission: p, Why: w})
+	}
+	slices.SortFunc(out, func(a, b Unneeded) int { return strings.Compare(a.Permission, b.Permission) })
+	return out
+}
+
+func appendUnique(s []string, v string) []string {
+	if slices.Contains(s, v) {
+		return s
+	}
+	return append(s, v)
+}
