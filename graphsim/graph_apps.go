@@ -1,0 +1,520 @@
+package graphsim
+
+// Applications, service principals, app role assignments, delegated
+// permission grants and SCIM synchronization jobs, including app role
+// assignment writes (POST/DELETE /servicePrincipals/{id}/appRoleAssignedTo).
+// Shapes follow the Graph v1.0 resource types (application, servicePrincipal,
+// appRoleAssignment, oAuth2PermissionGrant, synchronizationJob) and the
+// examples in shared/graph-examples.
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Application permissions per endpoint, from the Graph reference pages.
+var (
+	permsApplications = []string{"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
+	// serviceprincipal-list-approleassignedto / -approleassignments.
+	permsAppRoleAssignmentsRead = []string{"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"}
+	// user-list-approleassignments.
+	permsUserAppRoleAssignments = []string{"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"}
+	// oauth2permissiongrant-list: Directory.Read.All is least privileged per
+	// current docs.
+	permsOAuth2Grants = []string{"Directory.Read.All", "DelegatedPermissionGrant.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"}
+	permsSyncJobs     = []string{"Synchronization.Read.All", "Synchronization.ReadWrite.All"}
+	// serviceprincipal-delete-approleassignedto.
+	permsAppRoleAssignmentDelete = []string{"AppRoleAssignment.ReadWrite.All", "Application.ReadWrite.All", "Directory.ReadWrite.All"}
+)
+
+func (s *Server) registerAppRoutes() {
+	s.registerEntitySet(&entitySet{
+		Path:         "/applications",
+		Perms:        permsApplications,
+		DefaultTop:   100,
+		MaxTop:       999,
+		Cost:         2,
+		ODataContext: "applications",
+		Items: func(rs requestScope) ([]any, *APIError) {
+			return anySlice(rs.Tenant.Applications), nil
+		},
+		Render: func(t *Tenant, obj any) entity { return renderApplication(t, obj.(*Application)) },
+	})
+	s.registerEntitySet(&entitySet{
+		Path:         "/servicePrincipals",
+		Perms:        permsApplications,
+		DefaultTop:   100,
+		MaxTop:       999,
+		Cost:         1,
+		ODataContext: "servicePrincipals",
+		Items: func(rs requestScope) ([]any, *APIError) {
+			return anySlice(rs.Tenant.ServicePrincipals), nil
+		},
+		Render: func(t *Tenant, obj any) entity { return renderServicePrincipal(t, obj.(*ServicePrincipal)) },
+	})
+	s.registerEntitySet(&entitySet{
+		Path:         "/servicePrincipals/{id}/appRoleAssignedTo",
+		Perms:        permsAppRoleAssignmentsRead,
+		DefaultTop:   100,
+		MaxTop:       999,
+		Cost:         1,
+		ODataContext: "appRoleAssignments",
+		Items: func(rs requestScope) ([]any, *APIError) {
+			sp := spLookupLocked(rs.Tenant, rs.PathValue("id"))
+			if sp == nil {
+				return nil, notFound(rs.PathValue("id"))
+			}
+			var out []any
+			for _, a := range rs.Tenant.AppRoleAssignments {
+				if strings.EqualFold(a.ResourceID, sp.ID) {
+					out = append(out, a)
+				}
+			}
+			return out, nil
+		},
+		Render: func(t *Tenant, obj any) entity { return renderAppRoleAssignment(obj.(*AppRoleAssignment)) },
+	})
+	s.registerEntitySet(&entitySet{
+		Path:         "/servicePrincipals/{id}/appRoleAssignments",
+		Perms:        permsAppRoleAssignmentsRead,
+		DefaultTop:   100,
+		MaxTop:       999,
+		Cost:         1,
+		ODataContext: "appRoleAssignments",
+		Items: func(rs requestScope) ([]any, *APIError) {
+			sp := spLookupLocked(rs.Tenant, rs.PathValue("id"))
+			if sp == nil {
+				return nil, notFound(rs.PathValue("id"))
+			}
+			return appRoleAssignmentsOfPrincipal(rs.Tenant, sp.ID), nil
+		},
+		Render: func(t *Tenant, obj any) entity { return renderAppRoleAssignment(obj.(*AppRoleAssignment)) },
+	})
+	s.registerEntitySet(&entitySet{
+		Path:         "/users/{id}/appRoleAssignments",
+		Perms:        permsUserAppRoleAssignments,
+		DefaultTop:   100,
+		MaxTop:       999,
+		Cost:         1,
+		ODataContext: "appRoleAssignments",
+		Items: func(rs requestScope) ([]any, *APIError) {
+			u := rs.Tenant.userByIDOrUPNLocked(rs.PathValue("id"))
+			if u == nil {
+				return nil, notFound(rs.PathValue("id"))
+			}
+			return appRoleAssignmentsOfPrincipal(rs.Tenant, u.ID), nil
+		},
+		Render: func(t *Tenant, obj any) entity { return renderAppRoleAssignment(obj.(*AppRoleAssignment)) },
+	})
+	s.registerEntitySet(&entitySet{
+		Path:         "/oauth2PermissionGrants",
+		Perms:        permsOAuth2Grants,
+		DefaultTop:   100,
+		MaxTop:       999,
+		Cost:         2,
+		ODataContext: "oauth2PermissionGrants",
+		Items: func(rs requestScope) ([]any, *APIError) {
+			return anySlice(rs.Tenant.OAuth2PermissionGrant), nil
+		},
+		Render: func(t *Tenant, obj any) entity { return renderOAuth2PermissionGrant(obj.(*OAuth2PermissionGrant)) },
+	})
+	s.registerEntitySet(&entitySet{
+		Path:         "/servicePrincipals/{id}/synchronization/jobs",
+		Perms:        permsSyncJobs,
+		Cost:         1,
+		ODataContext: "servicePrincipals('{id}')/synchronization/jobs",
+		Items: func(rs requestScope) ([]any, *APIError) {
+			sp := spLookupLocked(rs.Tenant, rs.PathValue("id"))
+			if sp == nil {
+				return nil, notFound(rs.PathValue("id"))
+			}
+			var out []any
+			for _, j := range rs.Tenant.SynchronizationJobs {
+				if strings.EqualFold(j.ServicePrincipalID, sp.ID) {
+					out = append(out, j)
+				}
+			}
+			return out, nil
+		},
+		Render: func(t *Tenant, obj any) entity { return renderSynchronizationJob(obj.(*SynchronizationJob)) },
+	})
+	s.graph("POST /servicePrincipals/{id}/appRoleAssignedTo", 1, s.postAppRoleAssignedTo)
+	s.graph("DELETE /servicePrincipals/{id}/appRoleAssignedTo/{aid}", 1, s.deleteAppRoleAssignedTo)
+}
+
+// spLookupLocked finds a service principal by object id; t.mu is held.
+func spLookupLocked(t *Tenant, id string) *ServicePrincipal {
+	if t.spByID != nil {
+		if sp := t.spByID[id]; sp != nil {
+			return sp
+		}
+		if sp := t.spByID[strings.ToLower(id)]; sp != nil {
+			return sp
+		}
+	}
+	for _, sp := range t.ServicePrincipals {
+		if strings.EqualFold(sp.ID, id) {
+			return sp
+		}
+	}
+	return nil
+}
+
+// spByAppIDLocked finds the service principal of an application (client)
+// id in this tenant; t.mu is held.
+func spByAppIDLocked(t *Tenant, appID string) *ServicePrincipal {
+	if strings.EqualFold(t.Connector.AppID, appID) {
+		if sp := spLookupLocked(t, t.Connector.ServicePrincipalID); sp != nil {
+			return sp
+		}
+	}
+	for _, sp := range t.ServicePrincipals {
+		if strings.EqualFold(sp.AppID, appID) {
+			return sp
+		}
+	}
+	return nil
+}
+
+func appRoleAssignmentsOfPrincipal(t *Tenant, principalID string) []any {
+	var out []any
+	for _, a := range t.AppRoleAssignments {
+		if strings.EqualFold(a.PrincipalID, principalID) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func renderPasswordCredentials(pcs []PasswordCredential) []any {
+	out := make([]any, len(pcs))
+	for i, pc := range pcs {
+		out[i] = entity{
+			{"customKeyIdentifier", nil},
+			{"displayName", stringOrNull(pc.DisplayName)},
+			{"endDateTime", dateTimeOrNull(pc.EndDateTime)},
+			{"hint", stringOrNull(pc.Hint)},
+			{"keyId", pc.KeyID},
+			// Graph returns the secret only once, from addPassword; every
+			// read sends null.
+			{"secretText", nil},
+			{"startDateTime", dateTimeOrNull(pc.StartDateTime)},
+		}
+	}
+	return out
+}
+
+func renderKeyCredentials(kcs []KeyCredential) []any {
+	out := make([]any, len(kcs))
+	for i, kc := range kcs {
+		out[i] = entity{
+			{"customKeyIdentifier", stringOrNull(kc.CustomKeyIdentifier)},
+			{"displayName", stringOrNull(kc.DisplayName)},
+			{"endDateTime", dateTimeOrNull(kc.EndDateTime)},
+			// The public key is returned only by a single-object GET with
+			// $select=keyCredentials.
+			{"key", nil},
+			{"keyId", kc.KeyID},
+			{"startDateTime", dateTimeOrNull(kc.StartDateTime)},
+			{"type", kc.Type},
+			{"usage", kc.Usage},
+		}
+	}
+	return out
+}
+
+func renderApplication(t *Tenant, a *Application) entity {
+	return entity{
+		{"id", a.ID},
+		{"deletedDateTime", nil},
+		{"appId", a.AppID},
+		{"applicationTemplateId", nil},
+		{"disabledByMicrosoftStatus", nil},
+		{"createdDateTime", dateTimeOrNull(a.CreatedDateTime)},
+		{"displayName", a.DisplayName},
+		{"description", nil},
+		{"groupMembershipClaims", nil},
+		{"identifierUris", []string{}},
+		{"isDeviceOnlyAuthSupported", nil},
+		{"isFallbackPublicClient", nil},
+		{"notes", nil},
+		{"publisherDomain", t.InitialDomain},
+		{"serviceManagementReference", nil},
+		{"signInAudience", a.SignInAudience},
+		{"tags", []string{}},
+		{"tokenEncryptionKeyId", nil},
+		{"keyCredentials", renderKeyCredentials(a.KeyCredentials)},
+		{"passwordCredentials", renderPasswordCredentials(a.PasswordCredentials)},
+	}
+}
+
+func renderServicePrincipal(t *Tenant, sp *ServicePrincipal) entity {
+	roles := make([]any, len(sp.AppRoles))
+	for i, r := range sp.AppRoles {
+		roles[i] = entity{
+			{"allowedMemberTypes", stringsOrEmpty(r.AllowedMemberTypes)},
+			{"description", r.Description},
+			{"displayName", r.DisplayName},
+			{"id", r.ID},
+			{"isEnabled", r.IsEnabled},
+			{"origin", "Application"},
+			{"value", stringOrNull(r.Value)},
+		}
+	}
+	audience := any("AzureADMultipleOrgs")
+	switch {
+	case sp.ServicePrincipalType == "ManagedIdentity":
+		audience = nil
+	case strings.EqualFold(sp.AppOwnerOrganizationID, t.ID):
+		audience = "AzureADMyOrg"
+	}
+	return entity{
+		{"id", sp.ID},
+		{"deletedDateTime", nil},
+		{"accountEnabled", sp.AccountEnabled},
+		{"alternativeNames", stringsOrEmpty(sp.AlternativeNames)},
+		{"appDisplayName", sp.DisplayName},
+		{"appDescription", nil},
+		{"appId", sp.AppID},
+		{"applicationTemplateId", nil},
+		{"appOwnerOrganizationId", stringOrNull(sp.AppOwnerOrganizationID)},
+		{"appRoleAssignmentRequired", sp.AppRoleAssignmentRequired},
+		{"description", nil},
+		{"disabledByMicrosoftStatus", nil},
+		{"displayName", sp.DisplayName},
+		{"homepage", nil},
+		{"loginUrl", nil},
+		{"logoutUrl", nil},
+		{"notes", nil},
+		{"notificationEmailAddresses", []string{}},
+		{"preferredSingleSignOnMode", nil},
+		{"preferredTokenSigningKeyThumbprint", nil},
+		{"publisherName", stringOrNull(sp.PublisherName)},
+		{"replyUrls", []string{}},
+		{"servicePrincipalNames", stringsOrEmpty(sp.ServicePrincipalNames)},
+		{"servicePrincipalType", sp.ServicePrincipalType},
+		{"signInAudience", audience},
+		{"tags", stringsOrEmpty(sp.Tags)},
+		{"tokenEncryptionKeyId", nil},
+		{"appRoles", roles},
+		{"keyCredentials", []any{}},
+		{"passwordCredentials", []any{}},
+	}
+}
+
+func renderAppRoleAssignment(a *AppRoleAssignment) entity {
+	return entity{
+		{"id", a.ID},
+		{"deletedDateTime", nil},
+		{"appRoleId", a.AppRoleID},
+		{"createdDateTime", dateTimeOrNull(a.CreatedDateTime)},
+		{"principalDisplayName", a.PrincipalDisplayName},
+		{"principalId", a.PrincipalID},
+		{"principalType", a.PrincipalType},
+		{"resourceDisplayName", a.ResourceDisplayName},
+		{"resourceId", a.ResourceID},
+	}
+}
+
+func renderOAuth2PermissionGrant(g *OAuth2PermissionGrant) entity {
+	return entity{
+		{"clientId", g.ClientID},
+		{"consentType", g.ConsentType},
+		{"id", g.ID},
+		{"principalId", stringOrNull(g.PrincipalID)},
+		{"resourceId", g.ResourceID},
+		{"scope", g.Scope},
+	}
+}
+
+// renderSynchronizationJob follows synchronization-synchronization-list-jobs.
+func renderSynchronizationJob(j *SynchronizationJob) entity {
+	failed := !j.LastExecution.IsZero() && !j.LastExecution.Equal(j.LastSuccessful)
+	failures := 0
+	if failed || j.Quarantined {
+		failures = 1
+	}
+	var quarantine any
+	if j.Quarantined {
+		quarantine = entity{
+			{"currentBegan", dateTimeOrZero(j.LastExecution)},
+			{"nextAttempt", dateTimeOrZero(j.LastExecution.Add(12 * time.Hour))},
+			{"reason", "EncounteredQuarantineException"},
+			{"seriesBegan", dateTimeOrZero(j.LastExecution)},
+			{"seriesCount", 1},
+			{"error", entity{
+				{"code", "SystemForCrossDomainIdentityManagementCredentialsInvalid"},
+				{"message", "The credentials supplied for the target application are invalid."},
+				{"tenantActionable", true},
+			}},
+		}
+	}
+	var steady any = zeroDateTime
+	if !j.LastSuccessful.IsZero() {
+		steady = dateTimeOrZero(j.LastSuccessful)
+	}
+	return entity{
+		{"id", j.ID},
+		{"templateId", j.TemplateID},
+		{"schedule", entity{
+			{"expiration", nil},
+			{"interval", j.ScheduleInterval},
+			{"state", j.ScheduleState},
+		}},
+		{"status", entity{
+			{"countSuccessiveCompleteFailures", failures},
+			{"escrowsPruned", false},
+			{"synchronizedEntryCountByType", []any{}},
+			{"code", j.StatusCode},
+			{"lastExecution", renderSyncExecution(j.LastExecution, failed)},
+			{"lastSuccessfulExecution", renderSyncExecution(j.LastSuccessful, false)},
+			{"lastSuccessfulExecutionWithExports", renderSyncExecution(j.LastSuccessful, false)},
+			{"steadyStateFirstAchievedTime", steady},
+			{"steadyStateLastAchievedTime", steady},
+			{"quarantine", quarantine},
+		}},
+		{"synchronizationJobSettings", []any{}},
+	}
+}
+
+// renderSyncExecution renders a synchronizationTaskExecution, null when the
+// job never ran.
+func renderSyncExecution(at time.Time, failed bool) any {
+	if at.IsZero() {
+		return nil
+	}
+	state := "Succeeded"
+	var execErr any
+	if failed {
+		state = "Failed"
+		execErr = entity{
+			{"code", "SystemForCrossDomainIdentityManagementCredentialsInvalid"},
+			{"message", "The credentials supplied for the target application are invalid."},
+			{"tenantActionable", true},
+		}
+	}
+	return entity{
+		{"activityIdentifier", nil},
+		{"countEntitled", 0},
+		{"countEntitledForProvisioning", 0},
+		{"countEscrowed", 0},
+		{"countEscrowedRaw", 0},
+		{"countExported", 0},
+		{"countExports", 0},
+		{"countImported", 0},
+		{"countImportedDeltas", 0},
+		{"countImportedReferenceDeltas", 0},
+		{"error", execErr},
+		{"state", state},
+		{"timeBegan", dateTimeOrZero(at)},
+		{"timeEnded", dateTimeOrZero(at.Add(time.Minute))},
+	}
+}
+
+// writeMutationError answers a failed tenant mutation: Microsoft's error
+// when the mutation gave one, else a 500 in Graph's format.
+func writeMutationError(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		writeAPIError(w, r, ae)
+		return
+	}
+	writeGraphError(w, r, http.StatusInternalServerError, "InternalServerError", "An internal server error occurred.")
+}
+
+// decodeGraphBody reads a JSON request body into v, answering 400 as Graph
+// does for a body it cannot read.
+func decodeGraphBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err := dec.Decode(v); err != nil {
+		writeGraphError(w, r, http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
+		return false
+	}
+	return true
+}
+
+// postAppRoleAssignedTo grants an app role of the resource service principal
+// in the path (serviceprincipal-post-approleassignedto; 201 Created).
+func (s *Server) postAppRoleAssignedTo(w http.ResponseWriter, r *http.Request, c *Caller) {
+	// Documented as AppRoleAssignment.ReadWrite.All together with
+	// Application.Read.All or Directory.Read.All.
+	if !c.Has("AppRoleAssignment.ReadWrite.All") || !c.Has("Application.Read.All", "Directory.Read.All", "Application.ReadWrite.All", "Directory.ReadWrite.All") {
+		writeAPIError(w, r, errInsufficientPrivileges)
+		return
+	}
+	var body struct {
+		PrincipalID string `json:"principalId"`
+		ResourceID  string `json:"resourceId"`
+		AppRoleID   string `json:"appRoleId"`
+	}
+	if !decodeGraphBody(w, r, &body) {
+		return
+	}
+	t := c.Tenant
+	id := r.PathValue("id")
+	t.mu.RLock()
+	sp := spLookupLocked(t, id)
+	t.mu.RUnlock()
+	if sp == nil {
+		writeAPIError(w, r, notFound(id))
+		return
+	}
+	for _, f := range []struct{ name, value string }{{"principalId", body.PrincipalID}, {"resourceId", body.ResourceID}, {"appRoleId", body.AppRoleID}} {
+		if !isGUID(f.value) {
+			writeGraphError(w, r, http.StatusBadRequest, "Request_BadRequest", "Invalid value specified for property '"+f.name+"' of resource 'AppRoleAssignment'.")
+			return
+		}
+	}
+	if !strings.EqualFold(body.ResourceID, sp.ID) {
+		writeGraphError(w, r, http.StatusBadRequest, "Request_BadRequest", "Invalid value specified for property 'resourceId' of resource 'AppRoleAssignment'.")
+		return
+	}
+	a, err := t.AddAppRoleAssignment(AppRoleAssignment{AppRoleID: body.AppRoleID, PrincipalID: body.PrincipalID, ResourceID: sp.ID})
+	if err != nil {
+		writeMutationError(w, r, err)
+		return
+	}
+	t.mu.RLock()
+	out := append(entity{{"@odata.context", baseURL(r) + "/" + versionOf(r) + "/$metadata#servicePrincipals('" + sp.ID + "')/appRoleAssignedTo/$entity"}}, renderAppRoleAssignment(a)...)
+	t.mu.RUnlock()
+	writeJSON(w, http.StatusCreated, out)
+}
+
+// deleteAppRoleAssignedTo revokes an app role assignment granted on the
+// resource service principal in the path (204 No Content).
+func (s *Server) deleteAppRoleAssignedTo(w http.ResponseWriter, r *http.Request, c *Caller) {
+	if !c.Has(permsAppRoleAssignmentDelete...) {
+		writeAPIError(w, r, errInsufficientPrivileges)
+		return
+	}
+	t := c.Tenant
+	id, aid := r.PathValue("id"), r.PathValue("aid")
+	t.mu.RLock()
+	sp := spLookupLocked(t, id)
+	found := false
+	if sp != nil {
+		for _, a := range t.AppRoleAssignments {
+			if a.ID == aid && strings.EqualFold(a.ResourceID, sp.ID) {
+				found = true
+				break
+			}
+		}
+	}
+	t.mu.RUnlock()
+	if sp == nil {
+		writeAPIError(w, r, notFound(id))
+		return
+	}
+	if !found {
+		writeAPIError(w, r, notFound(aid))
+		return
+	}
+	if err := t.DeleteAppRoleAssignment(aid); err != nil {
+		writeMutationError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,619 @@
+package graphsim
+
+// Directory-wide Graph resources other than users and groups: the
+// organization, its domains and identity providers, subscribed SKUs and
+// commerce subscriptions, Intune managed devices, and per-user mailbox
+// settings. Shapes and property order follow the documented payloads in
+// shared/graph-examples (v1.0_organization_list.json, v1.0_domains_list.json,
+// v1.0_identity_identityProviders_list.json, v1.0_subscribedSkus.json,
+// v1.0_deviceManagement_managedDevices_list.json,
+// v1.0_users_mailboxSettings*.json).
+
+import (
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Application permissions per endpoint, from each API's Microsoft Graph
+// reference page ("Permissions" table, least privileged first).
+var (
+	permsOrganization     = []string{"Organization.Read.All", "Directory.Read.All", "Organization.ReadWrite.All", "Directory.ReadWrite.All"}
+	permsDomains          = []string{"Domain.Read.All", "Directory.Read.All", "Domain.ReadWrite.All", "Directory.ReadWrite.All"}
+	permsIdentityProvider = []string{"IdentityProvider.Read.All", "IdentityProvider.ReadWrite.All"}
+	// subscribedsku-list: LicenseAssignment.Read.All is least privileged in
+	// the current docs; Organization.Read.All and Directory.Read.All remain.
+	permsSubscribedSkus  = []string{"LicenseAssignment.Read.All", "Organization.Read.All", "Directory.Read.All", "Organization.ReadWrite.All", "Directory.ReadWrite.All"}
+	permsCompanySubs     = []string{"LicenseAssignment.Read.All", "Organization.Read.All", "Directory.Read.All", "Organization.ReadWrite.All", "Directory.ReadWrite.All"}
+	permsManagedDevices  = []string{"DeviceManagementManagedDevices.Read.All", "DeviceManagementManagedDevices.ReadWrite.All"}
+	permsMailboxSettings = []string{"MailboxSettings.Read", "MailboxSettings.ReadWrite"}
+)
+
+// zeroDateTime is how Graph (and Intune) serialise an unset non-nullable
+// DateTimeOffset.
+const zeroDateTime = "0001-01-01T00:00:00Z"
+
+// dateTimeOrNull renders an optional timestamp: null when unset.
+func dateTimeOrNull(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// dateTimeOrZero renders a non-nullable timestamp: 0001-01-01 when unset.
+func dateTimeOrZero(t time.Time) string {
+	if t.IsZero() {
+		return zeroDateTime
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// stringOrNull renders an optional string property: Graph sends null, not "".
+func stringOrNull(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// stringsOrEmpty keeps collection properties as [] rather than null, as
+// Graph always sends collections.
+func stringsOrEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func (s *Server) registerDirectoryRoutes() {
+	s.registerEntitySet(&entitySet{
+		Path:         "/organization",
+		Perms:        permsOrganization,
+		Cost:         1,
+		ODataContext: "organization",
+		Items: func(rs requestScope) ([]any, *APIError) {
+			return []any{rs.Tenant}, nil
+		},
+		Render: func(t *Tenant, obj any) entity { return renderOrganization(t) },
+	})
+	s.registerEntitySet(&entitySet{
+		Path:         "/domains",
+		Perms:        permsDomains,
+		Cost:         1,
+		ODataContext: "domains",
+		Items: func(rs requestScope) ([]any, *APIError) {
+			return anySlice(rs.Tenant.Domains), nil
+		},
+		Render: func(t *Tenant, obj any) entity { return renderDomain(obj.(*Domain)) },
+	})
+	s.registerEntitySet(&entitySet{
+		Path:         "/identity/identityProviders",
+		Perms:        permsIdentityProvider,
+		Cost:         1,
+		ODataContext: "identity/identityProviders",
+		Items: func(rs requestScope) ([]any, *APIError) {
+			return anySlice(rs.Tenant.IdentityProviders), nil
+		},
+		Render: func(t *Tenant, obj any) entity { return renderIdentityProvider(obj.(*IdentityProvider)) },
+	})
+	// subscribedSkus: no paging, only $select (graph-facts §5); resource-unit
+	// cost 3 (graph-facts §3).
+	s.registerEntitySet(&entitySet{
+		Path:         "/subscribedSkus",
+		Perms:        permsSubscribedSkus,
+		Cost:         3,
+		ODataContext: "subscribedSkus",
+		Items: func(rs requestScope) ([]any, *APIError) {
+			consumed := consumedUnitsLocked(rs.Tenant)
+			out := make([]any, len(rs.Tenant.SubscribedSKUs))
+			for i, sku := range rs.Tenant.SubscribedSKUs {
+				out[i] = subscribedSKUView{sku: sku, consumed: consumed[strings.ToLower(sku.SkuID)]}
+			}
+			return out, nil
+		},
+		Render: func(t *Tenant, obj any) entity { return renderSubscribedSKU(t, obj.(subscribedSKUView)) },
+	})
+	s.registerEntitySet(&entitySet{
+		Path:         "/directory/subscriptions",
+		Perms:        permsCompanySubs,
+		Cost:         1,
+		ODataContext: "directory/subscriptions",
+		Items: func(rs requestScope) ([]any, *APIError) {
+			return anySlice(rs.Tenant.CompanySubscriptions), nil
+		},
+		Render: func(t *Tenant, obj any) entity { return renderCompanySubscription(obj.(*CompanySubscription)) },
+	})
+	// Intune pages managed devices 1,000 at a time.
+	s.registerEntitySet(&entitySet{
+		Path:         "/deviceManagement/managedDevices",
+		Perms:        permsManagedDevices,
+		DefaultTop:   1000,
+		MaxTop:       1000,
+		Cost:         1,
+		ODataContext: "deviceManagement/managedDevices",
+		Items: func(rs requestScope) ([]any, *APIError) {
+			return anySlice(rs.Tenant.ManagedDevices), nil
+		},
+		Render: func(t *Tenant, obj any) entity { return renderManagedDevice(t, obj.(*ManagedDevice)) },
+	})
+	s.graph("GET /users/{id}/mailboxSettings", 1, s.getMailboxSettings)
+	s.graph("GET /users/{id}/mailboxSettings/userPurpose", 1, s.getMailboxUserPurpose)
+}
+
+// anySlice converts a typed slice for entitySet.Items.
+func anySlice[T any](in []T) []any {
+	out := make([]any, len(in))
+	for i, v := range in {
+		out[i] = v
+	}
+	return out
+}
+
+func renderOrganization(t *Tenant) entity {
+	var plans []any
+	for _, sku := range t.SubscribedSKUs {
+		for _, sp := range sku.ServicePlans {
+			plans = append(plans, entity{
+				{"assignedDateTime", dateTimeOrZero(t.Created)},
+				{"capabilityStatus", sku.CapabilityStatus},
+				{"service", serviceOfPlan(sp.ServicePlanName)},
+				{"servicePlanId", sp.ServicePlanID},
+			})
+		}
+	}
+	if plans == nil {
+		plans = []any{}
+	}
+	var verified []any
+	for _, d := range t.Domains {
+		if !d.IsVerified {
+			continue
+		}
+		verified = append(verified, entity{
+			{"capabilities", strings.Join(d.SupportedServices, ", ")},
+			{"isDefault", d.IsDefault},
+			{"isInitial", d.IsInitial},
+			{"name", d.ID},
+			{"type", d.AuthenticationType},
+		})
+	}
+	if verified == nil {
+		verified = []any{}
+	}
+	return entity{
+		{"id", t.ID},
+		{"deletedDateTime", nil},
+		{"assignedPlans", plans},
+		{"businessPhones", []string{}},
+		// The model carries no postal address; Graph sends null for unset
+		// address fields.
+		{"city", nil},
+		{"country", nil},
+		{"countryLetterCode", nil},
+		{"createdDateTime", dateTimeOrNull(t.Created)},
+		{"defaultUsageLocation", nil},
+		{"displayName", t.DisplayName},
+		{"marketingNotificationEmails", []string{}},
+		{"onPremisesLastSyncDateTime", nil},
+		{"onPremisesSyncEnabled", nil},
+		{"postalCode", nil},
+		{"preferredLanguage", nil},
+		{"securityComplianceNotificationMails", []string{}},
+		{"securityComplianceNotificationPhones", []string{}},
+		{"state", nil},
+		{"street", nil},
+		{"technicalNotificationMails", []string{}},
+		{"tenantType", "AAD"},
+		{"provisionedPlans", []any{}},
+		{"verifiedDomains", verified},
+	}
+}
+
+// serviceOfPlan names the service an assigned plan belongs to, as
+// organization.assignedPlans[].service does (e.g. "exchange", "SharePoint",
+// "MicrosoftOffice"). Prefixes follow Microsoft's service-plan naming.
+func serviceOfPlan(planName string) string {
+	prefixes := []struct{ prefix, service string }{
+		{"EXCHANGE", "exchange"},
+		{"SHAREPOINT", "SharePoint"},
+		{"ONEDRIVE", "SharePoint"},
+		{"TEAMS", "TeamspaceAPI"},
+		{"MCO", "MicrosoftCommunicationsOnline"},
+		{"OFFICESUBSCRIPTION", "MicrosoftOffice"},
+		{"OFFICE_BUSINESS", "MicrosoftOffice"},
+		{"SHAREPOINTWAC", "SharePoint"},
+		{"AAD_PREMIUM", "AADPremiumService"},
+		{"MFA_PREMIUM", "MultiFactorService"},
+		{"INTUNE", "SCO"},
+		{"YAMMER", "YammerEnterprise"},
+		{"POWER_BI", "PowerBI"},
+		{"BI_AZURE", "ProcessSimple"},
+		{"FLOW", "ProcessSimple"},
+		{"POWERAPPS", "PowerAppsService"},
+		{"PROJECT", "ProjectWorkManagement"},
+		{"VISIO", "Visio"},
+		{"RMS", "RMSOnline"},
+		{"ATP", "exchange"},
+		{"MIP", "RMSOnline"},
+		{"ADALLOM", "Adallom"},
+		{"WINDEF", "WindowsDefenderATP"},
+		{"SWAY", "Sway"},
+		{"FORMS", "OfficeForms"},
+		{"STREAM", "MicrosoftStream"},
+		{"BPOS", "Deskless"},
+		{"M365_COPILOT", "M365CopilotService"},
+	}
+	for _, p := range prefixes {
+		if strings.HasPrefix(planName, p.prefix) {
+			return p.service
+		}
+	}
+	return planName
+}
+
+func renderDomain(d *Domain) entity {
+	return entity{
+		{"id", d.ID},
+		{"authenticationType", d.AuthenticationType},
+		{"availabilityStatus", nil},
+		{"isAdminManaged", d.IsAdminManaged},
+		{"isDefault", d.IsDefault},
+		{"isInitial", d.IsInitial},
+		{"isRoot", d.IsRoot},
+		{"isVerified", d.IsVerified},
+		{"supportedServices", stringsOrEmpty(d.SupportedServices)},
+		// 2147483647 means "passwords never expire", Entra's default.
+		{"passwordValidityPeriodInDays", 2147483647},
+		{"passwordNotificationWindowInDays", 14},
+		{"state", nil},
+	}
+}
+
+// renderIdentityProvider follows identitycontainer-list-identityproviders:
+// built-in providers carry no client credentials; social providers do, with
+// the secret always masked.
+func renderIdentityProvider(p *IdentityProvider) entity {
+	odataType := p.ODataType
+	if !strings.HasPrefix(odataType, "#") {
+		odataType = "#" + odataType
+	}
+	if strings.HasSuffix(odataType, "builtInIdentityProvider") {
+		return entity{
+			{"@odata.type", odataType},
+			{"id", p.ID},
+			{"displayName", p.DisplayName},
+			{"identityProviderType", p.IdentityProviderType},
+		}
+	}
+	return entity{
+		{"@odata.type", odataType},
+		{"id", p.ID},
+		{"displayName", p.DisplayName},
+		{"identityProviderType", p.IdentityProviderType},
+		{"clientId", p.ClientID},
+		{"clientSecret", "******"},
+	}
+}
+
+// subscribedSKUView pairs a SKU with its consumed units, counted once per
+// request rather than once per SKU.
+type subscribedSKUView struct {
+	sku      *SubscribedSKU
+	consumed int
+}
+
+// consumedUnitsLocked counts, in one pass, the users holding each SKU
+// (directly or through a group), as Graph's consumedUnits does. The caller
+// holds t.mu. Keys are lower-case SKU ids.
+func consumedUnitsLocked(t *Tenant) map[string]int {
+	out := make(map[string]int, len(t.SubscribedSKUs))
+	for _, u := range t.Users {
+		for _, al := range u.AssignedLicenses {
+			out[strings.ToLower(al.SkuID)]++
+		}
+	}
+	return out
+}
+
+func renderSubscribedSKU(t *Tenant, v subscribedSKUView) entity {
+	sku := v.sku
+	plans := make([]any, len(sku.ServicePlans))
+	for i, sp := range sku.ServicePlans {
+		plans[i] = entity{
+			{"servicePlanId", sp.ServicePlanID},
+			{"servicePlanName", sp.ServicePlanName},
+			{"provisioningStatus", sp.ProvisioningStatus},
+			{"appliesTo", sp.AppliesTo},
+		}
+	}
+	return entity{
+		{"accountName", sku.AccountName},
+		{"accountId", sku.AccountID},
+		{"appliesTo", sku.AppliesTo},
+		{"capabilityStatus", sku.CapabilityStatus},
+		{"consumedUnits", v.consumed},
+		{"id", t.ID + "_" + sku.SkuID},
+		{"prepaidUnits", entity{
+			{"enabled", sku.Enabled},
+			{"lockedOut", sku.LockedOut},
+			{"suspended", sku.Suspended},
+			{"warning", sku.Warning},
+		}},
+		{"servicePlans", plans},
+		{"skuId", sku.SkuID},
+		{"skuPartNumber", sku.SkuPartNumber},
+		{"subscriptionIds", stringsOrEmpty(sku.SubscriptionIDs)},
+	}
+}
+
+// renderCompanySubscription follows the companySubscription resource
+// (GET /directory/subscriptions).
+func renderCompanySubscription(cs *CompanySubscription) entity {
+	return entity{
+		{"id", cs.ID},
+		{"commerceSubscriptionId", cs.CommerceSubscriptionID},
+		{"createdDateTime", dateTimeOrNull(cs.CreatedDateTime)},
+		{"isTrial", cs.IsTrial},
+		{"nextLifecycleDateTime", dateTimeOrNull(cs.NextLifecycleDateTime)},
+		{"ownerId", nil},
+		{"ownerTenantId", nil},
+		{"ownerType", nil},
+		{"serviceStatus", []any{}},
+		{"skuId", cs.SkuID},
+		{"skuPartNumber", cs.SkuPartNumber},
+		{"status", cs.Status},
+		{"totalLicenses", cs.TotalLicenses},
+	}
+}
+
+// renderManagedDevice follows the managedDevice resource in the order of
+// intune-devices-manageddevice-list. Properties the model does not track take
+// the values Intune reports for a device that never set them.
+func renderManagedDevice(t *Tenant, d *ManagedDevice) entity {
+	var displayName, email any
+	if u := t.userByIDForRender(d.UserID); u != nil {
+		displayName = u.DisplayName
+		email = stringOrNull(u.Mail)
+	}
+	enrollment := "userEnrollment"
+	if strings.EqualFold(d.OperatingSystem, "Windows") {
+		enrollment = "windowsAzureADJoin"
+	}
+	jailBroken := "Unknown"
+	switch strings.ToLower(d.OperatingSystem) {
+	case "ios", "ipados", "android":
+		jailBroken = "False"
+	}
+	return entity{
+		{"@odata.type", "#microsoft.graph.managedDevice"},
+		{"id", d.ID},
+		{"userId", d.UserID},
+		{"deviceName", d.DeviceName},
+		{"managedDeviceOwnerType", d.ManagedDeviceOwnerType},
+		{"deviceActionResults", []any{}},
+		{"enrolledDateTime", dateTimeOrZero(d.EnrolledDateTime)},
+		{"lastSyncDateTime", dateTimeOrZero(d.LastSyncDateTime)},
+		{"operatingSystem", d.OperatingSystem},
+		{"complianceState", d.ComplianceState},
+		{"jailBroken", jailBroken},
+		{"managementAgent", d.ManagementAgent},
+		{"osVersion", d.OSVersion},
+		{"easActivated", false},
+		{"easDeviceId", ""},
+		{"easActivationDateTime", zeroDateTime},
+		{"azureADRegistered", true},
+		{"deviceEnrollmentType", enrollment},
+		{"activationLockBypassCode", nil},
+		{"emailAddress", email},
+		{"azureADDeviceId", d.AzureADDeviceID},
+		{"deviceRegistrationState", "registered"},
+		{"deviceCategoryDisplayName", "Unknown"},
+		{"isSupervised", false},
+		{"exchangeLastSuccessfulSyncDateTime", zeroDateTime},
+		{"exchangeAccessState", "none"},
+		{"exchangeAccessStateReason", "none"},
+		{"remoteAssistanceSessionUrl", nil},
+		{"remoteAssistanceSessionErrorDetails", nil},
+		{"isEncrypted", d.IsEncrypted},
+		{"userPrincipalName", d.UserPrincipalName},
+		{"model", d.Model},
+		{"manufacturer", d.Manufacturer},
+		{"imei", ""},
+		{"complianceGracePeriodExpirationDateTime", "9999-12-31T23:59:59Z"},
+		{"serialNumber", d.SerialNumber},
+		{"phoneNumber", ""},
+		{"androidSecurityPatchLevel", ""},
+		{"userDisplayName", displayName},
+		{"configurationManagerClientEnabledFeatures", nil},
+		{"wiFiMacAddress", ""},
+		{"deviceHealthAttestationState", nil},
+		{"subscriberCarrier", ""},
+		{"meid", ""},
+		{"totalStorageSpaceInBytes", 0},
+		{"freeStorageSpaceInBytes", 0},
+		{"managedDeviceName", d.DeviceName},
+		{"partnerReportedThreatState", "unknown"},
+		{"iccid", nil},
+		{"udid", nil},
+		{"notes", nil},
+		{"ethernetMacAddress", nil},
+		{"physicalMemoryInBytes", 0},
+	}
+}
+
+// userByIDForRender finds a user by object id with t.mu already held.
+func (t *Tenant) userByIDForRender(id string) *User {
+	if t.userByID != nil {
+		if u := t.userByID[id]; u != nil {
+			return u
+		}
+		return t.userByID[strings.ToLower(id)]
+	}
+	for _, u := range t.Users {
+		if strings.EqualFold(u.ID, id) {
+			return u
+		}
+	}
+	return nil
+}
+
+// userByIDOrUPNLocked resolves /users/{id|userPrincipalName} with t.mu held.
+func (t *Tenant) userByIDOrUPNLocked(key string) *User {
+	if u := t.userByIDForRender(key); u != nil {
+		return u
+	}
+	if t.userByUPN != nil {
+		return t.userByUPN[strings.ToLower(key)]
+	}
+	for _, u := range t.Users {
+		if strings.EqualFold(u.UserPrincipalName, key) {
+			return u
+		}
+	}
+	return nil
+}
+
+// mailboxError answers a mailbox request for a user Exchange cannot serve:
+// an unknown user, or one without an Exchange Online mailbox. Wording as
+// Exchange-backed Graph endpoints send it (observed: ErrorInvalidUser;
+// MailboxNotEnabledForRESTAPI, 404).
+func mailboxError(u *User, key string) *APIError {
+	if u == nil {
+		return &APIError{Status: http.StatusNotFound, Code: "ErrorInvalidUser", Message: "The requested user '" + key + "' is invalid."}
+	}
+	if u.MailboxPurpose == "" {
+		return &APIError{Status: http.StatusNotFound, Code: "MailboxNotEnabledForRESTAPI", Message: "The mailbox is either inactive, soft-deleted, or is hosted on-premise."}
+	}
+	return nil
+}
+
+func (s *Server) getMailboxSettings(w http.ResponseWriter, r *http.Request, c *Caller) {
+	if !c.Has(permsMailboxSettings...) {
+		writeGraphError(w, r, http.StatusForbidden, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+		return
+	}
+	t := c.Tenant
+	key := r.PathValue("id")
+	t.mu.RLock()
+	u := t.userByIDOrUPNLocked(key)
+	if e := mailboxError(u, key); e != nil {
+		t.mu.RUnlock()
+		writeAPIError(w, r, e)
+		return
+	}
+	body := renderMailboxSettings(u)
+	t.mu.RUnlock()
+	ctx := baseURL(r) + "/" + versionOf(r) + "/$metadata#users('" + u.ID + "')/mailboxSettings"
+	writeJSON(w, http.StatusOK, append(entity{{"@odata.context", ctx}}, body...))
+}
+
+func (s *Server) getMailboxUserPurpose(w http.ResponseWriter, r *http.Request, c *Caller) {
+	if !c.Has(permsMailboxSettings...) {
+		writeGraphError(w, r, http.StatusForbidden, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+		return
+	}
+	t := c.Tenant
+	key := r.PathValue("id")
+	t.mu.RLock()
+	u := t.userByIDOrUPNLocked(key)
+	if e := mailboxError(u, key); e != nil {
+		t.mu.RUnlock()
+		writeAPIError(w, r, e)
+		return
+	}
+	id, purpose := u.ID, u.MailboxPurpose
+	t.mu.RUnlock()
+	writeJSON(w, http.StatusOK, entity{
+		{"@odata.context", baseURL(r) + "/" + versionOf(r) + "/$metadata#users('" + id + "')/mailboxSettings/userPurpose"},
+		{"value", purpose},
+	})
+}
+
+// renderMailboxSettings renders the mailboxSettings of a user with a
+// mailbox. Exchange Online defaults for a mailbox nobody customised:
+// automatic replies off, Monday-Friday 08:00-17:00 working hours in the
+// mailbox's time zone.
+func renderMailboxSettings(u *User) entity {
+	locale := u.PreferredLanguage
+	if locale == "" {
+		locale = "en-US"
+	}
+	tz := timeZoneForUsageLocation(u.UsageLocation)
+	start := u.CreatedDateTime.UTC().Truncate(time.Hour)
+	return entity{
+		{"automaticRepliesSetting", entity{
+			{"status", "disabled"},
+			{"externalAudience", "all"},
+			// Exchange seeds the (unused) schedule with the hour the mailbox
+			// was created and the day after.
+			{"scheduledStartDateTime", entity{{"dateTime", exchangeDateTime(start)}, {"timeZone", "UTC"}}},
+			{"scheduledEndDateTime", entity{{"dateTime", exchangeDateTime(start.Add(24 * time.Hour))}, {"timeZone", "UTC"}}},
+			{"internalReplyMessage", ""},
+			{"externalReplyMessage", ""},
+		}},
+		{"timeZone", tz},
+		{"language", entity{{"locale", locale}, {"displayName", languageDisplayName(locale)}}},
+		{"workingHours", entity{
+			{"daysOfWeek", []string{"monday", "tuesday", "wednesday", "thursday", "friday"}},
+			{"startTime", "08:00:00.0000000"},
+			{"endTime", "17:00:00.0000000"},
+			{"timeZone", entity{{"name", tz}}},
+		}},
+		// The documented example wraps userPurpose in an object; see
+		// graph-facts §4.
+		{"userPurpose", entity{{"value", u.MailboxPurpose}}},
+		{"dateFormat", "M/d/yyyy"},
+		{"timeFormat", "h:mm tt"},
+		{"delegateMeetingMessageDeliveryOptions", "sendToDelegateOutOfOffice"},
+	}
+}
+
+// exchangeDateTime formats a dateTimeTimeZone.dateTime as Exchange does:
+// seven fractional digits, no offset.
+func exchangeDateTime(t time.Time) string {
+	return t.Format("2006-01-02T15:04:05.0000000")
+}
+
+// timeZoneForUsageLocation picks a Windows time zone name for the country a
+// mailbox was created in.
+func timeZoneForUsageLocation(country string) string {
+	switch strings.ToUpper(country) {
+	case "US":
+		return "Pacific Standard Time"
+	case "CA":
+		return "Eastern Standard Time"
+	case "GB", "IE":
+		return "GMT Standard Time"
+	case "DE", "FR", "NL", "BE", "ES", "IT", "AT", "CH", "SE", "NO", "DK", "PL":
+		return "W. Europe Standard Time"
+	case "IN":
+		return "India Standard Time"
+	case "JP":
+		return "Tokyo Standard Time"
+	case "AU":
+		return "AUS Eastern Standard Time"
+	case "BR":
+		return "E. South America Standard Time"
+	}
+	return "UTC"
+}
+
+func languageDisplayName(locale string) string {
+	names := map[string]string{
+		"en-US": "English (United States)",
+		"en-GB": "English (United Kingdom)",
+		"de-DE": "German (Germany)",
+		"fr-FR": "French (France)",
+		"es-ES": "Spanish (Spain)",
+		"nl-NL": "Dutch (Netherlands)",
+		"ja-JP": "Japanese (Japan)",
+		"pt-BR": "Portuguese (Brazil)",
+		"it-IT": "Italian (Italy)",
+		"sv-SE": "Swedish (Sweden)",
+	}
+	if n, ok := names[locale]; ok {
+		return n
+	}
+	return locale
+}
