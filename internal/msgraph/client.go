@@ -1,0 +1,483 @@
+// Package msgraph is tenantscope's thin, typed Microsoft Graph client. It owns
+// everything between the callers and the wire: building requests ($select,
+// page size, ConsistencyLevel), following @odata.nextLink, $batch fan-out,
+// delta rounds, usage-report downloads, and the throttling machinery every
+// request goes through (a concurrency bound, an adaptive token bucket,
+// Retry-After, bounded jittered retries and token refresh). It never names a
+// Microsoft host: the base URL always comes from the caller's cloud profile.
+package msgraph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Options configures a Client. BaseURL and Tokens are required.
+type Options struct {
+	// BaseURL is the cloud profile's Graph root without a version, e.g.
+	// "https://graph.microsoft.com".
+	BaseURL string
+	Tokens  TokenSource
+	// HTTPClient nil means a tuned default. Its CheckRedirect is replaced:
+	// the client handles redirects itself (reports).
+	HTTPClient *http.Client
+	// MaxRetries bounds retries per request (default 6).
+	MaxRetries int
+	// Concurrency is the maximum number of requests in flight (default 8).
+	Concurrency int
+	// RequestsPerSecond is the limiter's starting and ceiling rate (default
+	// 1000). After a 429 the limiter halves its rate and recovers it
+	// gradually on success.
+	RequestsPerSecond float64
+	// Logger receives retry and error records; nil discards them. Tokens and
+	// secrets are never logged.
+	Logger    *slog.Logger
+	UserAgent string
+}
+
+// Stats counts what a Client did; the benchmarks report them.
+type Stats struct {
+	Requests           int64 // HTTP requests sent, including retries and $batch posts
+	BatchInnerRequests int64 // requests sent inside $batch bodies, including inner retries
+	Throttled          int64 // 429 responses, outer and inner
+	Retries            int64 // requests sent again after a failure
+}
+
+// Client talks to one tenant's Microsoft Graph. It is safe for concurrent use.
+type Client struct {
+	base       *url.URL // scheme://host[/prefix]
+	baseStr    string   // base without a trailing slash
+	tokens     TokenSource
+	hc         *http.Client
+	maxRetries int
+	sem        chan struct{}
+	limiter    *limiter
+	log        *slog.Logger
+	userAgent  string
+	clk        clock
+
+	requests, batchInner, throttled, retries atomic.Int64
+}
+
+const (
+	defaultMaxRetries  = 6
+	defaultConcurrency = 8
+	defaultRPS         = 1000
+)
+
+// New returns a Client for opts.
+func New(opts Options) (*Client, error) {
+	if opts.BaseURL == "" {
+		return nil, errors.New("msgraph: BaseURL is required")
+	}
+	if opts.Tokens == nil {
+		return nil, errors.New("msgraph: Tokens is required")
+	}
+	base, err := url.Parse(strings.TrimRight(opts.BaseURL, "/"))
+	if err != nil || base.Scheme == "" || base.Host == "" {
+		return nil, fmt.Errorf("msgraph: BaseURL %q is not an absolute URL", opts.BaseURL)
+	}
+	hc := defaultHTTPClient()
+	if opts.HTTPClient != nil {
+		copied := *opts.HTTPClient
+		hc = &copied
+	}
+	// Redirects are never followed blindly: a report's 302 goes to another
+	// host that must not receive the bearer token.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if opts.MaxRetries <= 0 {
+		opts.MaxRetries = defaultMaxRetries
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = defaultConcurrency
+	}
+	if opts.RequestsPerSecond <= 0 {
+		opts.RequestsPerSecond = defaultRPS
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ua := opts.UserAgent
+	if ua == "" {
+		ua = "tenantscope"
+	}
+	c := &Client{
+		base:       base,
+		baseStr:    strings.TrimRight(base.String(), "/"),
+		tokens:     opts.Tokens,
+		hc:         hc,
+		maxRetries: opts.MaxRetries,
+		sem:        make(chan struct{}, opts.Concurrency),
+		log:        log,
+		userAgent:  ua,
+		clk:        realClock{},
+	}
+	c.limiter = newLimiter(opts.RequestsPerSecond, c.clk)
+	return c, nil
+}
+
+func defaultHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	t.ResponseHeaderTimeout = 2 * time.Minute
+	return &http.Client{Transport: t}
+}
+
+// Stats returns the counters so far.
+func (c *Client) Stats() Stats {
+	return Stats{
+		Requests:           c.requests.Load(),
+		BatchInnerRequests: c.batchInner.Load(),
+		Throttled:          c.throttled.Load(),
+		Retries:            c.retries.Load(),
+	}
+}
+
+// request is one logical Graph call; do sends it, retrying as needed.
+type request struct {
+	method string
+	url    string // absolute
+	header http.Header
+	body   []byte // JSON; nil for none
+	// consistency adds ConsistencyLevel: eventual.
+	consistency bool
+	// acceptRedirect returns a 3xx as a result (reports) instead of an error.
+	acceptRedirect bool
+}
+
+// response is a completed call: status, headers and the whole body (read
+// inside the retry loop so a truncated body is retried like a reset).
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// url builds an absolute URL for path under version ("v1.0" or "beta"), with
+// query q. path starts with "/" and is already escaped (ids through
+// pathEscape), so OData segments such as "(period='D7')" go out verbatim.
+func (c *Client) url(version, path string, q url.Values) string {
+	s := c.baseStr + "/" + version + path
+	if enc := encodeQuery(q); enc != "" {
+		s += "?" + enc
+	}
+	return s
+}
+
+// checkLink makes sure a server-provided link (nextLink, deltaLink) points at
+// the Graph host we were configured with, so the bearer token never goes
+// anywhere else.
+func (c *Client) checkLink(link string) error {
+	u, err := url.Parse(link)
+	if err != nil {
+		return fmt.Errorf("graph: bad link %q: %w", redactLink(link), err)
+	}
+	if !strings.EqualFold(u.Scheme, c.base.Scheme) || !strings.EqualFold(u.Host, c.base.Host) {
+		return fmt.Errorf("graph: refusing to follow link to %s://%s (client is bound to %s)", u.Scheme, u.Host, c.base.Host)
+	}
+	return nil
+}
+
+// do sends req until it succeeds, fails for good, or retries run out. A
+// non-2xx final status comes back as *Error. decode, when non-nil, is applied
+// to a 2xx body inside the retry loop: a body that fails to decode because it
+// was cut short is fetched again.
+func (c *Client) do(ctx context.Context, req *request, decode func([]byte) error) (*response, error) {
+	clientRequestID := uuid.NewString()
+	refreshed := false
+	var token string
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			c.retries.Add(1)
+		}
+		if token == "" {
+			t, err := c.tokens.Token(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("graph: %s %s: get token: %w", req.method, pathOf(req.url), err)
+			}
+			token = t
+		}
+		resp, err := c.send(ctx, req, token, clientRequestID)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("graph: %s %s: %w", req.method, pathOf(req.url), ctx.Err())
+			}
+			if !isTransient(err) || attempt >= c.maxRetries {
+				return nil, fmt.Errorf("graph: %s %s: %w", req.method, pathOf(req.url), err)
+			}
+			c.log.LogAttrs(ctx, slog.LevelDebug, "graph transport error, retrying",
+				slog.String("method", req.method), slog.String("path", pathOf(req.url)),
+				slog.Int("attempt", attempt+1), slog.String("error", err.Error()))
+			if err := c.clk.Sleep(ctx, backoff(attempt)); err != nil {
+				return nil, fmt.Errorf("graph: %s %s: %w", req.method, pathOf(req.url), err)
+			}
+			continue
+		}
+
+		switch s := resp.status; {
+		case req.acceptRedirect && s >= 300 && s < 400:
+			c.limiter.succeeded()
+			return resp, nil
+		case s >= 200 && s < 300:
+			c.limiter.succeeded()
+			if decode == nil {
+				return resp, nil
+			}
+			derr := decode(resp.body)
+			if derr == nil {
+				return resp, nil
+			}
+			if isTruncatedJSON(derr) && attempt < c.maxRetries {
+				c.log.LogAttrs(ctx, slog.LevelDebug, "graph body truncated, retrying",
+					slog.String("method", req.method), slog.String("path", pathOf(req.url)))
+				if err := c.clk.Sleep(ctx, backoff(attempt)); err != nil {
+					return nil, fmt.Errorf("graph: %s %s: %w", req.method, pathOf(req.url), err)
+				}
+				continue
+			}
+			return nil, fmt.Errorf("graph: %s %s: decode response: %w", req.method, pathOf(req.url), derr)
+
+		case s == http.StatusTooManyRequests:
+			c.throttled.Add(1)
+			wait, ok := retryAfter(resp.header, c.clk.Now())
+			if !ok {
+				wait = backoff(attempt)
+			}
+			c.limiter.throttledFor(wait)
+			if attempt >= c.maxRetries {
+				return nil, c.apiError(ctx, req, resp, clientRequestID)
+			}
+			c.log.LogAttrs(ctx, slog.LevelDebug, "graph throttled",
+				slog.String("method", req.method), slog.String("path", pathOf(req.url)),
+				slog.Duration("retry_after", wait))
+			// The limiter holds every request (this one included) until the
+			// Retry-After has passed.
+			continue
+
+		case s == http.StatusUnauthorized && !refreshed:
+			// An access token can expire mid-run; get a fresh one once.
+			refreshed = true
+			token = ""
+			if r, ok := c.tokens.(tokenRefresher); ok {
+				t, err := r.RefreshToken(ctx)
+				if err != nil {
+					return nil, fmt.Errorf("graph: %s %s: refresh token: %w", req.method, pathOf(req.url), err)
+				}
+				token = t
+			}
+			continue
+
+		case retryableStatus(s) && attempt < c.maxRetries:
+			wait, ok := retryAfter(resp.header, c.clk.Now())
+			if !ok {
+				wait = backoff(attempt)
+			}
+			c.log.LogAttrs(ctx, slog.LevelDebug, "graph server error, retrying",
+				slog.String("method", req.method), slog.String("path", pathOf(req.url)),
+				slog.Int("status", s), slog.String("request_id", requestIDOf(resp)),
+				slog.Duration("wait", wait))
+			if err := c.clk.Sleep(ctx, wait); err != nil {
+				return nil, fmt.Errorf("graph: %s %s: %w", req.method, pathOf(req.url), err)
+			}
+			continue
+
+		default:
+			return nil, c.apiError(ctx, req, resp, clientRequestID)
+		}
+	}
+}
+
+// send performs one HTTP exchange under the concurrency bound and the rate
+// limiter, and reads the whole body.
+func (c *Client) send(ctx context.Context, req *request, token, clientRequestID string) (*response, error) {
+	if err := c.limiter.wait(ctx); err != nil {
+		return nil, err
+	}
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-c.sem }()
+
+	var body io.Reader
+	if req.body != nil {
+		body = bytes.NewReader(req.body)
+	}
+	hr, err := http.NewRequestWithContext(ctx, req.method, req.url, body)
+	if err != nil {
+		return nil, err
+	}
+	for k, vs := range req.header {
+		hr.Header[k] = vs
+	}
+	hr.Header.Set("Authorization", "Bearer "+token)
+	hr.Header.Set("client-request-id", clientRequestID)
+	hr.Header.Set("User-Agent", c.userAgent)
+	if hr.Header.Get("Accept") == "" {
+		hr.Header.Set("Accept", "application/json")
+	}
+	if req.body != nil {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	if req.consistency {
+		hr.Header.Set("ConsistencyLevel", "eventual")
+	}
+	c.requests.Add(1)
+	hresp, err := c.hc.Do(hr)
+	if err != nil {
+		return nil, err
+	}
+	defer hresp.Body.Close()
+	b, err := io.ReadAll(hresp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	return &response{status: hresp.StatusCode, header: hresp.Header, body: b}, nil
+}
+
+func (c *Client) apiError(ctx context.Context, req *request, resp *response, clientRequestID string) error {
+	e := parseError(resp.status, resp.header, resp.body, c.clk.Now())
+	e.Method = req.method
+	e.Path = pathOf(req.url)
+	c.log.LogAttrs(ctx, slog.LevelDebug, "graph error",
+		slog.String("method", e.Method), slog.String("path", e.Path),
+		slog.Int("status", e.StatusCode), slog.String("code", e.Code),
+		slog.String("request_id", e.RequestID), slog.String("client_request_id", clientRequestID))
+	return e
+}
+
+// getJSON GETs an absolute URL and decodes the JSON body into out.
+func (c *Client) getJSON(ctx context.Context, u string, consistency bool, out any) error {
+	_, err := c.do(ctx, &request{method: http.MethodGet, url: u, consistency: consistency},
+		func(b []byte) error { return json.Unmarshal(b, out) })
+	return err
+}
+
+// sendJSON sends a write with a JSON body; out (may be nil) receives a 2xx
+// JSON body when there is one.
+func (c *Client) sendJSON(ctx context.Context, method, u string, in, out any) error {
+	var body []byte
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("graph: %s %s: encode body: %w", method, pathOf(u), err)
+		}
+		body = b
+	}
+	decode := func(b []byte) error {
+		if out == nil || len(bytes.TrimSpace(b)) == 0 {
+			return nil
+		}
+		return json.Unmarshal(b, out)
+	}
+	_, err := c.do(ctx, &request{method: method, url: u, body: body}, decode)
+	return err
+}
+
+func retryableStatus(s int) bool {
+	switch s {
+	case http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// isTransient reports whether a transport error is worth another try: resets,
+// bodies cut short, timeouts. TLS and DNS configuration errors are not.
+func isTransient(err error) bool {
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED),
+		errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNREFUSED):
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	// net/http reports a server that hung up mid-response in prose.
+	msg := err.Error()
+	return strings.Contains(msg, "connection reset") || strings.Contains(msg, "server closed idle connection") ||
+		strings.Contains(msg, "unexpected EOF")
+}
+
+// isTruncatedJSON reports whether a decode failed because the document
+// ended early — what a page cut off mid-transfer looks like.
+func isTruncatedJSON(err error) bool {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	var se *json.SyntaxError
+	return errors.As(err, &se) && strings.Contains(se.Error(), "unexpected end of JSON input")
+}
+
+// backoff is exponential with full jitter over [d/2, d): 0.5 s, 1 s, 2 s …
+// capped at 30 s.
+func backoff(attempt int) time.Duration {
+	d := 500 * time.Millisecond << min(attempt, 6)
+	d = min(d, 30*time.Second)
+	return d/2 + rand.N(d/2)
+}
+
+// retryAfter parses Retry-After: seconds (Graph sends fractions such as
+// "2.128") or an HTTP date.
+func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs < 0 || secs > 24*3600 {
+			return 0, false
+		}
+		return time.Duration(secs * float64(time.Second)), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// pathOf is a URL's path for errors and logs; queries are dropped since
+// filters can carry user names.
+func pathOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return u.EscapedPath()
+}
+
+// redactLink keeps a link's host and path only.
+func redactLink(raw string) string {
+	if i := strings.IndexAny(raw, "?#"); i >= 0 {
+		return raw[:i]
+	}
+	return raw
+}
+
+func requestIDOf(r *response) string {
+	if id := r.header.Get("request-id"); id != "" {
+		return id
+	}
+	return r.header.Get("x-ms-request-id")
+}

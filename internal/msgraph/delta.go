@@ -1,0 +1,100 @@
+package msgraph
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// DeltaPage is one page of a delta round: changed or new objects, and
+// objects removed since the previous round. The last page of a round carries
+// DeltaLink, the start of the next round.
+type DeltaPage[T any] struct {
+	Items     []T
+	Removed   []Removed
+	NextLink  string
+	DeltaLink string
+}
+
+// Removed is an object a delta page reports as gone. Reason is "changed"
+// (soft-deleted, restorable for 30 days) or "deleted" (permanently).
+type Removed struct {
+	ID     string
+	Reason string
+}
+
+// UsersDelta runs one delta round over /users: from scratch when link is "",
+// otherwise from a stored deltaLink. fn receives each page as it arrives; the
+// round's new deltaLink is returned. An expired link gives an error matching
+// ErrDeltaExpired.
+func (c *Client) UsersDelta(ctx context.Context, link string, sel []string, fn func(DeltaPage[User]) error) (deltaLink string, err error) {
+	if link == "" {
+		link = c.url("v1.0", "/users/delta", ListOptions{Select: sel}.query(0))
+	}
+	return deltaRound[User](ctx, c, link, fn)
+}
+
+// GroupsDelta is UsersDelta for /groups; membership changes arrive in
+// Group.MembersDelta when sel includes "members".
+func (c *Client) GroupsDelta(ctx context.Context, link string, sel []string, fn func(DeltaPage[Group]) error) (deltaLink string, err error) {
+	if link == "" {
+		link = c.url("v1.0", "/groups/delta", ListOptions{Select: sel}.query(0))
+	}
+	return deltaRound[Group](ctx, c, link, fn)
+}
+
+// deltaItem is what a delta page item may carry besides the object itself.
+type deltaItem struct {
+	ID      string `json:"id"`
+	Removed *struct {
+		Reason string `json:"reason"`
+	} `json:"@removed"`
+}
+
+func deltaRound[T any, P model[T]](ctx context.Context, c *Client, link string, fn func(DeltaPage[T]) error) (string, error) {
+	for n := 1; ; n++ {
+		if err := c.checkLink(link); err != nil {
+			return "", fmt.Errorf("delta page %d: %w", n, err)
+		}
+		var pg page
+		if err := c.getJSON(ctx, link, false, &pg); err != nil {
+			return "", fmt.Errorf("delta page %d: %w", n, err)
+		}
+		dp, err := decodeDeltaPage[T, P](&pg)
+		if err != nil {
+			return "", fmt.Errorf("delta page %d: %w", n, err)
+		}
+		if err := fn(dp); err != nil {
+			return "", err
+		}
+		switch {
+		case pg.DeltaLink != "":
+			return pg.DeltaLink, nil
+		case pg.NextLink != "":
+			link = pg.NextLink
+		default:
+			return "", fmt.Errorf("delta page %d: %w", n, errors.New("graph: page has neither @odata.nextLink nor @odata.deltaLink"))
+		}
+	}
+}
+
+func decodeDeltaPage[T any, P model[T]](pg *page) (DeltaPage[T], error) {
+	dp := DeltaPage[T]{NextLink: pg.NextLink, DeltaLink: pg.DeltaLink}
+	for i, raw := range pg.Value {
+		var di deltaItem
+		if err := json.Unmarshal(raw, &di); err != nil {
+			return dp, fmt.Errorf("item %d: %w", i, err)
+		}
+		if di.Removed != nil {
+			dp.Removed = append(dp.Removed, Removed{ID: di.ID, Reason: di.Removed.Reason})
+			continue
+		}
+		v, err := decodeItem[T, P](raw)
+		if err != nil {
+			return dp, fmt.Errorf("item %d: %w", i, err)
+		}
+		dp.Items = append(dp.Items, v)
+	}
+	return dp, nil
+}

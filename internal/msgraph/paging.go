@@ -1,0 +1,193 @@
+package msgraph
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// ListOptions are the OData query options of a collection GET. Select should
+// name exactly the properties the caller stores.
+type ListOptions struct {
+	Select []string
+	Filter string
+	// Top is the page size; 0 means the resource's maximum.
+	Top    int
+	Expand string
+	// Count asks for $count=true and sends ConsistencyLevel: eventual (on
+	// every page), which also enables Graph's advanced queries.
+	Count   bool
+	OrderBy string
+	// Search is a $search expression such as `"displayName:room"`; it needs
+	// ConsistencyLevel: eventual, which is sent.
+	Search string
+	// Beta calls /beta instead of /v1.0.
+	Beta bool
+}
+
+func (o ListOptions) version() string {
+	if o.Beta {
+		return "beta"
+	}
+	return "v1.0"
+}
+
+// consistency reports whether the request needs ConsistencyLevel: eventual.
+func (o ListOptions) consistency() bool { return o.Count || o.Search != "" }
+
+// query encodes o; maxTop is the resource's maximum page size (0 = the
+// resource takes no $top).
+func (o ListOptions) query(maxTop int) url.Values {
+	q := url.Values{}
+	if len(o.Select) > 0 {
+		q.Set("$select", strings.Join(o.Select, ","))
+	}
+	if o.Filter != "" {
+		q.Set("$filter", o.Filter)
+	}
+	if o.Expand != "" {
+		q.Set("$expand", o.Expand)
+	}
+	if o.OrderBy != "" {
+		q.Set("$orderby", o.OrderBy)
+	}
+	if o.Search != "" {
+		q.Set("$search", o.Search)
+	}
+	if o.Count {
+		q.Set("$count", "true")
+	}
+	switch {
+	case o.Top > 0:
+		q.Set("$top", strconv.Itoa(o.Top))
+	case maxTop > 0:
+		q.Set("$top", strconv.Itoa(maxTop))
+	}
+	return q
+}
+
+// encodeQuery writes OData options the way Graph's own samples do:
+// "$select=id,displayName&$top=999", escaping only what must be escaped
+// (spaces as %20, never "+").
+func encodeQuery(q url.Values) string {
+	if len(q) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		for _, v := range q[k] {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(escapeQuery(k))
+			b.WriteByte('=')
+			b.WriteString(escapeQuery(v))
+		}
+	}
+	return b.String()
+}
+
+func escapeQuery(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			strings.IndexByte("-._~$,()':/@!*;", c) >= 0:
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
+}
+
+// page is one response of a collection GET.
+type page struct {
+	Value     []json.RawMessage `json:"value"`
+	NextLink  string            `json:"@odata.nextLink"`
+	DeltaLink string            `json:"@odata.deltaLink"`
+	Count     *int64            `json:"@odata.count"`
+}
+
+// model is a wire type that keeps its original JSON.
+type model[T any] interface {
+	*T
+	setRaw(json.RawMessage)
+}
+
+// decodeItem decodes one object of a collection and keeps its JSON.
+func decodeItem[T any, P model[T]](raw json.RawMessage) (T, error) {
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return v, err
+	}
+	P(&v).setRaw(raw)
+	return v, nil
+}
+
+// list iterates a collection from its first URL, following @odata.nextLink
+// unchanged and resending ConsistencyLevel when the first request had it.
+func list[T any, P model[T]](ctx context.Context, c *Client, first string, consistency bool) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		link := first
+		for n := 1; link != ""; n++ {
+			var pg page
+			if err := c.getJSON(ctx, link, consistency, &pg); err != nil {
+				yield(zero, fmt.Errorf("page %d: %w", n, err))
+				return
+			}
+			for i, raw := range pg.Value {
+				v, err := decodeItem[T, P](raw)
+				if err != nil {
+					yield(zero, fmt.Errorf("page %d: item %d: decode %T: %w", n, i, zero, err))
+					return
+				}
+				if !yield(v, nil) {
+					return
+				}
+			}
+			if pg.NextLink != "" {
+				if err := c.checkLink(pg.NextLink); err != nil {
+					yield(zero, fmt.Errorf("page %d: %w", n, err))
+					return
+				}
+			}
+			link = pg.NextLink
+		}
+	}
+}
+
+// listPath is list for a path under the version o selects.
+func listPath[T any, P model[T]](ctx context.Context, c *Client, path string, o ListOptions, maxTop int) iter.Seq2[T, error] {
+	return list[T, P](ctx, c, c.url(o.version(), path, o.query(maxTop)), o.consistency())
+}
+
+// collect drains an iterator into a slice.
+func collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
+	var out []T
+	for v, err := range seq {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// pathEscape escapes an id for use as one path segment.
+func pathEscape(id string) string { return url.PathEscape(id) }
