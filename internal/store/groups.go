@@ -1,0 +1,213 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Group is a directory group as stored.
+type Group struct {
+	ID                    string
+	DisplayName           string
+	Description           string
+	Mail                  string
+	MailNickname          string
+	MailEnabled           bool
+	SecurityEnabled       bool
+	GroupTypes            []string // Unified, DynamicMembership
+	Visibility            string
+	CreatedDateTime       time.Time
+	OnPremisesSyncEnabled *bool
+	MembershipRule        string
+	IsAssignableToRole    bool
+	// AssignedLicenses is group-based licensing: the SKUs the group gives
+	// its members.
+	AssignedLicenses []GroupLicense
+	Raw              json.RawMessage
+}
+
+// GroupLicense is one of a group's assignedLicenses.
+type GroupLicense struct {
+	SkuID         string   `json:"skuId"`
+	DisabledPlans []string `json:"disabledPlans"`
+}
+
+// PutGroup writes the group's own properties (members and owners are
+// written separately).
+func (b *Batch) PutGroup(g *Group) {
+	lic := "[]"
+	if len(g.AssignedLicenses) > 0 {
+		ls := make([]GroupLicense, len(g.AssignedLicenses))
+		for i, l := range g.AssignedLicenses {
+			ls[i] = GroupLicense{SkuID: strings.ToLower(l.SkuID), DisabledPlans: l.DisabledPlans}
+			if ls[i].DisabledPlans == nil {
+				ls[i].DisabledPlans = []string{}
+			}
+		}
+		bs, _ := json.Marshal(ls)
+		lic = string(bs)
+	}
+	b.put(tGroups, []any{g.ID}, []any{
+		g.DisplayName, g.Description, g.Mail, g.MailNickname, g.MailEnabled, g.SecurityEnabled, jsonStrings(g.GroupTypes),
+		g.Visibility, timeCol(g.CreatedDateTime), boolPtrCol(g.OnPremisesSyncEnabled), g.MembershipRule, g.IsAssignableToRole, lic,
+	}, g.Raw)
+}
+
+// RemoveGroup closes the group, its memberships (as group and as member) and
+// its ownerships.
+func (b *Batch) RemoveGroup(id string) { b.remove(tGroups, id) }
+
+// DirectoryObjectRef is a member or owner: its id and type as @odata.type
+// names it without the namespace (user, group, servicePrincipal, device,
+// orgContact).
+type DirectoryObjectRef struct {
+	ID   string
+	Type string
+}
+
+// PutGroupMember records a direct member of a group.
+func (b *Batch) PutGroupMember(groupID string, m DirectoryObjectRef) {
+	b.put(tGroupMembers, []any{groupID, m.ID}, []any{m.Type}, nil)
+}
+
+// RemoveGroupMember closes a direct membership.
+func (b *Batch) RemoveGroupMember(groupID, memberID string) {
+	b.remove(tGroupMembers, groupID, memberID)
+}
+
+// SweepGroupMembers closes the memberships of a group that this run did not
+// write or confirm (after listing that group's members in full).
+func (b *Batch) SweepGroupMembers(groupID string) { b.sweepChildren(tGroupMembers, groupID) }
+
+// PutGroupOwner records an owner of a group.
+func (b *Batch) PutGroupOwner(groupID string, o DirectoryObjectRef) {
+	b.put(tGroupOwners, []any{groupID, o.ID}, []any{o.Type}, nil)
+}
+
+// SweepGroupOwners closes a group's owners not confirmed by this run.
+func (b *Batch) SweepGroupOwners(groupID string) { b.sweepChildren(tGroupOwners, groupID) }
+
+// GroupQuery filters Groups; zero fields do not filter.
+type GroupQuery struct {
+	ID       string
+	Search   string // substring of display name or mail, case-insensitive
+	OnPrem   *bool  // onPremisesSyncEnabled true (synced) or not
+	Unified  *bool  // Microsoft 365 groups
+	Licensed *bool  // groups with assignedLicenses
+	Limit    int
+}
+
+// Groups returns the current groups matching q, by display name.
+func (d *DB) Groups(ctx context.Context, conn Connection, q GroupQuery) ([]Group, error) {
+	var where []string
+	var args []any
+	if q.ID != "" {
+		where, args = append(where, "g.id = ?"), append(args, q.ID)
+	}
+	if q.Search != "" {
+		s := "%" + strings.ToLower(q.Search) + "%"
+		where, args = append(where, "(lower(g.display_name) LIKE ? OR lower(g.mail) LIKE ?)"), append(args, s, s)
+	}
+	if q.OnPrem != nil {
+		if *q.OnPrem {
+			where = append(where, "g.on_premises_sync_enabled = TRUE")
+		} else {
+			where = append(where, "(g.on_premises_sync_enabled IS NULL OR g.on_premises_sync_enabled = FALSE)")
+		}
+	}
+	if q.Unified != nil {
+		op := "LIKE"
+		if !*q.Unified {
+			op = "NOT LIKE"
+		}
+		where = append(where, "g.group_types "+op+` '%"Unified"%'`)
+	}
+	if q.Licensed != nil {
+		op := "<>"
+		if !*q.Licensed {
+			op = "="
+		}
+		where = append(where, "g.assigned_licenses "+op+" '[]'")
+	}
+	query := `SELECT g.id, g.display_name, g.description, g.mail, g.mail_nickname, g.mail_enabled, g.security_enabled, g.group_types,
+		g.visibility, g.created_at, g.on_premises_sync_enabled, g.membership_rule, g.is_assignable_to_role, g.assigned_licenses, g.raw
+		FROM groups g WHERE g.connection_id = ? AND {cur}`
+	for _, w := range where {
+		query += " AND " + w
+	}
+	query += " ORDER BY g.display_name, g.id"
+	if q.Limit > 0 {
+		query += fmt.Sprintf(" LIMIT %d", q.Limit)
+	}
+	var out []Group
+	err := d.selectCurrent(ctx, conn, "groups", "g", query, args, func(rows *sql.Rows) error {
+		var g Group
+		var types, lic string
+		var created *string
+		var onPrem sql.NullBool
+		var raw sql.NullString
+		if err := rows.Scan(&g.ID, &g.DisplayName, &g.Description, &g.Mail, &g.MailNickname, &g.MailEnabled, &g.SecurityEnabled, &types,
+			&g.Visibility, &created, &onPrem, &g.MembershipRule, &g.IsAssignableToRole, &lic, &raw); err != nil {
+			return err
+		}
+		g.GroupTypes = parseStrings(types)
+		g.CreatedDateTime = parseTimeCol(created)
+		g.OnPremisesSyncEnabled = nullBool(onPrem)
+		if lic != "[]" {
+			_ = json.Unmarshal([]byte(lic), &g.AssignedLicenses)
+		}
+		g.Raw = rawOf(raw)
+		out = append(out, g)
+		return nil
+	})
+	return out, err
+}
+
+// Membership is one direct group membership (or ownership).
+type Membership struct {
+	GroupID string
+	Member  DirectoryObjectRef
+}
+
+// GroupMembers returns a group's current direct members, by id.
+func (d *DB) GroupMembers(ctx context.Context, conn Connection, groupID string) ([]DirectoryObjectRef, error) {
+	var out []DirectoryObjectRef
+	err := d.selectCurrent(ctx, conn, "group members", "m", `SELECT m.member_id, m.member_type FROM group_members m
+		WHERE m.connection_id = ? AND {cur} AND m.group_id = ? ORDER BY m.member_id`, []any{groupID}, func(rows *sql.Rows) error {
+		var r DirectoryObjectRef
+		if err := rows.Scan(&r.ID, &r.Type); err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// Memberships returns every current direct membership, by group then member.
+func (d *DB) Memberships(ctx context.Context, conn Connection) ([]Membership, error) {
+	return d.memberships(ctx, conn, "group_members", "member")
+}
+
+// GroupOwners returns every current group ownership, by group then owner.
+func (d *DB) GroupOwners(ctx context.Context, conn Connection) ([]Membership, error) {
+	return d.memberships(ctx, conn, "group_owners", "owner")
+}
+
+func (d *DB) memberships(ctx context.Context, conn Connection, tbl, col string) ([]Membership, error) {
+	var out []Membership
+	q := fmt.Sprintf(`SELECT m.group_id, m.%[2]s_id, m.%[2]s_type FROM %[1]s m WHERE m.connection_id = ? AND {cur} ORDER BY m.group_id, m.%[2]s_id`, tbl, col)
+	err := d.selectCurrent(ctx, conn, tbl, "m", q, nil, func(rows *sql.Rows) error {
+		var m Membership
+		if err := rows.Scan(&m.GroupID, &m.Member.ID, &m.Member.Type); err != nil {
+			return err
+		}
+		out = append(out, m)
+		return nil
+	})
+	return out, err
+}

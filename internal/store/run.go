@@ -1,0 +1,369 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// ErrRunInProgress: another live run holds the connection.
+var ErrRunInProgress = errors.New("another sync run is in progress for this connection")
+
+type sqliteRun struct {
+	d    *DB
+	conn Connection
+	id   int64
+	gen  int64
+	mode RunMode
+	// fresh marks tables with no open rows for the connection when the run
+	// began: their puts need no compare, just an insert.
+	fresh map[*table]bool
+
+	mu     sync.Mutex
+	links  map[string]string
+	closed bool
+}
+
+// BeginRun allocates the next generation for conn, after discarding rows an
+// unfinished earlier run staged and marking such a run failed.
+func (d *DB) BeginRun(ctx context.Context, conn Connection, mode RunMode) (Run, error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin run for %q: %w", conn.Name, err)
+	}
+	defer tx.Rollback()
+	var cur, next int64
+	if err := tx.QueryRowContext(ctx, `SELECT current_generation, next_generation FROM connections WHERE id = ?`, conn.ID).Scan(&cur, &next); err != nil {
+		return nil, fmt.Errorf("begin run for %q: read connection: %w", conn.Name, err)
+	}
+	now := d.now().UTC()
+	rows, err := tx.QueryContext(ctx, `SELECT id, heartbeat_at FROM sync_runs WHERE connection_id = ? AND status = 'running'`, conn.ID)
+	if err != nil {
+		return nil, fmt.Errorf("begin run for %q: %w", conn.Name, err)
+	}
+	type stale struct {
+		id int64
+		hb time.Time
+	}
+	var stales []stale
+	for rows.Next() {
+		var id int64
+		var hb string
+		if err := rows.Scan(&id, &hb); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("begin run for %q: %w", conn.Name, err)
+		}
+		t, _ := time.Parse(time.RFC3339Nano, hb)
+		if now.Sub(t) < d.staleAfter {
+			rows.Close()
+			return nil, fmt.Errorf("begin run for %q: run %d last active %s: %w", conn.Name, id, t.Format(time.RFC3339), ErrRunInProgress)
+		}
+		stales = append(stales, stale{id, t})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("begin run for %q: %w", conn.Name, err)
+	}
+	for _, s := range stales {
+		msg := fmt.Sprintf("interrupted: no heartbeat since %s (process killed or crashed)", s.hb.Format(time.RFC3339))
+		if _, err := tx.ExecContext(ctx, `UPDATE sync_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?`, msg, s.hb.Format(time.RFC3339Nano), s.id); err != nil {
+			return nil, fmt.Errorf("begin run for %q: mark run %d failed: %w", conn.Name, s.id, err)
+		}
+	}
+	// A generation was allocated after the current one: its run did not
+	// commit, so what it staged goes and what it closed reopens.
+	if next-1 > cur {
+		if err := discardStaged(ctx, tx, conn.ID, cur); err != nil {
+			return nil, fmt.Errorf("begin run for %q: discard unfinished run: %w", conn.Name, err)
+		}
+	}
+	gen := next
+	if _, err := tx.ExecContext(ctx, `UPDATE connections SET next_generation = ? WHERE id = ?`, gen+1, conn.ID); err != nil {
+		return nil, fmt.Errorf("begin run for %q: %w", conn.Name, err)
+	}
+	stamp := now.Format(time.RFC3339Nano)
+	res, err := tx.ExecContext(ctx, `INSERT INTO sync_runs (connection_id, generation, mode, status, started_at, heartbeat_at) VALUES (?, ?, ?, 'running', ?, ?)`,
+		conn.ID, gen, string(mode), stamp, stamp)
+	if err != nil {
+		return nil, fmt.Errorf("begin run for %q: record run: %w", conn.Name, err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return nil, fmt.Errorf("begin run for %q: %w", conn.Name, err)
+	}
+	fresh := map[*table]bool{}
+	for _, t := range allTables {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM `+t.name+` WHERE connection_id = ? AND valid_to IS NULL LIMIT 1`, conn.ID).Scan(&one)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			fresh[t] = true
+		case err != nil:
+			return nil, fmt.Errorf("begin run for %q: inspect %s: %w", conn.Name, t.name, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("begin run for %q: commit: %w", conn.Name, err)
+	}
+	return &sqliteRun{d: d, conn: conn, id: id, gen: gen, mode: mode, fresh: fresh, links: map[string]string{}}, nil
+}
+
+// discardStaged removes every trace of generations after cur.
+func discardStaged(ctx context.Context, tx *sql.Tx, connID, cur int64) error {
+	for _, t := range allTables {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t.name+` WHERE connection_id = ? AND valid_from > ?`, connID, cur); err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE `+t.name+` SET valid_to = NULL WHERE connection_id = ? AND valid_to > ?`, connID, cur); err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM delta_links WHERE connection_id = ? AND generation > ?`, connID, cur); err != nil {
+		return fmt.Errorf("delta_links: %w", err)
+	}
+	return nil
+}
+
+func (r *sqliteRun) ID() int64         { return r.id }
+func (r *sqliteRun) Generation() int64 { return r.gen }
+
+func (r *sqliteRun) SetDeltaLink(resource, link string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.links[resource] = link
+}
+
+// stmts caches prepared statements for one transaction.
+type stmts struct {
+	tx *sql.Tx
+	m  map[string]*sql.Stmt
+}
+
+func (s *stmts) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	st, ok := s.m[query]
+	if !ok {
+		var err error
+		st, err = s.tx.PrepareContext(ctx, query)
+		if err != nil {
+			return 0, err
+		}
+		s.m[query] = st
+	}
+	res, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (s *stmts) close() {
+	for _, st := range s.m {
+		st.Close()
+	}
+}
+
+// Apply writes b in one transaction under the run's generation and refreshes
+// the run's heartbeat.
+func (r *sqliteRun) Apply(ctx context.Context, b *Batch) (ApplyStats, error) {
+	st := ApplyStats{Written: map[string]int64{}, Closed: map[string]int64{}}
+	r.mu.Lock()
+	closed := r.closed
+	r.mu.Unlock()
+	if closed {
+		return st, errors.New("apply: run already ended")
+	}
+	tx, err := r.d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return st, fmt.Errorf("apply batch: begin: %w", err)
+	}
+	defer tx.Rollback()
+	s := &stmts{tx: tx, m: map[string]*sql.Stmt{}}
+	defer s.close()
+	for i := range b.ops {
+		if err := r.applyOp(ctx, s, &b.ops[i], &st); err != nil {
+			return st, fmt.Errorf("apply batch: %s: %w", b.ops[i].table.name, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE sync_runs SET heartbeat_at = ? WHERE id = ?`, r.d.stamp(), r.id); err != nil {
+		return st, fmt.Errorf("apply batch: heartbeat: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return st, fmt.Errorf("apply batch: commit: %w", err)
+	}
+	return st, nil
+}
+
+func (r *sqliteRun) applyOp(ctx context.Context, s *stmts, o *op, st *ApplyStats) error {
+	t := o.table
+	c, g := r.conn.ID, r.gen
+	switch o.kind {
+	case opPut:
+		h := rowHash(o.vals, o.raw)
+		if !r.fresh[t] {
+			args := make([]any, 0, len(o.keys)+3)
+			args = append(args, g, c)
+			args = append(args, o.keys...)
+			args = append(args, h)
+			n, err := s.exec(ctx, t.sqlTouch(), args...)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			args = args[:0]
+			args = append(args, g, c)
+			args = append(args, o.keys...)
+			args = append(args, g)
+			if _, err := s.exec(ctx, t.sqlClose(), args...); err != nil {
+				return err
+			}
+		}
+		args := make([]any, 0, len(o.keys)+len(o.vals)+5)
+		args = append(args, c)
+		args = append(args, o.keys...)
+		args = append(args, g, g, h)
+		args = append(args, o.vals...)
+		if t.raw {
+			var raw any
+			if o.raw != nil {
+				raw = string(o.raw)
+			}
+			args = append(args, raw)
+		}
+		if _, err := s.exec(ctx, t.sqlInsert(), args...); err != nil {
+			return err
+		}
+		st.Written[t.name]++
+	case opRemove:
+		args := append(append([]any{c}, o.keys...), g)
+		n1, err := s.exec(ctx, t.sqlDeleteStaged(), args...)
+		if err != nil {
+			return err
+		}
+		args = append(append([]any{g, c}, o.keys...), g)
+		n2, err := s.exec(ctx, t.sqlClose(), args...)
+		if err != nil {
+			return err
+		}
+		if n1+n2 > 0 {
+			st.Closed[t.name] += n2
+		}
+		for _, d := range t.dependents {
+			if _, err := s.exec(ctx, d.sqlDeleteStaged(), c, o.keys[0], g); err != nil {
+				return fmt.Errorf("%s: %w", d.t.name, err)
+			}
+			n, err := s.exec(ctx, d.sqlClose(), g, c, o.keys[0], g)
+			if err != nil {
+				return fmt.Errorf("%s: %w", d.t.name, err)
+			}
+			st.Closed[d.t.name] += n
+		}
+	case opSweepChildren:
+		if r.fresh[t] {
+			return nil
+		}
+		n, err := s.exec(ctx, t.sqlSweepChildren(), g, c, o.keys[0], g)
+		if err != nil {
+			return err
+		}
+		st.Closed[t.name] += n
+	case opSweep:
+		q, args := t.sqlSweep(""), []any{g, c, g}
+		if o.filterCol != "" {
+			q = t.sqlSweep(" AND " + o.filterCol + " = ?")
+			args = append(args, o.filterVal)
+		}
+		n, err := s.exec(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		st.Closed[t.name] += n
+	}
+	return nil
+}
+
+// Commit records res and makes the run's generation current, with its delta
+// links, in one transaction.
+func (r *sqliteRun) Commit(ctx context.Context, res RunResult) error {
+	return r.finish(ctx, res, nil)
+}
+
+// Fail records res and cause; the previous generation stays current and the
+// next run discards what this one staged.
+func (r *sqliteRun) Fail(ctx context.Context, res RunResult, cause error) error {
+	if cause == nil {
+		cause = errors.New("failed")
+	}
+	return r.finish(ctx, res, cause)
+}
+
+func (r *sqliteRun) finish(ctx context.Context, res RunResult, cause error) error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return errors.New("finish run: run already ended")
+	}
+	r.closed = true
+	links := r.links
+	r.mu.Unlock()
+
+	what := "commit run"
+	if cause != nil {
+		what = "record failed run"
+	}
+	tx, err := r.d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s %d: begin: %w", what, r.id, err)
+	}
+	defer tx.Rollback()
+	status, errText := "succeeded", ""
+	if cause != nil {
+		status, errText = "failed", cause.Error()
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE sync_runs SET status = ?, error = ?, finished_at = ?, heartbeat_at = ?,
+		requests = ?, batch_requests = ?, throttled = ?, retries = ? WHERE id = ?`,
+		status, errText, r.d.stamp(), r.d.stamp(), res.Requests, res.Batched, res.Throttled, res.Retries, r.id); err != nil {
+		return fmt.Errorf("%s %d: %w", what, r.id, err)
+	}
+	for _, rr := range res.Resources {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_run_resources (run_id, resource, status, mode, items, removed, duration_ms, message)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.id, rr.Resource, rr.Status, string(rr.Mode), rr.Items, rr.Removed, rr.Duration.Milliseconds(), rr.Message); err != nil {
+			return fmt.Errorf("%s %d: resource %s: %w", what, r.id, rr.Resource, err)
+		}
+	}
+	for i, m := range res.Messages {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_run_messages (run_id, seq, level, resource, message) VALUES (?, ?, ?, ?, ?)`,
+			r.id, i+1, m.Level, m.Resource, m.Text); err != nil {
+			return fmt.Errorf("%s %d: message: %w", what, r.id, err)
+		}
+	}
+	if cause == nil {
+		for res, link := range links {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO delta_links (connection_id, resource, generation, link) VALUES (?, ?, ?, ?)`,
+				r.conn.ID, res, r.gen, link); err != nil {
+				return fmt.Errorf("%s %d: delta link %s: %w", what, r.id, res, err)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM delta_links WHERE connection_id = ? AND resource = ? AND generation < ?`,
+				r.conn.ID, res, r.gen); err != nil {
+				return fmt.Errorf("%s %d: delta link %s: %w", what, r.id, res, err)
+			}
+		}
+		q := `UPDATE connections SET current_generation = ? WHERE id = ?`
+		args := []any{r.gen, r.conn.ID}
+		if res.TenantID != "" {
+			q = `UPDATE connections SET current_generation = ?, tenant_id = ? WHERE id = ?`
+			args = []any{r.gen, res.TenantID, r.conn.ID}
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("%s %d: switch generation: %w", what, r.id, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s %d: commit: %w", what, r.id, err)
+	}
+	return nil
+}
