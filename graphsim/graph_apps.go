@@ -101,7 +101,7 @@ func (s *Server) registerAppRoutes() {
 		Cost:         1,
 		ODataContext: "appRoleAssignments",
 		Items: func(rs requestScope) ([]any, *APIError) {
-			u := rs.Tenant.userByIDOrUPNLocked(rs.PathValue("id"))
+			u := userLocked(rs.Tenant, rs.PathValue("id"))
 			if u == nil {
 				return nil, notFound(rs.PathValue("id"))
 			}

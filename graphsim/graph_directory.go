@@ -372,7 +372,7 @@ func renderCompanySubscription(cs *CompanySubscription) entity {
 // the values Intune reports for a device that never set them.
 func renderManagedDevice(t *Tenant, d *ManagedDevice) entity {
 	var displayName, email any
-	if u := t.userByIDForRender(d.UserID); u != nil {
+	if u := userLocked(t, d.UserID); u != nil {
 		displayName = u.DisplayName
 		email = stringOrNull(u.Mail)
 	}
@@ -442,38 +442,6 @@ func renderManagedDevice(t *Tenant, d *ManagedDevice) entity {
 	}
 }
 
-// userByIDForRender finds a user by object id with t.mu already held.
-func (t *Tenant) userByIDForRender(id string) *User {
-	if t.userByID != nil {
-		if u := t.userByID[id]; u != nil {
-			return u
-		}
-		return t.userByID[strings.ToLower(id)]
-	}
-	for _, u := range t.Users {
-		if strings.EqualFold(u.ID, id) {
-			return u
-		}
-	}
-	return nil
-}
-
-// userByIDOrUPNLocked resolves /users/{id|userPrincipalName} with t.mu held.
-func (t *Tenant) userByIDOrUPNLocked(key string) *User {
-	if u := t.userByIDForRender(key); u != nil {
-		return u
-	}
-	if t.userByUPN != nil {
-		return t.userByUPN[strings.ToLower(key)]
-	}
-	for _, u := range t.Users {
-		if strings.EqualFold(u.UserPrincipalName, key) {
-			return u
-		}
-	}
-	return nil
-}
-
 // mailboxError answers a mailbox request for a user Exchange cannot serve:
 // an unknown user, or one without an Exchange Online mailbox. Wording as
 // Exchange-backed Graph endpoints send it (observed: ErrorInvalidUser;
@@ -496,7 +464,7 @@ func (s *Server) getMailboxSettings(w http.ResponseWriter, r *http.Request, c *C
 	t := c.Tenant
 	key := r.PathValue("id")
 	t.mu.RLock()
-	u := t.userByIDOrUPNLocked(key)
+	u := userLocked(t, key)
 	if e := mailboxError(u, key); e != nil {
 		t.mu.RUnlock()
 		writeAPIError(w, r, e)
@@ -516,7 +484,7 @@ func (s *Server) getMailboxUserPurpose(w http.ResponseWriter, r *http.Request, c
 	t := c.Tenant
 	key := r.PathValue("id")
 	t.mu.RLock()
-	u := t.userByIDOrUPNLocked(key)
+	u := userLocked(t, key)
 	if e := mailboxError(u, key); e != nil {
 		t.mu.RUnlock()
 		writeAPIError(w, r, e)

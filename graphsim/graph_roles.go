@@ -63,14 +63,17 @@ func (s *Server) registerRoleRoutes() {
 		MaxTop:       999,
 		Cost:         1,
 		ODataContext: "directoryObjects",
+		Type:         "microsoft.graph.directoryObject",
 		Items: func(rs requestScope) ([]any, *APIError) {
 			def := directoryRoleLocked(rs.Tenant, rs.PathValue("id"))
 			if def == nil {
 				return nil, notFound(rs.PathValue("id"))
 			}
-			return anySlice(roleMembersLocked(rs.Tenant, def)), nil
+			return refs(rs.Tenant, roleMembersLocked(rs.Tenant, def), KindUnknown), nil
 		},
-		Render: func(t *Tenant, obj any) entity { return renderDirectoryObject(t, obj.(string)) },
+		Render:         renderDirectoryObject,
+		Properties:     directoryObjectProps,
+		DefaultProject: projectMemberDefault,
 	})
 	s.registerEntitySet(&entitySet{
 		Path:         "/roleManagement/directory/roleDefinitions",
@@ -120,9 +123,10 @@ func (s *Server) registerRoleRoutes() {
 		},
 		Expand: map[string]func(t *Tenant, obj any, sel []string) any{
 			"principal": func(t *Tenant, obj any, sel []string) any {
-				e := renderDirectoryObject(t, obj.(*RoleAssignment).PrincipalID)
-				if e == nil {
-					return nil
+				id := obj.(*RoleAssignment).PrincipalID
+				e := renderDirectoryObject(t, dirObject{ID: id, Kind: kindLockedOf(t, id)})
+				if sel == nil {
+					return projectMemberDefault(e)
 				}
 				return project(e, sel, nil)
 			},
@@ -300,47 +304,12 @@ func renderDirectoryRole(t *Tenant, d *RoleDefinition) entity {
 	}
 }
 
-// renderDirectoryObject renders a directory object by id as the members of
-// a role (and $expand=principal) show it: typed with @odata.type and the
-// object's default properties. Unknown ids render as nil.
-func renderDirectoryObject(t *Tenant, id string) entity {
-	if u := t.userByIDForRender(id); u != nil {
-		return entity{
-			{"@odata.type", "#microsoft.graph.user"},
-			{"id", u.ID},
-			{"businessPhones", stringsOrEmpty(u.BusinessPhones)},
-			{"displayName", u.DisplayName},
-			{"givenName", stringOrNull(u.GivenName)},
-			{"jobTitle", stringOrNull(u.JobTitle)},
-			{"mail", stringOrNull(u.Mail)},
-			{"mobilePhone", stringOrNull(u.MobilePhone)},
-			{"officeLocation", stringOrNull(u.OfficeLocation)},
-			{"preferredLanguage", stringOrNull(u.PreferredLanguage)},
-			{"surname", stringOrNull(u.Surname)},
-			{"userPrincipalName", u.UserPrincipalName},
-		}
+// kindLockedOf is the directory object kind of id; t.mu is held.
+func kindLockedOf(t *Tenant, id string) ObjectKind {
+	if k, ok := t.kindByID[id]; ok {
+		return k
 	}
-	if sp := spLookupLocked(t, id); sp != nil {
-		return append(entity{{"@odata.type", "#microsoft.graph.servicePrincipal"}}, renderServicePrincipal(t, sp)...)
-	}
-	for _, g := range t.Groups {
-		if strings.EqualFold(g.ID, id) {
-			return entity{
-				{"@odata.type", "#microsoft.graph.group"},
-				{"id", g.ID},
-				{"deletedDateTime", nil},
-				{"description", stringOrNull(g.Description)},
-				{"displayName", g.DisplayName},
-				{"groupTypes", stringsOrEmpty(g.GroupTypes)},
-				{"isAssignableToRole", g.IsAssignableToRole},
-				{"mail", stringOrNull(g.Mail)},
-				{"mailEnabled", g.MailEnabled},
-				{"mailNickname", g.MailNickname},
-				{"securityEnabled", g.SecurityEnabled},
-			}
-		}
-	}
-	return nil
+	return t.kindByID[strings.ToLower(id)]
 }
 
 func renderRoleDefinition(d *RoleDefinition) entity {
