@@ -139,7 +139,7 @@ func formatGraphTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05Z")
 }
 
-const hexDigits = "0123456789abcdef"
+const jsonHex = "0123456789abcdef"
 
 // appendJSONString quotes s as encoding/json does with HTML escaping off.
 func appendJSONString(b []byte, s string) []byte {
@@ -163,7 +163,7 @@ func appendJSONString(b []byte, s string) []byte {
 			case '\t':
 				b = append(b, '\\', 't')
 			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+				b = append(b, '\\', 'u', '0', '0', jsonHex[c>>4], jsonHex[c&0xF])
 			}
 			i++
 			start = i
@@ -179,7 +179,7 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 		if r == '\u2028' || r == '\u2029' {
 			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			b = append(b, '\\', 'u', '2', '0', '2', jsonHex[r&0xF])
 			i += size
 			start = i
 			continue
@@ -244,6 +244,12 @@ type entitySet struct {
 	Expand map[string]func(t *Tenant, obj any, sel []string) any
 	// CountSegment also registers GET {Path}/$count (text/plain).
 	CountSegment bool
+	// DefaultProject, when set, replaces Default for requests without
+	// $select (directoryObject collections, whose members differ in type).
+	DefaultProject func(e entity) entity
+	// Visible, when set, limits the properties a caller may see (nil = all),
+	// e.g. User.ReadBasic.All sees only the basic profile.
+	Visible func(c *Caller) []string
 	// RequireEventual: the path itself needs ConsistencyLevel: eventual (OData
 	// casts such as /groups/{id}/members/microsoft.graph.user).
 	RequireEventual bool
