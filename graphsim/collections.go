@@ -87,6 +87,10 @@ func (s *Server) listPage(r *http.Request, c *Caller, es *entitySet) (*odataQuer
 	}
 	size := s.pageSize(es, q)
 	p := &page{Count: -1}
+	var visible []string
+	if es.Visible != nil {
+		visible = es.Visible(c)
+	}
 
 	start, lastID := 0, ""
 	if q.SkipToken != "" {
@@ -109,7 +113,7 @@ func (s *Server) listPage(r *http.Request, c *Caller, es *entitySet) (*odataQuer
 				e = append(e, property{name, v})
 			}
 		}
-		return project(e, q.Select, es.Default)
+		return restrict(es.project(e, q.Select), visible)
 	}
 
 	if q.OrderBy != "" {
@@ -213,6 +217,28 @@ func (s *Server) pageSize(es *entitySet, q *odataQuery) int {
 		size = c
 	}
 	return size
+}
+
+// project applies $select, or the set's default projection.
+func (es *entitySet) project(e entity, sel []string) entity {
+	if sel == nil && es.DefaultProject != nil {
+		return es.DefaultProject(e)
+	}
+	return project(e, sel, es.Default)
+}
+
+// restrict drops the properties the caller may not see; nil allows all.
+func restrict(e entity, visible []string) entity {
+	if visible == nil {
+		return e
+	}
+	out := e[:0:0]
+	for _, p := range e {
+		if strings.HasPrefix(p.Name, "@") || slices.Contains(visible, p.Name) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func idOf(e entity) string {
@@ -336,7 +362,10 @@ func (s *Server) serveEntity(w http.ResponseWriter, r *http.Request, c *Caller, 
 			e = append(e, property{name, v})
 		}
 	}
-	e = project(e, q.Select, es.Default)
+	e = es.project(e, q.Select)
+	if es.Visible != nil {
+		e = restrict(e, es.Visible(c))
+	}
 	t.mu.RUnlock()
 	writeEntity(w, r, http.StatusOK, es.ODataContext, q.Select, e)
 }

@@ -1,0 +1,443 @@
+package graphsim
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// This file serves delta queries on users and groups (graph-facts §4, §6;
+// Microsoft's delta-query-users and group-delta pages): a first round that
+// returns every live object, later rounds that return what changed since the
+// round a $deltatoken came from (deleted objects as @removed, membership
+// changes as members@delta), $deltatoken=latest, $select, $filter=id eq.
+// Rounds are cut at the tenant's change sequence, so an object changed while
+// a round is being paged shows up again in the next round rather than being
+// lost.
+
+// deltaTokenLifetime: delta links for identity resources expire after seven
+// days (Microsoft 365 Developer Blog, "Duration of change tracking tokens for
+// identity and education resources", 2020-07-03).
+const deltaTokenLifetime = 7 * 24 * time.Hour
+
+// deltaPageSize is how many objects a delta page carries before
+// Options.PageSizeCap.
+const deltaPageSize = 100
+
+// maxDeltaIDFilters: $filter=id eq '…' or … takes up to 50 ids.
+const maxDeltaIDFilters = 50
+
+var (
+	errSyncStateNotFound = &APIError{http.StatusBadRequest, "syncStateNotFound", "The sync state generation is not found. The delta token is expired and data must be synchronized again."}
+	errDeltaTop          = &APIError{http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported Query."}
+)
+
+// deltaState is what delta tokens carry: which change sequence the caller has
+// already seen (Since; the first round when Initial), where this round was cut
+// (Round), when the round started, and paging state within the round.
+type deltaState struct {
+	Kind    byte // 'u' users, 'g' groups
+	Initial bool
+	Since   uint64
+	Round   uint64
+	Issued  int64 // unix seconds
+	Pos     int
+	LastID  string
+}
+
+const deltaMagic = "GSd1"
+
+func encodeDeltaState(d deltaState) string {
+	b := make([]byte, 0, 64)
+	b = append(b, deltaMagic...)
+	b = append(b, d.Kind)
+	if d.Initial {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
+	b = binary.AppendUvarint(b, d.Since)
+	b = binary.AppendUvarint(b, d.Round)
+	b = binary.AppendVarint(b, d.Issued)
+	b = binary.AppendUvarint(b, uint64(d.Pos))
+	b = append(b, d.LastID...)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeDeltaState(s string, kind byte) (deltaState, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < len(deltaMagic)+2 || string(b[:len(deltaMagic)]) != deltaMagic || b[len(deltaMagic)] != kind {
+		return deltaState{}, false
+	}
+	d := deltaState{Kind: kind, Initial: b[len(deltaMagic)+1] == 1}
+	b = b[len(deltaMagic)+2:]
+	var n int
+	if d.Since, n = binary.Uvarint(b); n <= 0 {
+		return deltaState{}, false
+	}
+	b = b[n:]
+	if d.Round, n = binary.Uvarint(b); n <= 0 {
+		return deltaState{}, false
+	}
+	b = b[n:]
+	if d.Issued, n = binary.Varint(b); n <= 0 {
+		return deltaState{}, false
+	}
+	b = b[n:]
+	pos, n := binary.Uvarint(b)
+	if n <= 0 || pos > 1<<31 {
+		return deltaState{}, false
+	}
+	d.Pos = int(pos)
+	d.LastID = string(b[n:])
+	return d, true
+}
+
+// deltaKind describes users or groups delta.
+type deltaKind struct {
+	Kind  byte
+	Set   *entitySet
+	Items func(t *Tenant, d deltaState) []deltaItem
+	// Members adds members@delta to a group entry.
+	Members func(t *Tenant, d deltaState, g *Group) []entity
+}
+
+// deltaItem is one entry of a round: a live object or a removal.
+type deltaItem struct {
+	ID      string
+	Obj     any    // nil for removals
+	Removed string // "changed" (soft delete) or "deleted"
+}
+
+func (s *Server) registerDeltaRoutes() {
+	users := &deltaKind{Kind: 'u', Set: s.usersSet(), Items: userDeltaItems}
+	groups := &deltaKind{Kind: 'g', Set: s.groupsSet(), Items: groupDeltaItems, Members: groupMembersDelta}
+	for _, p := range []string{"/users/delta()", "/users/delta"} {
+		s.graph("GET "+p, 2, func(w http.ResponseWriter, r *http.Request, c *Caller) { s.serveDelta(w, r, c, users) })
+	}
+	for _, p := range []string{"/groups/delta()", "/groups/delta"} {
+		s.graph("GET "+p, 2, func(w http.ResponseWriter, r *http.Request, c *Caller) { s.serveDelta(w, r, c, groups) })
+	}
+}
+
+func userDeltaItems(t *Tenant, d deltaState) []deltaItem {
+	var out []deltaItem
+	for _, u := range t.Users {
+		if d.Initial || u.Seq > d.Since {
+			out = append(out, deltaItem{ID: u.ID, Obj: u})
+		}
+	}
+	if !d.Initial {
+		for _, u := range t.Deleted {
+			if u.Seq > d.Since {
+				reason := "changed" // soft-deleted users can be restored
+				if u.HardDeleted {
+					reason = "deleted"
+				}
+				out = append(out, deltaItem{ID: u.ID, Removed: reason})
+			}
+		}
+	}
+	return out
+}
+
+func groupDeltaItems(t *Tenant, d deltaState) []deltaItem {
+	var out []deltaItem
+	changed := map[string]bool{}
+	if !d.Initial {
+		for _, mc := range t.memberChanges {
+			if mc.Seq > d.Since {
+				changed[mc.GroupID] = true
+			}
+		}
+	}
+	for _, g := range t.Groups {
+		if d.Initial || g.Seq > d.Since || changed[g.ID] {
+			out = append(out, deltaItem{ID: g.ID, Obj: g})
+		}
+	}
+	if !d.Initial {
+		for _, g := range t.DeletedGroups {
+			if g.Seq > d.Since {
+				// Microsoft 365 groups are soft-deleted (restorable for 30
+				// days); security groups are deleted outright.
+				reason := "deleted"
+				for _, gt := range g.GroupTypes {
+					if gt == "Unified" {
+						reason = "changed"
+					}
+				}
+				out = append(out, deltaItem{ID: g.ID, Removed: reason})
+			}
+		}
+	}
+	return out
+}
+
+// groupMembersDelta: the full member list on the first round, the net adds
+// and removals since the token afterwards.
+func groupMembersDelta(t *Tenant, d deltaState, g *Group) []entity {
+	ref := func(id string) entity {
+		return entity{{"@odata.type", odataTypeOf(kindForDelta(t, id))}, {"id", id}}
+	}
+	if d.Initial {
+		out := make([]entity, len(g.Members))
+		for i, id := range g.Members {
+			out[i] = ref(id)
+		}
+		return out
+	}
+	last := map[string]bool{} // member -> removed
+	var order []string
+	for _, mc := range t.memberChanges {
+		if mc.GroupID != g.ID || mc.Seq <= d.Since {
+			continue
+		}
+		if _, seen := last[mc.MemberID]; !seen {
+			order = append(order, mc.MemberID)
+		}
+		last[mc.MemberID] = mc.Removed
+	}
+	out := make([]entity, 0, len(order))
+	for _, id := range order {
+		e := ref(id)
+		if last[id] {
+			e = append(e, property{"@removed", entity{{"reason", "deleted"}}})
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// kindForDelta finds the kind of an object that may since have been deleted.
+func kindForDelta(t *Tenant, id string) ObjectKind {
+	if k := t.kindByID[id]; k != KindUnknown {
+		return k
+	}
+	for _, u := range t.Deleted {
+		if u.ID == id {
+			return KindUser
+		}
+	}
+	for _, g := range t.DeletedGroups {
+		if g.ID == id {
+			return KindGroup
+		}
+	}
+	return KindUnknown
+}
+
+// deltaIDFilter accepts only "id eq '…'" joined by "or" (up to 50).
+func deltaIDFilter(e filterExpr, ids map[string]bool) bool {
+	switch x := e.(type) {
+	case logicalExpr:
+		return x.Op == "or" && deltaIDFilter(x.Left, ids) && deltaIDFilter(x.Right, ids)
+	case compareExpr:
+		p, ok := x.Left.(propExpr)
+		lit, lok := x.Right.(literalExpr)
+		if !ok || !lok || x.Op != "eq" || len(p.Path) != 1 || p.Path[0] != "id" || (lit.Value.Kind != litString && lit.Value.Kind != litGUID) {
+			return false
+		}
+		ids[strings.ToLower(lit.Value.Str)] = true
+		return len(ids) <= maxDeltaIDFilters
+	}
+	return false
+}
+
+func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, c *Caller, dk *deltaKind) {
+	es := dk.Set
+	if !c.Has(es.Perms...) {
+		writeAPIError(w, r, errInsufficientPrivileges)
+		return
+	}
+	v := r.URL.Query()
+	for _, unsupported := range []string{"top", "orderby", "expand", "search", "count"} {
+		if _, ok := queryParam(v, unsupported); ok {
+			writeAPIError(w, r, errDeltaTop)
+			return
+		}
+	}
+	// Parse $select and the token; $filter is delta's own (id eq only).
+	sel := v.Get("$select")
+	if sel == "" {
+		sel = v.Get("select")
+	}
+	filterText := v.Get("$filter")
+	q := &odataQuery{}
+	if sel != "" {
+		r2 := *r
+		u2 := *r.URL
+		u2.RawQuery = url2Select(sel)
+		r2.URL = &u2
+		props := append([]string{}, es.Properties...)
+		if dk.Members != nil {
+			props = append(props, "members")
+		}
+		pq, apiErr := parseQuery(&r2, es, props)
+		if apiErr != nil {
+			writeAPIError(w, r, apiErr)
+			return
+		}
+		q.Select = pq.Select
+	}
+	var ids map[string]bool
+	if filterText != "" {
+		e, err := parseFilter(filterText)
+		if err != nil {
+			writeAPIError(w, r, errInvalidFilter)
+			return
+		}
+		ids = map[string]bool{}
+		if !deltaIDFilter(e, ids) {
+			writeAPIError(w, r, errUnsupportedQuery)
+			return
+		}
+		q.Filter, q.FilterText = e, filterText
+	}
+	if es.Guard != nil {
+		if apiErr := es.Guard(requestScope{Tenant: c.Tenant, Caller: c, PathValue: r.PathValue}, q); apiErr != nil {
+			writeAPIError(w, r, apiErr)
+			return
+		}
+	}
+
+	t := c.Tenant
+	now := s.now()
+	t.mu.RLock()
+	cur := t.seq
+	var d deltaState
+	switch {
+	case v.Get("$skiptoken") != "":
+		var ok bool
+		if d, ok = decodeDeltaState(v.Get("$skiptoken"), dk.Kind); !ok {
+			t.mu.RUnlock()
+			writeAPIError(w, r, errInvalidSkipToken)
+			return
+		}
+		if s.shouldExpireSkipToken() {
+			t.mu.RUnlock()
+			writeAPIError(w, r, errExpiredPageToken)
+			return
+		}
+	case v.Get("$deltatoken") == "latest":
+		t.mu.RUnlock()
+		d = deltaState{Kind: dk.Kind, Since: cur, Round: cur, Issued: now.Unix()}
+		s.writeDeltaPage(w, r, es, q, nil, "", deltaLinkFor(r, q, d))
+		return
+	case v.Get("$deltatoken") != "":
+		prev, ok := decodeDeltaState(v.Get("$deltatoken"), dk.Kind)
+		if !ok || prev.Round > cur || now.Sub(time.Unix(prev.Issued, 0)) > deltaTokenLifetime {
+			t.mu.RUnlock()
+			writeAPIError(w, r, errSyncStateNotFound)
+			return
+		}
+		d = deltaState{Kind: dk.Kind, Since: prev.Round, Round: cur, Issued: now.Unix()}
+	default:
+		d = deltaState{Kind: dk.Kind, Initial: true, Round: cur, Issued: now.Unix()}
+	}
+
+	items := dk.Items(t, d)
+	if ids != nil {
+		kept := items[:0:0]
+		for _, it := range items {
+			if ids[strings.ToLower(it.ID)] {
+				kept = append(kept, it)
+			}
+		}
+		items = kept
+	}
+	start := min(d.Pos, len(items))
+	if d.LastID != "" && start > 0 && items[start-1].ID != d.LastID {
+		for i, it := range items {
+			if it.ID == d.LastID {
+				start = i + 1
+				break
+			}
+		}
+	}
+	size := deltaPageSize
+	if cap := s.opts.PageSizeCap; cap > 0 && size > cap {
+		size = cap
+	}
+	end := min(start+size, len(items))
+	withMembers := dk.Members != nil && (q.Select == nil || q.selected("members"))
+	out := make([]entity, 0, end-start)
+	for _, it := range items[start:end] {
+		if it.Obj == nil {
+			out = append(out, entity{{"id", it.ID}, {"@removed", entity{{"reason", it.Removed}}}})
+			continue
+		}
+		e := es.Render(t, it.Obj)
+		var p entity
+		if q.Select == nil {
+			p = project(e, es.Default, nil)
+		} else {
+			// Delta always carries id.
+			p = project(e, append(q.Select, "id"), nil)
+		}
+		p = restrict(p, visibleFor(es, c))
+		if withMembers {
+			if g, ok := it.Obj.(*Group); ok {
+				p = append(p, property{"members@delta", dk.Members(t, d, g)})
+			}
+		}
+		out = append(out, p)
+	}
+	t.mu.RUnlock()
+
+	if end < len(items) {
+		next := d
+		next.Pos = end
+		next.LastID = items[end-1].ID
+		s.writeDeltaPage(w, r, es, q, out, nextLink(r, q, "$skiptoken", encodeDeltaState(next), false), "")
+		return
+	}
+	s.writeDeltaPage(w, r, es, q, out, "", deltaLinkFor(r, q, d))
+}
+
+func visibleFor(es *entitySet, c *Caller) []string {
+	if es.Visible == nil {
+		return nil
+	}
+	return es.Visible(c)
+}
+
+// deltaLinkFor is the link for the next round: the same query, cut at this
+// round's sequence.
+func deltaLinkFor(r *http.Request, q *odataQuery, d deltaState) string {
+	next := deltaState{Kind: d.Kind, Since: d.Round, Round: d.Round, Issued: d.Issued}
+	return nextLink(r, q, "$deltatoken", encodeDeltaState(next), false)
+}
+
+// url2Select builds a query string holding only $select, so parseQuery
+// validates the names.
+func url2Select(sel string) string { return "$select=" + queryEscape(sel) }
+
+func (s *Server) writeDeltaPage(w http.ResponseWriter, r *http.Request, es *entitySet, q *odataQuery, items []entity, next, delta string) {
+	b := make([]byte, 0, 512+len(items)*256)
+	b = append(b, `{"@odata.context":`...)
+	b = appendJSONString(b, contextURL(r, es.ODataContext, q.Select))
+	if next != "" {
+		b = append(b, `,"@odata.nextLink":`...)
+		b = appendJSONString(b, next)
+	}
+	if delta != "" {
+		b = append(b, `,"@odata.deltaLink":`...)
+		b = appendJSONString(b, delta)
+	}
+	b = append(b, `,"value":[`...)
+	for i, e := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendJSON(b, e); err != nil {
+			writeGraphError(w, r, http.StatusInternalServerError, "generalException", "An error occurred serialising the response.")
+			return
+		}
+	}
+	b = append(b, "]}"...)
+	writeRawJSON(w, http.StatusOK, b)
+}

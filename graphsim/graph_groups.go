@@ -1,0 +1,380 @@
+package graphsim
+
+import (
+	"strings"
+)
+
+// This file serves /groups and the directoryObject collections around
+// membership: members, owners, transitiveMembers (and their OData casts),
+// /users/{id}/memberOf and /users/{id}/transitiveMemberOf.
+
+// groupReadPerms allow reading groups (graph-facts §6), plus the write
+// permissions that include read.
+var groupReadPerms = []string{"GroupMember.Read.All", "Group.Read.All", "Directory.Read.All", "GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"}
+
+// memberOfPerms: reading a user's memberships needs a group permission or a
+// directory-wide one (Microsoft's user-list-memberof reference).
+var memberOfPerms = []string{"GroupMember.Read.All", "Group.Read.All", "Directory.Read.All", "GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"}
+
+// groupProps is every property renderGroup produces, in v1.0 metadata order.
+var groupProps = []string{
+	"id", "deletedDateTime", "classification", "createdDateTime", "description", "displayName", "expirationDateTime",
+	"groupTypes", "isAssignableToRole", "mail", "mailEnabled", "mailNickname", "membershipRule",
+	"membershipRuleProcessingState", "onPremisesSyncEnabled", "preferredDataLocation", "preferredLanguage",
+	"proxyAddresses", "renewedDateTime", "securityEnabled", "securityIdentifier", "theme", "visibility",
+	"assignedLicenses",
+}
+
+// groupDefaultProps: assignedLicenses is returned only on $select.
+var groupDefaultProps = groupProps[:len(groupProps)-1]
+
+var groupFilterRules = func() map[string]filterRule {
+	text := filterRule{Default: "eq ge le gt lt in startsWith", Advanced: "ne not null endsWith"}
+	boolean := filterRule{Default: "eq in", Advanced: "ne not null"}
+	return map[string]filterRule{
+		"id":                    {Default: "eq in", Advanced: "ne not"},
+		"displayName":           text,
+		"mail":                  text,
+		"mailNickname":          text,
+		"description":           {Default: "startsWith", Advanced: "eq ne not null"},
+		"groupTypes":            {Default: "eq", Advanced: "not"},
+		"mailEnabled":           boolean,
+		"securityEnabled":       boolean,
+		"isAssignableToRole":    boolean,
+		"onPremisesSyncEnabled": boolean,
+		"createdDateTime":       {Default: "eq ge le gt lt in", Advanced: "ne not null"},
+		"visibility":            {Default: "eq in", Advanced: "ne not null"},
+		"assignedLicenses":      {Default: "eq", Advanced: "not"},
+	}
+}()
+
+// renderGroup renders every group property. Read lock held.
+func renderGroup(_ *Tenant, obj any) entity {
+	g := obj.(*Group)
+	types := g.GroupTypes
+	if types == nil {
+		types = []string{}
+	}
+	var sync any
+	if g.OnPremisesSyncEnabled != nil {
+		sync = *g.OnPremisesSyncEnabled
+	}
+	var ruleState any
+	if g.MembershipRule != "" {
+		ruleState = "On"
+	}
+	proxies := []string{}
+	if g.Mail != "" {
+		proxies = []string{"SMTP:" + g.Mail}
+	}
+	return entity{
+		{"id", g.ID},
+		{"deletedDateTime", graphTime(g.DeletedDateTime)},
+		{"classification", nil},
+		{"createdDateTime", graphTime(g.CreatedDateTime)},
+		{"description", nullable(g.Description)},
+		{"displayName", g.DisplayName},
+		{"expirationDateTime", nil},
+		{"groupTypes", types},
+		{"isAssignableToRole", g.IsAssignableToRole},
+		{"mail", nullable(g.Mail)},
+		{"mailEnabled", g.MailEnabled},
+		{"mailNickname", g.MailNickname},
+		{"membershipRule", nullable(g.MembershipRule)},
+		{"membershipRuleProcessingState", ruleState},
+		{"onPremisesSyncEnabled", sync},
+		{"preferredDataLocation", nil},
+		{"preferredLanguage", nil},
+		{"proxyAddresses", proxies},
+		{"renewedDateTime", graphTime(g.CreatedDateTime)},
+		{"securityEnabled", g.SecurityEnabled},
+		{"securityIdentifier", nil},
+		{"theme", nil},
+		{"visibility", nullable(g.Visibility)},
+		{"assignedLicenses", renderAssignedLicenses(g.AssignedLicenses)},
+	}
+}
+
+// odataTypeOf is the @odata.type of a directory object kind.
+func odataTypeOf(k ObjectKind) string {
+	switch k {
+	case KindUser:
+		return "#microsoft.graph.user"
+	case KindGroup:
+		return "#microsoft.graph.group"
+	case KindServicePrincipal:
+		return "#microsoft.graph.servicePrincipal"
+	case KindDevice:
+		return "#microsoft.graph.device"
+	case KindApplication:
+		return "#microsoft.graph.application"
+	}
+	return "#microsoft.graph.directoryObject"
+}
+
+// dirObject is a directory object reference in a membership collection.
+type dirObject struct {
+	ID   string
+	Kind ObjectKind
+}
+
+// renderDirectoryObject renders a member, owner or membership the way
+// directoryObject collections do: @odata.type first, then the object's own
+// properties. Read lock held.
+func renderDirectoryObject(t *Tenant, obj any) entity {
+	d := obj.(dirObject)
+	head := entity{{"@odata.type", odataTypeOf(d.Kind)}}
+	switch d.Kind {
+	case KindUser:
+		if u := t.userByID[d.ID]; u != nil {
+			e := renderUser(t, u)
+			// id first, as Graph writes directoryObjects.
+			out := append(head, property{"id", u.ID})
+			for _, p := range e {
+				if p.Name != "id" {
+					out = append(out, p)
+				}
+			}
+			return out
+		}
+	case KindGroup:
+		if g := t.groupByID[d.ID]; g != nil {
+			return append(head, renderGroup(t, g)...)
+		}
+	case KindServicePrincipal:
+		if sp := t.spByID[d.ID]; sp != nil {
+			return append(head,
+				property{"id", sp.ID},
+				property{"deletedDateTime", nil},
+				property{"accountEnabled", sp.AccountEnabled},
+				property{"appDisplayName", sp.DisplayName},
+				property{"appId", sp.AppID},
+				property{"appOwnerOrganizationId", nullable(sp.AppOwnerOrganizationID)},
+				property{"displayName", sp.DisplayName},
+				property{"servicePrincipalType", sp.ServicePrincipalType},
+			)
+		}
+	case KindDevice:
+		for _, md := range t.ManagedDevices {
+			if md.AzureADDeviceID == d.ID || md.ID == d.ID {
+				return append(head,
+					property{"id", d.ID},
+					property{"deletedDateTime", nil},
+					property{"accountEnabled", true},
+					property{"deviceId", md.AzureADDeviceID},
+					property{"displayName", md.DeviceName},
+					property{"operatingSystem", md.OperatingSystem},
+					property{"operatingSystemVersion", md.OSVersion},
+				)
+			}
+		}
+	}
+	return append(head, property{"id", d.ID})
+}
+
+// directoryObjectProps is what $select may name on directoryObject
+// collections: the union of the member types' properties.
+var directoryObjectProps = func() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, list := range [][]string{{"id"}, userProps, groupProps, {"appDisplayName", "appId", "appOwnerOrganizationId", "servicePrincipalType", "deviceId", "operatingSystem", "operatingSystemVersion"}} {
+		for _, p := range list {
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}()
+
+// directoryObjectDefault: without $select a member shows its type's default
+// properties; nil here means "as rendered", with users reduced to theirs.
+func projectMemberDefault(e entity) entity {
+	if t, _ := e.get("@odata.type"); t == "#microsoft.graph.user" {
+		return project(e, append([]string{"id"}, userDefaultProps...), nil)
+	}
+	if t, _ := e.get("@odata.type"); t == "#microsoft.graph.group" {
+		return project(e, append([]string{"id"}, groupDefaultProps...), nil)
+	}
+	return e
+}
+
+func groupLocked(t *Tenant, id string) *Group {
+	if g := t.groupByID[id]; g != nil {
+		return g
+	}
+	return t.groupByID[strings.ToLower(id)]
+}
+
+func refs(t *Tenant, ids []string, only ObjectKind) []any {
+	out := make([]any, 0, len(ids))
+	for _, id := range ids {
+		k := t.kindByID[id]
+		if only != KindUnknown && k != only {
+			continue
+		}
+		out = append(out, dirObject{id, k})
+	}
+	return out
+}
+
+// transitiveMemberIDs walks nested groups breadth-first, each object once.
+func transitiveMemberIDs(t *Tenant, g *Group) []string {
+	seen := map[string]bool{g.ID: true}
+	var out []string
+	queue := []*Group{g}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		for _, id := range cur.Members {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			out = append(out, id)
+			if t.kindByID[id] == KindGroup {
+				if ng := t.groupByID[id]; ng != nil {
+					queue = append(queue, ng)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// memberOfIDs lists the groups that directly contain id.
+func memberOfIDs(t *Tenant, id string) []string {
+	var out []string
+	for _, g := range t.Groups {
+		for _, m := range g.Members {
+			if m == id {
+				out = append(out, g.ID)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// transitiveMemberOfIDs lists every group that contains id directly or
+// through nesting.
+func transitiveMemberOfIDs(t *Tenant, id string) []string {
+	seen := map[string]bool{}
+	var out []string
+	queue := []string{id}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		for _, gid := range memberOfIDs(t, cur) {
+			if !seen[gid] {
+				seen[gid] = true
+				out = append(out, gid)
+				queue = append(queue, gid)
+			}
+		}
+	}
+	return out
+}
+
+func (s *Server) groupsSet() *entitySet {
+	return &entitySet{
+		Path:         "/groups",
+		Perms:        groupReadPerms,
+		DefaultTop:   100,
+		MaxTop:       999,
+		Cost:         1,
+		ODataContext: "groups",
+		Type:         "microsoft.graph.group",
+		Items: func(sc requestScope) ([]any, *APIError) {
+			items := make([]any, len(sc.Tenant.Groups))
+			for i, g := range sc.Tenant.Groups {
+				items[i] = g
+			}
+			return items, nil
+		},
+		Render:     renderGroup,
+		Default:    groupDefaultProps,
+		Properties: groupProps,
+		Filter:     groupFilterRules,
+		Advanced:   true,
+		OrderBy:    []string{"displayName"},
+		Search:     []string{"displayName", "description", "mail", "mailNickname"},
+		Get: func(sc requestScope, key string) any {
+			if g := groupLocked(sc.Tenant, key); g != nil {
+				return g
+			}
+			return nil
+		},
+		CountSegment: true,
+	}
+}
+
+// membershipSet declares one directoryObject collection under a group or a
+// user. list returns the ids; cast, when not KindUnknown, is the OData cast
+// segment's type (which needs ConsistencyLevel: eventual).
+func membershipSet(path string, cost int, perms []string, parentIsUser bool, list func(t *Tenant, parentID string) []string, cast ObjectKind) *entitySet {
+	es := &entitySet{
+		Path:         path,
+		Perms:        perms,
+		DefaultTop:   100,
+		MaxTop:       999,
+		Cost:         cost,
+		ODataContext: "directoryObjects",
+		Type:         "microsoft.graph.directoryObject",
+		Items: func(sc requestScope) ([]any, *APIError) {
+			key := sc.PathValue("id")
+			var parentID string
+			if parentIsUser {
+				u := userLocked(sc.Tenant, key)
+				if u == nil {
+					return nil, notFound(key)
+				}
+				parentID = u.ID
+			} else {
+				g := groupLocked(sc.Tenant, key)
+				if g == nil {
+					return nil, notFound(key)
+				}
+				parentID = g.ID
+			}
+			return refs(sc.Tenant, list(sc.Tenant, parentID), cast), nil
+		},
+		Render: func(t *Tenant, obj any) entity {
+			return renderDirectoryObject(t, obj)
+		},
+		Properties: directoryObjectProps,
+		Filter:     map[string]filterRule{"id": {Default: "eq in"}, "displayName": {Default: "eq startsWith in", Advanced: "ne not endsWith"}, "mail": {Default: "eq startsWith in", Advanced: "ne not endsWith"}, "userPrincipalName": {Default: "eq startsWith in", Advanced: "ne not endsWith"}, "accountEnabled": {Default: "eq", Advanced: "ne not"}, "userType": {Default: "eq", Advanced: "ne not"}},
+		Advanced:   true,
+		OrderBy:    []string{"displayName"},
+		Search:     []string{"displayName", "mail", "userPrincipalName"},
+	}
+	if cast != KindUnknown {
+		es.RequireEventual = true
+		es.ODataContext = strings.TrimPrefix(odataTypeOf(cast), "#microsoft.graph.") + "s"
+		es.CountSegment = true
+	}
+	es.DefaultProject = projectMemberDefault
+	return es
+}
+
+func (s *Server) registerGroupRoutes() {
+	s.registerEntitySet(s.groupsSet())
+
+	members := func(t *Tenant, id string) []string { return t.groupByID[id].Members }
+	owners := func(t *Tenant, id string) []string { return t.groupByID[id].Owners }
+	transitive := func(t *Tenant, id string) []string { return transitiveMemberIDs(t, t.groupByID[id]) }
+
+	// Costs from graph-facts §3: members 3, transitiveMembers 5.
+	s.registerEntitySet(membershipSet("/groups/{id}/members", 3, groupReadPerms, false, members, KindUnknown))
+	s.registerEntitySet(membershipSet("/groups/{id}/owners", 1, groupReadPerms, false, owners, KindUnknown))
+	s.registerEntitySet(membershipSet("/groups/{id}/transitiveMembers", 5, groupReadPerms, false, transitive, KindUnknown))
+	for _, k := range []ObjectKind{KindUser, KindGroup, KindServicePrincipal, KindDevice} {
+		cast := "/" + strings.TrimPrefix(odataTypeOf(k), "#")
+		s.registerEntitySet(membershipSet("/groups/{id}/members"+cast, 3, groupReadPerms, false, members, k))
+		s.registerEntitySet(membershipSet("/groups/{id}/transitiveMembers"+cast, 5, groupReadPerms, false, transitive, k))
+	}
+	s.registerEntitySet(membershipSet("/users/{id}/memberOf", 1, memberOfPerms, true, memberOfIDs, KindUnknown))
+	s.registerEntitySet(membershipSet("/users/{id}/transitiveMemberOf", 2, memberOfPerms, true, transitiveMemberOfIDs, KindUnknown))
+	s.registerEntitySet(membershipSet("/users/{id}/memberOf/microsoft.graph.group", 1, memberOfPerms, true, memberOfIDs, KindGroup))
+}

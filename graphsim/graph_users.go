@@ -1,0 +1,307 @@
+package graphsim
+
+import (
+	"net/http"
+	"strings"
+	"time"
+)
+
+// This file serves /users: the list, single get by id or userPrincipalName,
+// /users/$count, $expand=manager and /users/{id}/manager, with Graph's
+// user filter rules and the signInActivity gating.
+
+// userReadPerms are the application permissions that allow reading users
+// (graph-facts §4). User.ReadBasic.All sees only the basic profile.
+var userReadPerms = []string{"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "User.ReadBasic.All"}
+
+// userDefaultProps are returned without $select (graph-facts §4), in the
+// order of Microsoft's example (v1.0_users_list.json).
+var userDefaultProps = []string{"businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"}
+
+// userBasicProps are what User.ReadBasic.All exposes (Microsoft's permission
+// reference: displayName, givenName, id, mail, photo, securityIdentifier,
+// surname, userPrincipalName).
+var userBasicProps = []string{"displayName", "givenName", "id", "mail", "surname", "userPrincipalName"}
+
+// userProps is every property renderUser produces, in its order.
+var userProps = []string{
+	"businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id",
+	"accountEnabled", "assignedLicenses", "companyName", "createdDateTime", "deletedDateTime", "department", "employeeId",
+	"licenseAssignmentStates", "mailNickname", "onPremisesImmutableId", "onPremisesSyncEnabled", "usageLocation", "userType",
+	"signInActivity",
+}
+
+// userFilterRules follow the user $filter table of graph-facts §4
+// (Microsoft's "advanced query capabilities" reference).
+var userFilterRules = func() map[string]filterRule {
+	text := filterRule{Default: "eq ge le gt lt in startsWith", Advanced: "ne not null"}
+	textEnds := filterRule{Default: text.Default, Advanced: "ne not null endsWith"}
+	attr := filterRule{Default: "eq in startsWith", Advanced: "ne not null ge le"}
+	boolean := filterRule{Default: "eq in", Advanced: "ne not null"}
+	when := filterRule{Default: "eq ge le gt lt", Advanced: "ne not in null"}
+	signIn := filterRule{Default: "eq ge le gt lt", Advanced: "ne not"}
+	return map[string]filterRule{
+		"id":                                {Default: "eq in", Advanced: "ne not"},
+		"accountEnabled":                    boolean,
+		"onPremisesSyncEnabled":             boolean,
+		"userType":                          {Default: "eq in", Advanced: "ne not null"},
+		"assignedLicenses":                  {Default: "eq", Advanced: "not ge le"},
+		"createdDateTime":                   when,
+		"displayName":                       text,
+		"givenName":                         text,
+		"surname":                           text,
+		"mail":                              textEnds,
+		"userPrincipalName":                 textEnds,
+		"mailNickname":                      textEnds,
+		"department":                        attr,
+		"jobTitle":                          attr,
+		"companyName":                       attr,
+		"employeeId":                        attr,
+		"usageLocation":                     attr,
+		"officeLocation":                    attr,
+		"preferredLanguage":                 attr,
+		"onPremisesImmutableId":             attr,
+		"signInActivity/lastSignInDateTime": signIn,
+		"signInActivity/lastNonInteractiveSignInDateTime": signIn,
+		"signInActivity/lastSuccessfulSignInDateTime":     signIn,
+	}
+}()
+
+// never is how Graph shows a sign-in time that never happened inside an
+// existing signInActivity (graph-facts §4).
+const never = "0001-01-01T00:00:00Z"
+
+// nullable returns nil for "" so empty strings serialise as null, as Graph
+// sends unset string properties.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func graphTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return formatGraphTime(t)
+}
+
+func signInTime(t time.Time) string {
+	if t.IsZero() {
+		return never
+	}
+	return formatGraphTime(t)
+}
+
+func renderAssignedLicenses(ls []AssignedLicense) []entity {
+	out := make([]entity, len(ls))
+	for i, l := range ls {
+		dp := l.DisabledPlans
+		if dp == nil {
+			dp = []string{}
+		}
+		out[i] = entity{{"disabledPlans", dp}, {"skuId", l.SkuID}}
+	}
+	return out
+}
+
+func renderLicenseStates(ls []LicenseAssignmentState) []entity {
+	out := make([]entity, len(ls))
+	for i, l := range ls {
+		dp := l.DisabledPlans
+		if dp == nil {
+			dp = []string{}
+		}
+		out[i] = entity{
+			{"assignedByGroup", nullable(l.AssignedByGroup)},
+			{"disabledPlans", dp},
+			{"error", l.Error},
+			{"lastUpdatedDateTime", graphTime(l.LastUpdatedDateTime)},
+			{"skuId", l.SkuID},
+			{"state", l.State},
+		}
+	}
+	return out
+}
+
+func renderSignInActivity(a SignInActivity) any {
+	if a.LastSignInDateTime.IsZero() && a.LastNonInteractiveSignInDateTime.IsZero() && a.LastSuccessfulSignInDateTime.IsZero() {
+		return nil // never signed in: Graph returns null
+	}
+	return entity{
+		{"lastSignInDateTime", signInTime(a.LastSignInDateTime)},
+		{"lastSignInRequestId", a.LastSignInRequestID},
+		{"lastNonInteractiveSignInDateTime", signInTime(a.LastNonInteractiveSignInDateTime)},
+		{"lastNonInteractiveSignInRequestId", a.LastNonInteractiveSignInRequestID},
+		{"lastSuccessfulSignInDateTime", signInTime(a.LastSuccessfulSignInDateTime)},
+		{"lastSuccessfulSignInRequestId", a.LastSuccessfulSignInRequestID},
+	}
+}
+
+// renderUser renders every user property; callers project. Read lock held.
+func renderUser(_ *Tenant, obj any) entity {
+	u := obj.(*User)
+	phones := u.BusinessPhones
+	if phones == nil {
+		phones = []string{}
+	}
+	var sync any
+	if u.OnPremisesSyncEnabled != nil {
+		sync = *u.OnPremisesSyncEnabled
+	}
+	return entity{
+		{"businessPhones", phones},
+		{"displayName", nullable(u.DisplayName)},
+		{"givenName", nullable(u.GivenName)},
+		{"jobTitle", nullable(u.JobTitle)},
+		{"mail", nullable(u.Mail)},
+		{"mobilePhone", nullable(u.MobilePhone)},
+		{"officeLocation", nullable(u.OfficeLocation)},
+		{"preferredLanguage", nullable(u.PreferredLanguage)},
+		{"surname", nullable(u.Surname)},
+		{"userPrincipalName", u.UserPrincipalName},
+		{"id", u.ID},
+		{"accountEnabled", u.AccountEnabled},
+		{"assignedLicenses", renderAssignedLicenses(u.AssignedLicenses)},
+		{"companyName", nullable(u.CompanyName)},
+		{"createdDateTime", graphTime(u.CreatedDateTime)},
+		{"deletedDateTime", graphTime(u.DeletedDateTime)},
+		{"department", nullable(u.Department)},
+		{"employeeId", nullable(u.EmployeeID)},
+		{"licenseAssignmentStates", renderLicenseStates(u.LicenseAssignmentStates)},
+		{"mailNickname", nullable(u.MailNickname)},
+		{"onPremisesImmutableId", nullable(u.OnPremisesImmutableID)},
+		{"onPremisesSyncEnabled", sync},
+		{"usageLocation", nullable(u.UsageLocation)},
+		{"userType", u.UserType},
+		{"signInActivity", renderSignInActivity(u.SignIn)},
+	}
+}
+
+// userLocked finds a live user by object id or userPrincipalName. Read lock
+// held.
+func userLocked(t *Tenant, key string) *User {
+	if u := t.userByID[key]; u != nil {
+		return u
+	}
+	if u := t.userByID[strings.ToLower(key)]; u != nil {
+		return u
+	}
+	return t.userByUPN[strings.ToLower(key)]
+}
+
+// guardUserQuery enforces signInActivity's requirements: AuditLog.Read.All
+// and a P1/P2 tenant (graph-facts §4; body observed in
+// error_signInActivity_no_premium_observed.json).
+func guardUserQuery(sc requestScope, q *odataQuery) *APIError {
+	if !q.selected("signInActivity") && !strings.Contains(strings.ToLower(q.FilterText), "signinactivity") {
+		return nil
+	}
+	if !sc.Caller.Has("AuditLog.Read.All") {
+		return errInsufficientPrivileges
+	}
+	if sc.Tenant.Tier != TierP1 && sc.Tenant.Tier != TierP2 {
+		return &APIError{http.StatusForbidden, "Authentication_RequestFromNonPremiumTenantOrB2CTenant", "Tenant is not a B2C tenant and doesn't have premium license"}
+	}
+	return nil
+}
+
+// basicOnly reports whether the caller may read only the basic profile.
+func basicOnly(c *Caller) bool {
+	return !c.Has("User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All")
+}
+
+// expandManager serves $expand=manager($select=...). Read lock held.
+func expandManager(t *Tenant, obj any, sel []string) any {
+	u := obj.(*User)
+	if u.ManagerID == "" {
+		return nil
+	}
+	m := t.userByID[u.ManagerID]
+	if m == nil {
+		return nil
+	}
+	e := renderUser(t, m)
+	if sel == nil {
+		sel = userDefaultProps
+	}
+	return append(entity{{"@odata.type", "#microsoft.graph.user"}}, project(e, sel, nil)...)
+}
+
+func (s *Server) usersSet() *entitySet {
+	return &entitySet{
+		Path:         "/users",
+		Perms:        userReadPerms,
+		DefaultTop:   100,
+		MaxTop:       999,
+		Cost:         2,
+		ODataContext: "users",
+		Type:         "microsoft.graph.user",
+		Items: func(sc requestScope) ([]any, *APIError) {
+			items := make([]any, len(sc.Tenant.Users))
+			for i, u := range sc.Tenant.Users {
+				items[i] = u
+			}
+			return items, nil
+		},
+		Render:     renderUser,
+		Default:    userDefaultProps,
+		Properties: userProps,
+		Filter:     userFilterRules,
+		Advanced:   true,
+		OrderBy:    []string{"displayName", "userPrincipalName"},
+		Search:     []string{"displayName", "mail", "userPrincipalName", "givenName", "surname", "mailNickname", "jobTitle", "department"},
+		Get: func(sc requestScope, key string) any {
+			if u := userLocked(sc.Tenant, key); u != nil {
+				return u
+			}
+			return nil
+		},
+		Guard:        guardUserQuery,
+		Expand:       map[string]func(*Tenant, any, []string) any{"manager": expandManager},
+		CountSegment: true,
+		Visible: func(c *Caller) []string {
+			if basicOnly(c) {
+				return userBasicProps
+			}
+			return nil
+		},
+	}
+}
+
+func (s *Server) registerUserRoutes() {
+	s.registerEntitySet(s.usersSet())
+	s.graph("GET /users/{id}/manager", 1, s.getManager)
+}
+
+// getManager serves GET /users/{id}/manager: the manager as a
+// directoryObject, 404 when there is none.
+func (s *Server) getManager(w http.ResponseWriter, r *http.Request, c *Caller) {
+	if !c.Has(userReadPerms...) {
+		writeAPIError(w, r, errInsufficientPrivileges)
+		return
+	}
+	t := c.Tenant
+	key := r.PathValue("id")
+	t.mu.RLock()
+	u := userLocked(t, key)
+	if u == nil {
+		t.mu.RUnlock()
+		writeAPIError(w, r, notFound(key))
+		return
+	}
+	m := t.userByID[u.ManagerID]
+	if m == nil {
+		t.mu.RUnlock()
+		writeAPIError(w, r, notFound("manager"))
+		return
+	}
+	sel := userDefaultProps
+	if basicOnly(c) {
+		sel = userBasicProps
+	}
+	e := append(entity{{"@odata.type", "#microsoft.graph.user"}}, project(renderUser(t, m), sel, nil)...)
+	t.mu.RUnlock()
+	writeEntity(w, r, http.StatusOK, "directoryObjects", nil, e)
+}
