@@ -8,8 +8,6 @@ package graphsim
 // examples in shared/graph-examples.
 
 import (
-	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -414,28 +412,6 @@ func renderSyncExecution(at time.Time, failed bool) any {
 	}
 }
 
-// writeMutationError answers a failed tenant mutation: Microsoft's error
-// when the mutation gave one, else a 500 in Graph's format.
-func writeMutationError(w http.ResponseWriter, r *http.Request, err error) {
-	var ae *APIError
-	if errors.As(err, &ae) {
-		writeAPIError(w, r, ae)
-		return
-	}
-	writeGraphError(w, r, http.StatusInternalServerError, "InternalServerError", "An internal server error occurred.")
-}
-
-// decodeGraphBody reads a JSON request body into v, answering 400 as Graph
-// does for a body it cannot read.
-func decodeGraphBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
-	if err := dec.Decode(v); err != nil {
-		writeGraphError(w, r, http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
-		return false
-	}
-	return true
-}
-
 // postAppRoleAssignedTo grants an app role of the resource service principal
 // in the path (serviceprincipal-post-approleassignedto; 201 Created).
 func (s *Server) postAppRoleAssignedTo(w http.ResponseWriter, r *http.Request, c *Caller) {
@@ -450,7 +426,8 @@ func (s *Server) postAppRoleAssignedTo(w http.ResponseWriter, r *http.Request, c
 		ResourceID  string `json:"resourceId"`
 		AppRoleID   string `json:"appRoleId"`
 	}
-	if !decodeGraphBody(w, r, &body) {
+	if apiErr := readBody(r, &body); apiErr != nil {
+		writeAPIError(w, r, apiErr)
 		return
 	}
 	t := c.Tenant

@@ -461,7 +461,8 @@ func (s *Server) postRoleAssignment(w http.ResponseWriter, r *http.Request, c *C
 		PrincipalID      string `json:"principalId"`
 		DirectoryScopeID string `json:"directoryScopeId"`
 	}
-	if !decodeGraphBody(w, r, &body) {
+	if apiErr := readBody(r, &body); apiErr != nil {
+		writeAPIError(w, r, apiErr)
 		return
 	}
 	for _, f := range []struct{ name, value string }{{"roleDefinitionId", body.RoleDefinitionID}, {"principalId", body.PrincipalID}, {"directoryScopeId", body.DirectoryScopeID}} {
