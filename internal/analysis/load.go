@@ -1,0 +1,219 @@
+// Package analysis joins the stored copy of a tenant to the licence
+// analysis: it loads users, licences, sign-ins, mailbox purposes and usage
+// report activity from the store into a license.Input, runs it, and keeps
+// the result beside the sync run that produced the data.
+package analysis
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tenantscope/tenantscope/internal/license"
+	"github.com/tenantscope/tenantscope/internal/store"
+)
+
+// Resource names whose status in the current run decides what the data can
+// prove (see internal/sync).
+const (
+	ResourceSignIns = "signInActivity"
+	ResourceUsage   = "usageReports"
+)
+
+// Options are the analysis settings of a connection.
+type Options struct {
+	Now               time.Time // zero = time.Now()
+	InactiveDays      int       // default 90
+	RenewalWindowDays int       // default 60
+	Terms             []license.Term
+	Catalog           *license.Catalog // nil = the embedded catalogue
+	Rules             []license.DowngradeRule
+}
+
+// Reader is what Load needs of the store.
+type Reader interface {
+	Runs(ctx context.Context, conn store.Connection, limit int) ([]store.SyncRun, error)
+	Users(ctx context.Context, conn store.Connection, q store.UserQuery) ([]store.User, error)
+	SubscribedSKUs(ctx context.Context, conn store.Connection) ([]store.SubscribedSKU, error)
+	CompanySubscriptions(ctx context.Context, conn store.Connection) ([]store.CompanySubscription, error)
+	UserSignIns(ctx context.Context, conn store.Connection) ([]store.UserSignIn, error)
+	UserMailboxes(ctx context.Context, conn store.Connection) ([]store.UserMailbox, error)
+	UserActivity(ctx context.Context, conn store.Connection) ([]store.UserActivity, error)
+}
+
+// serviceWorkload maps the store's activity service names to workloads.
+var serviceWorkload = map[string]license.Workload{
+	"exchange": license.Exchange, "onedrive": license.OneDrive, "sharepoint": license.SharePoint,
+	"skype": license.Skype, "yammer": license.Yammer, "teams": license.Teams,
+	"outlook": license.Outlook, "m365apps": license.M365Apps,
+}
+
+// Load builds the analysis input from the connection's current copy.
+func Load(ctx context.Context, r Reader, conn store.Connection, o Options) (license.Input, error) {
+	var in license.Input
+	if conn.Generation == 0 {
+		return in, fmt.Errorf("analyse %s: the tenant has not been synced yet: run `tenantscope sync`", conn.Name)
+	}
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now().UTC()
+	}
+	cat := o.Catalog
+	if cat == nil {
+		c, err := license.Embedded()
+		if err != nil {
+			return in, fmt.Errorf("analyse %s: licence catalogue: %w", conn.Name, err)
+		}
+		cat = c
+	}
+	list, err := license.EmbeddedListPrices()
+	if err != nil {
+		return in, fmt.Errorf("analyse %s: list prices: %w", conn.Name, err)
+	}
+	pricing, err := license.NewPricing(o.Terms, list)
+	if err != nil {
+		return in, fmt.Errorf("analyse %s: %w", conn.Name, err)
+	}
+	in = license.Input{
+		Now: now, InactiveDays: o.InactiveDays, RenewalWindowDays: o.RenewalWindowDays,
+		Pricing: pricing, Rules: o.Rules,
+	}
+
+	run, err := currentRun(ctx, r, conn)
+	if err != nil {
+		return in, err
+	}
+	for _, res := range run.Resources {
+		switch res.Resource {
+		case ResourceSignIns:
+			in.SignInKnown = res.Status == store.StatusOK
+		case ResourceUsage:
+			in.ActivityKnown = res.Status == store.StatusOK
+		}
+	}
+
+	skus, err := r.SubscribedSKUs(ctx, conn)
+	if err != nil {
+		return in, fmt.Errorf("analyse %s: read subscribed SKUs: %w", conn.Name, err)
+	}
+	for _, s := range skus {
+		sku := license.SKU{
+			SkuID: strings.ToLower(s.SkuID), SkuPartNumber: s.SkuPartNumber, CapabilityStatus: s.CapabilityStatus,
+			Enabled: s.Enabled, Suspended: s.Suspended, Warning: s.Warning, Consumed: s.ConsumedUnits,
+			AppliesTo: s.AppliesTo,
+		}
+		if p, ok := cat.ProductBySkuID(s.SkuID); ok {
+			sku.DisplayName = p.DisplayName
+		}
+		for _, sp := range s.ServicePlans {
+			sku.ServicePlanNames = append(sku.ServicePlanNames, sp.ServicePlanName)
+		}
+		in.SKUs = append(in.SKUs, sku)
+	}
+	subs, err := r.CompanySubscriptions(ctx, conn)
+	if err != nil {
+		return in, fmt.Errorf("analyse %s: read subscriptions: %w", conn.Name, err)
+	}
+	for _, s := range subs {
+		in.Subscriptions = append(in.Subscriptions, license.Subscription{
+			SkuID: strings.ToLower(s.SkuID), Status: s.Status, IsTrial: s.IsTrial, TotalLicenses: s.TotalLicenses, NextLifecycle: s.NextLifecycleDateTime,
+		})
+	}
+
+	users, err := r.Users(ctx, conn, store.UserQuery{})
+	if err != nil {
+		return in, fmt.Errorf("analyse %s: read users: %w", conn.Name, err)
+	}
+	signIns, err := r.UserSignIns(ctx, conn)
+	if err != nil {
+		return in, fmt.Errorf("analyse %s: read sign-ins: %w", conn.Name, err)
+	}
+	mailboxes, err := r.UserMailboxes(ctx, conn)
+	if err != nil {
+		return in, fmt.Errorf("analyse %s: read mailboxes: %w", conn.Name, err)
+	}
+	activity, err := r.UserActivity(ctx, conn)
+	if err != nil {
+		return in, fmt.Errorf("analyse %s: read usage activity: %w", conn.Name, err)
+	}
+
+	signInBy := make(map[string]store.UserSignIn, len(signIns))
+	for _, s := range signIns {
+		signInBy[s.UserID] = s
+	}
+	purposeBy := make(map[string]string, len(mailboxes))
+	for _, m := range mailboxes {
+		purposeBy[m.UserID] = m.Purpose
+	}
+	in.Users = make([]license.User, 0, len(users))
+	index := make(map[string]int, len(users)) // lower-case UPN -> position
+	for _, u := range users {
+		lu := license.User{
+			ID: u.ID, UserPrincipalName: u.UserPrincipalName, DisplayName: u.DisplayName, Department: u.Department,
+			AccountEnabled: u.AccountEnabled, UserType: u.UserType, Created: u.CreatedDateTime,
+			MailboxPurpose: purposeBy[u.ID], Licenses: assignments(u.Licenses),
+		}
+		if s, ok := signInBy[u.ID]; ok {
+			lu.LastSuccessfulSignIn = s.LastSuccessfulSignInDateTime
+			lu.LastSignIn = s.LastSignInDateTime
+			lu.LastNonInteractive = s.LastNonInteractiveSignInDateTime
+		}
+		index[strings.ToLower(u.UserPrincipalName)] = len(in.Users)
+		in.Users = append(in.Users, lu)
+	}
+	for _, a := range activity {
+		i, ok := index[strings.ToLower(a.UserPrincipalName)]
+		if !ok {
+			continue // a deleted user, or a row from a concealed report
+		}
+		w, ok := serviceWorkload[a.Service]
+		if !ok {
+			continue
+		}
+		u := &in.Users[i]
+		u.InReports = true
+		if a.LastActivityDate.After(u.LastActivity[w]) {
+			u.LastActivity[w] = a.LastActivityDate
+		}
+		if a.ReportRefreshDate.After(in.ReportRefreshDate) {
+			in.ReportRefreshDate = a.ReportRefreshDate
+		}
+	}
+	return in, nil
+}
+
+// assignments folds licenseAssignmentStates (one per SKU and assigning
+// group) into one assignment per SKU.
+func assignments(ls []store.UserLicense) []license.Assignment {
+	var out []license.Assignment
+	pos := map[string]int{}
+	for _, l := range ls {
+		key := strings.ToLower(l.SkuID)
+		i, ok := pos[key]
+		if !ok {
+			i = len(out)
+			pos[key] = i
+			out = append(out, license.Assignment{SkuID: key, DisabledPlans: l.DisabledPlans})
+		}
+		if l.AssignedByGroup == "" {
+			out[i].Direct = true
+		} else {
+			out[i].Groups = append(out[i].Groups, l.AssignedByGroup)
+		}
+	}
+	return out
+}
+
+func currentRun(ctx context.Context, r Reader, conn store.Connection) (store.SyncRun, error) {
+	runs, err := r.Runs(ctx, conn, 50)
+	if err != nil {
+		return store.SyncRun{}, fmt.Errorf("analyse %s: read runs: %w", conn.Name, err)
+	}
+	for _, run := range runs {
+		if run.Current {
+			return run, nil
+		}
+	}
+	return store.SyncRun{}, fmt.Errorf("analyse %s: no committed sync run: run `tenantscope sync`", conn.Name)
+}
