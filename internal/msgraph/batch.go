@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -182,6 +183,8 @@ func (c *Client) batchChunk(ctx context.Context, reqs []BatchRequest, out []Batc
 		if len(retry) == 0 {
 			return nil
 		}
+		// Resend in the caller's order, whatever order Graph answered in.
+		slices.SortFunc(retry, func(a, b BatchRequest) int { return index[a.ID] - index[b.ID] })
 		c.retries.Add(int64(len(retry)))
 		if throttled {
 			// The limiter holds every request until the Retry-After passes.

@@ -102,7 +102,7 @@ func newEnv(t *testing.T, h http.Handler, tweak ...func(*Options)) *testEnv {
 
 // fixture reads testdata/name, pointing Microsoft's host at base so the
 // links in it lead back to the test server.
-func fixture(t *testing.T, name, base string) []byte {
+func fixture(t testing.TB, name, base string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
