@@ -257,9 +257,9 @@ func TestRelativeLink(t *testing.T) {
 	b := env.srv.URL
 	for link, want := range map[string]string{
 		b + "/v1.0/groups/g1/members?$skiptoken=X%3D": "/groups/g1/members?$skiptoken=X%3D",
-		b + "/v1.0/users":                             "/users",
-		b + "/beta/users?$skiptoken=1":                "",
-		"https://other.example/v1.0/users":            "",
+		b + "/v1.0/users":                  "/users",
+		b + "/beta/users?$skiptoken=1":     "",
+		"https://other.example/v1.0/users": "",
 	} {
 		got, ok := env.c.relativeLink(link)
 		if got != want || ok != (want != "") {
