@@ -380,7 +380,9 @@ func TestTokenCertificateAssertion(t *testing.T) {
 			"The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '"},
 		{"signed by another key", func(a *assertionSpec) { a.key = otherKey }, 700027,
 			"Client assertion contains an invalid signature. [Reason - The provided signature value did not match the expected signature value."},
-		{"wrong audience", func(a *assertionSpec) { a.aud = "https://login.microsoftonline.com/" + platTenantID + "/oauth2/v2.0/authorize" }, 700027,
+		{"wrong audience", func(a *assertionSpec) {
+			a.aud = "https://login.microsoftonline.com/" + platTenantID + "/oauth2/v2.0/authorize"
+		}, 700027,
 			"Client assertion contains an invalid audience claim."},
 		{"issuer is not the client", func(a *assertionSpec) { a.iss = platOtherApp }, 700021,
 			"Client assertion application identifier doesn't match 'client_id' parameter."},
