@@ -338,6 +338,7 @@ func NotNeededList() []NotNeeded {
 		{"Group.ReadWrite.All", []string{"002"}, "memberships are written with GroupMember.ReadWrite.All; groups themselves are not changed"},
 		{"Exchange.ManageAsApp", []string{"000"}, "an Exchange Online API permission; mailbox purpose comes from Graph (MailboxSettings.Read)"},
 		{"offline_access", []string{"001", "003"}, "a delegated permission; client credentials never use refresh tokens"},
+		{"User.Read", []string{"001", "003"}, "a delegated permission (the guides say to clear it); app-only tokens never use it"},
 	}
 }
 

@@ -135,7 +135,7 @@ func Evaluate(granted []string, tier Tier, enabled []Feature) Report {
 		}
 		rep.Features = append(rep.Features, res)
 	}
-	rep.Unneeded = unneeded(cat, has, used)
+	rep.Unneeded = unneeded(cat, on, has, used)
 	return rep
 }
 
@@ -199,21 +199,10 @@ func satisfiedBy(req Requirement, has map[string]string, used map[string]bool) (
 	return first, first != ""
 }
 
-func unneeded(cat []Entry, has map[string]string, used map[string]bool) []Unneeded {
+func unneeded(cat []Entry, on map[Feature]bool, has map[string]string, used map[string]bool) []Unneeded {
 	why := map[string]string{}
 	for _, n := range NotNeededList() {
 		why[strings.ToLower(n.Permission)] = n.Why
-	}
-	servesDisabled := map[string][]string{}
-	for _, e := range cat {
-		for _, req := range e.Requires {
-			for _, p := range req.AnyOf {
-				servesDisabled[strings.ToLower(p)] = appendUnique(servesDisabled[strings.ToLower(p)], string(e.Feature))
-			}
-		}
-		for _, x := range e.Extras {
-			servesDisabled[strings.ToLower(x.Permission)] = appendUnique(servesDisabled[strings.ToLower(x.Permission)], string(e.Feature))
-		}
 	}
 	var out []Unneeded
 	for lower, p := range has {
@@ -221,17 +210,49 @@ func unneeded(cat []Entry, has map[string]string, used map[string]bool) []Unneed
 			continue
 		}
 		w := why[lower]
-		switch {
-		case w != "":
-		case len(servesDisabled[lower]) > 0:
-			w = "no enabled feature needs it (a narrower granted permission already serves " + strings.Join(servesDisabled[lower], ", ") + ", or they are off)"
-		default:
-			w = "tenantscope never uses it"
+		if w == "" {
+			w = unneededReason(cat, on, has, used, lower)
 		}
 		out = append(out, Unneeded{Permission: p, Why: w})
 	}
 	slices.SortFunc(out, func(a, b Unneeded) int { return strings.Compare(a.Permission, b.Permission) })
 	return out
+}
+
+// unneededReason explains why a granted, unused permission is not needed:
+// another granted permission already does its work for the enabled
+// features, or it serves only features that are off, or nothing at all.
+func unneededReason(cat []Entry, on map[Feature]bool, has map[string]string, used map[string]bool, lower string) string {
+	var coveredBy, coveredFor, offFeatures []string
+	for _, e := range cat {
+		serves := slices.ContainsFunc(e.Extras, func(x Extra) bool { return strings.ToLower(x.Permission) == lower })
+		for _, r := range e.Requires {
+			if !slices.ContainsFunc(r.AnyOf, func(p string) bool { return strings.ToLower(p) == lower }) {
+				continue
+			}
+			serves = true
+			if !on[e.Feature] {
+				continue
+			}
+			for _, p := range r.AnyOf {
+				if used[strings.ToLower(p)] {
+					coveredBy = appendUnique(coveredBy, has[strings.ToLower(p)])
+					coveredFor = appendUnique(coveredFor, string(e.Feature))
+					break
+				}
+			}
+		}
+		if serves && !on[e.Feature] {
+			offFeatures = appendUnique(offFeatures, string(e.Feature))
+		}
+	}
+	switch {
+	case len(coveredBy) > 0:
+		return "redundant: " + strings.Join(coveredBy, ", ") + " already covers " + strings.Join(coveredFor, ", ")
+	case len(offFeatures) > 0:
+		return "serves only features that are off: " + strings.Join(offFeatures, ", ")
+	}
+	return "tenantscope never uses it"
 }
 
 func appendUnique(s []string, v string) []string {
