@@ -1,0 +1,302 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tenantscope/tenantscope/internal/credential"
+	"github.com/tenantscope/tenantscope/internal/msgraph"
+	"github.com/tenantscope/tenantscope/internal/permission"
+)
+
+// ExpiryWarning is how long before a credential's end the check warns.
+const ExpiryWarning = 30 * 24 * time.Hour
+
+func newCheckCommand(a *App) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Check the connection: sign-in, granted permissions, tenant tier, credential expiry",
+		Long: `check signs in with the connection's credential, reads the token's roles
+claim, and compares the granted application permissions with what each enabled
+feature needs (docs/permissions.md). It also reads the tenant's name, verified
+domains and Entra ID tier (from its subscribed SKUs), the app registration's
+secret or certificate expiry, and whether the app can read Azure subscriptions.
+
+Exit 0 when every enabled feature is ok, 1 when something is degraded or a
+credential expires within 30 days, 2 when tenantscope cannot connect.`,
+		Args: cobra.NoArgs,
+	}
+	out := AddOutputFlag(cmd)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		f, err := ParseFormat(*out)
+		if err != nil {
+			return err
+		}
+		rep, err := a.RunCheck(cmd.Context())
+		if err != nil {
+			return err
+		}
+		if f == JSON {
+			enc := json.NewEncoder(a.Stdout)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(rep); err != nil {
+				return err
+			}
+		} else {
+			if err := rep.writeText(a.Stdout); err != nil {
+				return err
+			}
+		}
+		if rep.Status != permission.OK {
+			return Findings()
+		}
+		return nil
+	}
+	return cmd
+}
+
+// CheckReport is what check found; -o json prints it as is.
+type CheckReport struct {
+	Connection string                `json:"connection"`
+	Cloud      string                `json:"cloud"`
+	Tenant     CheckTenant           `json:"tenant"`
+	App        CheckApp              `json:"app"`
+	Features   []permission.Result   `json:"features"`
+	Unneeded   []permission.Unneeded `json:"unneeded"`
+	// Warnings need attention and make the status degraded; Notes do not.
+	Warnings []string `json:"warnings,omitempty"`
+	Notes    []string `json:"notes,omitempty"`
+	// Status is ok or degraded (exit 1).
+	Status permission.Status `json:"status"`
+}
+
+// CheckTenant describes the tenant.
+type CheckTenant struct {
+	ID              string   `json:"id"`
+	DisplayName     string   `json:"displayName,omitempty"`
+	VerifiedDomains []string `json:"verifiedDomains,omitempty"`
+	Tier            string   `json:"tier"` // free, p1, p2, or "" when unknown
+}
+
+// CheckApp describes the app registration tenantscope signs in as.
+type CheckApp struct {
+	ClientID           string            `json:"appId"`
+	ServicePrincipalID string            `json:"servicePrincipalId,omitempty"`
+	Credential         credential.Kind   `json:"credentialType"`
+	Roles              []string          `json:"roles"`
+	Credentials        []CheckCredential `json:"credentials,omitempty"`
+}
+
+// CheckCredential is one secret or certificate of the app registration.
+type CheckCredential struct {
+	Type        string     `json:"type"` // password | certificate
+	KeyID       string     `json:"keyId,omitempty"`
+	DisplayName string     `json:"displayName,omitempty"`
+	EndDateTime *time.Time `json:"endDateTime,omitempty"`
+	DaysLeft    int        `json:"daysLeft"`
+	InUse       bool       `json:"inUse"`
+	Status      string     `json:"status"` // ok | expiring | expired
+}
+
+// RunCheck performs the check for the selected connection. Sign-in failures
+// return an exit-2 error; everything found after sign-in is in the report.
+func (a *App) RunCheck(ctx context.Context) (*CheckReport, error) {
+	conn, err := a.Connect()
+	if err != nil {
+		return nil, err
+	}
+	c := conn.Connection
+	tok, err := conn.GraphToken(ctx)
+	if err != nil {
+		return nil, err
+	}
+	claims, err := credential.ParseClaims(tok)
+	if err != nil {
+		return nil, ConfigError(fmt.Errorf("connection %q: %w", c.Name, err))
+	}
+	if len(claims.Roles) == 0 {
+		return nil, ConfigError(fmt.Errorf("connection %q: signed in, but the token carries no application permissions (no roles claim): admin consent has not been granted\n"+
+			"  fix: in the app registration's API permissions, add the Microsoft Graph application permissions of the features you use (docs/permissions.md) and select \"Grant admin consent\"", c.Name))
+	}
+	a.Log.Debug("signed in", "connection", c.Name, "tenant", claims.TenantID, "roles", len(claims.Roles))
+
+	gc, err := conn.Graph(a)
+	if err != nil {
+		return nil, err
+	}
+	rep := &CheckReport{
+		Connection: c.Name, Cloud: conn.Profile.Name,
+		Tenant: CheckTenant{ID: claims.TenantID},
+		App:    CheckApp{ClientID: c.ClientID, ServicePrincipalID: claims.ObjectID, Credential: conn.Credential.Kind(), Roles: slices.Sorted(slices.Values(claims.Roles))},
+	}
+
+	if org, err := gc.Organization(ctx); err != nil {
+		rep.Notes = append(rep.Notes, "tenant name and domains not readable: "+graphReason(err))
+	} else {
+		rep.Tenant.ID, rep.Tenant.DisplayName = org.ID, org.DisplayName
+		for _, d := range org.VerifiedDomains {
+			rep.Tenant.VerifiedDomains = append(rep.Tenant.VerifiedDomains, d.Name)
+		}
+		slices.Sort(rep.Tenant.VerifiedDomains)
+		if !c.AllDomains() {
+			for _, d := range c.Domains {
+				if !slices.ContainsFunc(rep.Tenant.VerifiedDomains, func(v string) bool { return strings.EqualFold(v, d) }) {
+					rep.Warnings = append(rep.Warnings, fmt.Sprintf("domains: %s is not a verified domain of the tenant, so no user will match it", d))
+				}
+			}
+		}
+	}
+
+	tier := permission.TierUnknown
+	if skus, err := gc.SubscribedSKUs(ctx); err != nil {
+		rep.Notes = append(rep.Notes, "Entra ID tier not readable: "+graphReason(err))
+	} else {
+		tier = permission.TierFromSKUs(tierSKUs(skus))
+		rep.Tenant.Tier = string(tier)
+	}
+
+	rep.checkCredentials(ctx, a, gc, conn)
+
+	eval := permission.Evaluate(claims.Roles, tier, c.Features())
+	if r, ok := eval.Result(permission.Azure); ok && r.Status == permission.OK {
+		if reason := probeARM(ctx, conn); reason != "" {
+			eval.SetDegraded(permission.Azure, reason)
+		} else {
+			for i := range eval.Features {
+				if eval.Features[i].Feature == permission.Azure {
+					eval.Features[i].Reasons = []string{"Reader on the subscriptions the app can list"}
+				}
+			}
+		}
+	}
+	rep.Features, rep.Unneeded = eval.Features, eval.Unneeded
+	if rep.Unneeded == nil {
+		rep.Unneeded = []permission.Unneeded{}
+	}
+	rep.Status = permission.OK
+	if eval.Degraded() || len(rep.Warnings) > 0 {
+		rep.Status = permission.Degraded
+	}
+	return rep, nil
+}
+
+func tierSKUs(skus []msgraph.SubscribedSKU) []permission.SKU {
+	out := make([]permission.SKU, 0, len(skus))
+	for _, s := range skus {
+		ps := permission.SKU{SkuPartNumber: s.SkuPartNumber, EnabledUnits: s.PrepaidUnits.Enabled}
+		for _, p := range s.ServicePlans {
+			ps.ServicePlanNames = append(ps.ServicePlanNames, p.ServicePlanName)
+		}
+		out = append(out, ps)
+	}
+	return out
+}
+
+// checkCredentials reads the app registration's secrets and certificates
+// and warns when the one in use (or, when it cannot be told, every one of
+// its kind) expires within ExpiryWarning.
+func (rep *CheckReport) checkCredentials(ctx context.Context, a *App, gc *msgraph.Client, conn *Conn) {
+	app, err := gc.ApplicationByAppID(ctx, conn.Connection.ClientID)
+	if err != nil {
+		rep.Notes = append(rep.Notes, "credential expiry not readable: "+graphReason(err))
+		return
+	}
+	now := a.Now()
+	cred := conn.Credential
+	var all []CheckCredential
+	for _, p := range app.PasswordCredentials {
+		all = append(all, newCheckCredential("password", p.KeyID, p.DisplayName, p.EndDateTime, cred.MatchesPassword(p.Hint), now))
+	}
+	for _, k := range app.KeyCredentials {
+		all = append(all, newCheckCredential("certificate", k.KeyID, k.DisplayName, k.EndDateTime, cred.MatchesKey(k.CustomKeyIdentifier), now))
+	}
+	slices.SortStableFunc(all, func(x, y CheckCredential) int { return compareEnd(x.EndDateTime, y.EndDateTime) })
+	rep.App.Credentials = all
+
+	want := "password"
+	if cred.Kind() == credential.Certificate {
+		want = "certificate"
+	}
+	inUse := slices.IndexFunc(all, func(x CheckCredential) bool { return x.InUse })
+	var watch []CheckCredential
+	if inUse >= 0 {
+		watch = all[inUse : inUse+1]
+	} else {
+		for _, x := range all {
+			if x.Type == want && x.Status != "expired" {
+				watch = append(watch, x)
+			}
+		}
+	}
+	for _, x := range watch {
+		name := x.DisplayName
+		if name == "" {
+			name = x.KeyID
+		}
+		switch x.Status {
+		case "expired":
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("the %s %q in use expired on %s", kindWord(x.Type), name, x.EndDateTime.Format(time.DateOnly)))
+		case "expiring":
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("the %s %q expires on %s (in %d days): create a new one under Certificates & secrets and update the configuration",
+				kindWord(x.Type), name, x.EndDateTime.Format(time.DateOnly), x.DaysLeft))
+		}
+	}
+	if cred.Kind() == credential.Certificate {
+		if na := cred.CertificateNotAfter(); na.Sub(now) < ExpiryWarning {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("the certificate file itself expires on %s", na.UTC().Format(time.DateOnly)))
+		}
+	}
+}
+
+func kindWord(t string) string {
+	if t == "password" {
+		return "client secret"
+	}
+	return "certificate"
+}
+
+func newCheckCredential(typ, keyID, name string, end *time.Time, inUse bool, now time.Time) CheckCredential {
+	x := CheckCredential{Type: typ, KeyID: keyID, DisplayName: name, EndDateTime: end, InUse: inUse, Status: "ok"}
+	if end != nil {
+		left := end.Sub(now)
+		x.DaysLeft = int(left.Hours() / 24)
+		switch {
+		case left <= 0:
+			x.Status, x.DaysLeft = "expired", 0
+		case left < ExpiryWarning:
+			x.Status = "expiring"
+		}
+	}
+	return x
+}
+
+func compareEnd(a, b *time.Time) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	}
+	return a.Compare(*b)
+}
+
+// graphReason renders a Graph failure for a note.
+func graphReason(err error) string {
+	var ge *msgraph.Error
+	if errors.As(err, &ge) {
+		if ge.StatusCode == 403 {
+			return fmt.Sprintf("%s (%s)", ge.Code, "permission not granted")
+		}
+		return fmt.Sprintf("%d %s", ge.StatusCode, ge.Code)
+	}
+	return err.Error()
+}

@@ -1,0 +1,16 @@
+package cli
+
+import "github.com/spf13/cobra"
+
+// commands lists the subcommands under the root, in help order. A new
+// command is a file in this package with a func(*App) *cobra.Command,
+// added here.
+func commands() []func(*App) *cobra.Command {
+	return []func(*App) *cobra.Command{
+		newCheckCommand,
+		newConfigCommand,
+		newSimCommand,
+		newDemoCommand,
+		newVersionCommand,
+	}
+}
