@@ -28,6 +28,41 @@ var (
 	permsAppRoleAssignmentDelete = []string{"AppRoleAssignment.ReadWrite.All", "Application.ReadWrite.All", "Directory.ReadWrite.All"}
 )
 
+// $filter support on applications and service principals, per the
+// "Advanced query capabilities on Microsoft Entra ID objects" tables:
+// Default operators work on plain requests, Advanced ones need
+// ConsistencyLevel: eventual and $count=true.
+var (
+	appText        = filterRule{Default: "eq in startsWith", Advanced: "ne not null endsWith ge le"}
+	appID          = filterRule{Default: "eq in", Advanced: "ne not null"}
+	appBool        = filterRule{Default: "eq", Advanced: "ne not null"}
+	appCollections = filterRule{Default: "eq", Advanced: "not startsWith"}
+
+	applicationFilterRules = map[string]filterRule{
+		"id":              appID,
+		"appId":           appID,
+		"displayName":     appText,
+		"signInAudience":  {Default: "eq in", Advanced: "ne not"},
+		"publisherDomain": {Default: "eq in startsWith", Advanced: "ne not null"},
+		"createdDateTime": {Default: "eq ge le gt lt in", Advanced: "ne not null"},
+		"identifierUris":  appCollections,
+		"tags":            appCollections,
+	}
+	servicePrincipalFilterRules = map[string]filterRule{
+		"id":                        appID,
+		"appId":                     appID,
+		"displayName":               appText,
+		"accountEnabled":            appBool,
+		"appRoleAssignmentRequired": appBool,
+		"appOwnerOrganizationId":    appID,
+		"servicePrincipalType":      {Default: "eq in", Advanced: "ne not"},
+		"servicePrincipalNames":     appCollections,
+		"alternativeNames":          appCollections,
+		"tags":                      appCollections,
+		"publisherName":             appText,
+	}
+)
+
 func (s *Server) registerAppRoutes() {
 	s.registerEntitySet(&entitySet{
 		Path:         "/applications",
@@ -36,10 +71,24 @@ func (s *Server) registerAppRoutes() {
 		MaxTop:       999,
 		Cost:         2,
 		ODataContext: "applications",
+		Type:         "microsoft.graph.application",
 		Items: func(rs requestScope) ([]any, *APIError) {
 			return anySlice(rs.Tenant.Applications), nil
 		},
-		Render: func(t *Tenant, obj any) entity { return renderApplication(t, obj.(*Application)) },
+		Render:       func(t *Tenant, obj any) entity { return renderApplication(t, obj.(*Application)) },
+		Filter:       applicationFilterRules,
+		Advanced:     true,
+		OrderBy:      []string{"displayName"},
+		Search:       []string{"displayName"},
+		CountSegment: true,
+		Get: func(rs requestScope, key string) any {
+			for _, a := range rs.Tenant.Applications {
+				if strings.EqualFold(a.ID, key) {
+					return a
+				}
+			}
+			return nil
+		},
 	})
 	s.registerEntitySet(&entitySet{
 		Path:         "/servicePrincipals",
@@ -48,10 +97,22 @@ func (s *Server) registerAppRoutes() {
 		MaxTop:       999,
 		Cost:         1,
 		ODataContext: "servicePrincipals",
+		Type:         "microsoft.graph.servicePrincipal",
 		Items: func(rs requestScope) ([]any, *APIError) {
 			return anySlice(rs.Tenant.ServicePrincipals), nil
 		},
-		Render: func(t *Tenant, obj any) entity { return renderServicePrincipal(t, obj.(*ServicePrincipal)) },
+		Render:       func(t *Tenant, obj any) entity { return renderServicePrincipal(t, obj.(*ServicePrincipal)) },
+		Filter:       servicePrincipalFilterRules,
+		Advanced:     true,
+		OrderBy:      []string{"displayName"},
+		Search:       []string{"displayName"},
+		CountSegment: true,
+		Get: func(rs requestScope, key string) any {
+			if sp := spLookupLocked(rs.Tenant, key); sp != nil {
+				return sp
+			}
+			return nil
+		},
 	})
 	s.registerEntitySet(&entitySet{
 		Path:         "/servicePrincipals/{id}/appRoleAssignedTo",

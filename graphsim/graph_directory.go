@@ -86,6 +86,14 @@ func (s *Server) registerDirectoryRoutes() {
 			return anySlice(rs.Tenant.Domains), nil
 		},
 		Render: func(t *Tenant, obj any) entity { return renderDomain(obj.(*Domain)) },
+		Get: func(rs requestScope, key string) any {
+			for _, d := range rs.Tenant.Domains {
+				if strings.EqualFold(d.ID, key) {
+					return d
+				}
+			}
+			return nil
+		},
 	})
 	s.registerEntitySet(&entitySet{
 		Path:         "/identity/identityProviders",
