@@ -338,14 +338,19 @@ func (rs *reportState) source(t *Tenant, def *reportDef, win reportWindow) *repo
 // position after the last user visited.
 func (src *reportSource) each(from int, fn func(c *rowCtx) bool, flush func() error) (int, error) {
 	i := from
+	// One row context for the whole walk: renderers must not keep it.
+	var (
+		c   rowCtx
+		lic userLicences
+	)
 	for i < len(src.users) {
 		end := min(i+reportBatch, len(src.users))
 		stopped := false
 		src.t.mu.RLock()
 		for ; i < end && !stopped; i++ {
 			u := src.users[i]
-			lic := licencesOf(src.skus, u)
-			c := rowCtx{t: src.t, u: u, deleted: i >= src.live, w: src.win, concealed: src.concealed, lic: &lic, cat: src.names}
+			lic = licencesOf(src.skus, u)
+			c = rowCtx{t: src.t, u: u, deleted: i >= src.live, w: src.win, concealed: src.concealed, lic: &lic, cat: src.names}
 			if !src.def.covers(&c) {
 				continue
 			}
@@ -575,30 +580,37 @@ type userLicences struct {
 	exchangePlan string
 }
 
-// planServices maps a service plan to the workloads whose usage the
-// reports track. Names are Microsoft's service plan names
+// planServices maps a service plan to the workloads (a bit per Service)
+// whose usage the reports track. Names are Microsoft's service plan names
 // (ms-licensing.csv); SharePoint plans bring OneDrive with them.
-func planServices(plan string) []Service {
+func planServices(plan string) uint16 {
+	const (
+		exchange   = 1<<ServiceExchange | 1<<ServiceOutlook
+		sharePoint = 1<<ServiceSharePoint | 1<<ServiceOneDrive
+	)
 	switch {
 	case plan == "EXCHANGE_S_FOUNDATION" || strings.Contains(plan, "ARCHIVE") || plan == "EXCHANGE_ANALYTICS":
-		return nil
+		return 0
 	case strings.HasPrefix(plan, "EXCHANGE_S_") || strings.HasPrefix(plan, "EXCHANGE_B_") || strings.HasPrefix(plan, "EXCHANGE_L_"):
-		return []Service{ServiceExchange, ServiceOutlook}
+		return exchange
 	case strings.HasPrefix(plan, "SHAREPOINTENTERPRISE") || strings.HasPrefix(plan, "SHAREPOINTSTANDARD") ||
 		strings.HasPrefix(plan, "SHAREPOINTDESKLESS") || strings.HasPrefix(plan, "SHAREPOINT_S_"):
-		return []Service{ServiceSharePoint, ServiceOneDrive}
+		return sharePoint
 	case strings.HasPrefix(plan, "ONEDRIVE"):
-		return []Service{ServiceOneDrive}
+		return 1 << ServiceOneDrive
 	case plan == "MCOSTANDARD" || plan == "MCOIMP" || plan == "MCOLITE":
-		return []Service{ServiceSkype}
+		return 1 << ServiceSkype
 	case strings.HasPrefix(plan, "YAMMER_"):
-		return []Service{ServiceYammer}
+		return 1 << ServiceYammer
 	case plan == "TEAMS1" || plan == "TEAMS_FREE" || strings.HasPrefix(plan, "TEAMS_AR_") || plan == "TEAMS_GOV":
-		return []Service{ServiceTeams}
-	case plan == "OFFICESUBSCRIPTION" || plan == "OFFICE_BUSINESS" || strings.HasPrefix(plan, "OFFICESUBSCRIPTION_"):
-		return []Service{ServiceM365Apps}
+		return 1 << ServiceTeams
+	case plan == "OFFICESUBSCRIPTION" || plan == "OFFICE_BUSINESS" || strings.HasPrefix(plan, "OFFICESUBSCRIPTION_"),
+		// Office for the web and mobile: the apps report lists their users
+		// too (the generator's rightsOf agrees).
+		plan == "SHAREPOINTWAC" || plan == "OFFICEMOBILE_SUBSCRIPTION":
+		return 1 << ServiceM365Apps
 	}
-	return nil
+	return 0
 }
 
 // licencesOf works out the user's workloads from their assigned SKUs'
@@ -618,9 +630,13 @@ func licencesOf(skus map[string]*SubscribedSKU, u *User) userLicences {
 					continue plans
 				}
 			}
-			for _, s := range planServices(p.ServicePlanName) {
-				if s == ServiceExchange && (l.exchangePlan == "" || p.ServicePlanName == "EXCHANGE_S_ENTERPRISE") {
-					l.exchangePlan = p.ServicePlanName
+			bits := planServices(p.ServicePlanName)
+			if bits&(1<<ServiceExchange) != 0 && (l.exchangePlan == "" || p.ServicePlanName == "EXCHANGE_S_ENTERPRISE") {
+				l.exchangePlan = p.ServicePlanName
+			}
+			for s := Service(0); bits != 0 && s < NumServices; s++ {
+				if bits&(1<<s) == 0 {
+					continue
 				}
 				l.has[s] = true
 				if l.assigned[s].IsZero() || assigned.Before(l.assigned[s]) {
