@@ -3,8 +3,8 @@ package msgraph
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"iter"
+	"net/http"
 	"time"
 )
 
@@ -185,19 +185,21 @@ func (c *Client) SynchronizationJobs(ctx context.Context, spID string) ([]Synchr
 }
 
 // ApplicationByAppID gets an app registration by its client id — the
-// connector's own, to watch its secrets' and certificates' expiry.
+// connector's own, to watch its secrets' and certificates' expiry. It uses
+// $filter=appId eq '…' (supported by every Graph version and cloud) rather
+// than the newer alternate-key form /applications(appId='…'). No match gives
+// an *Error with status 404, as a missing object would.
 func (c *Client) ApplicationByAppID(ctx context.Context, appID string) (*Application, error) {
-	var raw json.RawMessage
-	// GET /applications(appId='{appId}') is Graph's alternate-key form.
-	u := c.url("v1.0", "/applications(appId='"+pathEscape(escapeODataString(appID))+"')", nil)
-	if err := c.getJSON(ctx, u, false, &raw); err != nil {
+	o := ListOptions{Filter: "appId eq '" + escapeODataString(appID) + "'"}
+	apps, err := collect(listPath[Application](ctx, c, "/applications", o, 0))
+	if err != nil {
 		return nil, err
 	}
-	a, err := decodeItem[Application](raw)
-	if err != nil {
-		return nil, fmt.Errorf("graph: decode application: %w", err)
+	if len(apps) == 0 {
+		return nil, &Error{StatusCode: http.StatusNotFound, Code: "Request_ResourceNotFound",
+			Message: "no application with appId " + appID, Method: http.MethodGet, Path: "/v1.0/applications", service: c.service}
 	}
-	return &a, nil
+	return &apps[0], nil
 }
 
 // escapeODataString doubles single quotes inside an OData string literal.

@@ -49,6 +49,9 @@ type Options struct {
 	// secrets are never logged.
 	Logger    *slog.Logger
 	UserAgent string
+	// Service names the API in errors and logs: "graph" (default) or, for
+	// the ARM client built on this machinery, "arm".
+	Service string
 }
 
 // Stats counts what a Client did; the benchmarks report them.
@@ -70,6 +73,7 @@ type Client struct {
 	limiter    *limiter
 	log        *slog.Logger
 	userAgent  string
+	service    string
 	clk        clock
 
 	requests, batchInner, throttled, retries atomic.Int64
@@ -118,6 +122,10 @@ func New(opts Options) (*Client, error) {
 	if ua == "" {
 		ua = "tenantscope"
 	}
+	service := opts.Service
+	if service == "" {
+		service = "graph"
+	}
 	c := &Client{
 		base:       base,
 		baseStr:    strings.TrimRight(base.String(), "/"),
@@ -127,6 +135,7 @@ func New(opts Options) (*Client, error) {
 		sem:        make(chan struct{}, opts.Concurrency),
 		log:        log,
 		userAgent:  ua,
+		service:    service,
 		clk:        realClock{},
 	}
 	c.limiter = newLimiter(opts.RequestsPerSecond, c.clk)
@@ -187,10 +196,10 @@ func (c *Client) url(version, path string, q url.Values) string {
 func (c *Client) checkLink(link string) error {
 	u, err := url.Parse(link)
 	if err != nil {
-		return fmt.Errorf("graph: bad link %q: %w", redactLink(link), err)
+		return fmt.Errorf("%s: bad link %q: %w", c.service, redactLink(link), err)
 	}
 	if !strings.EqualFold(u.Scheme, c.base.Scheme) || !strings.EqualFold(u.Host, c.base.Host) {
-		return fmt.Errorf("graph: refusing to follow link to %s://%s (client is bound to %s)", u.Scheme, u.Host, c.base.Host)
+		return fmt.Errorf("%s: refusing to follow link to %s://%s (client is bound to %s)", c.service, u.Scheme, u.Host, c.base.Host)
 	}
 	return nil
 }
@@ -210,27 +219,28 @@ func (c *Client) do(ctx context.Context, req *request, decode func([]byte) error
 		if token == "" {
 			t, err := c.tokens.Token(ctx)
 			if err != nil {
-				return nil, fmt.Errorf("graph: %s %s: get token: %w", req.method, pathOf(req.url), err)
+				return nil, fmt.Errorf("%s: %s %s: get token: %w", c.service, req.method, pathOf(req.url), err)
 			}
 			token = t
 		}
 		resp, err := c.send(ctx, req, token, clientRequestID)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, fmt.Errorf("graph: %s %s: %w", req.method, pathOf(req.url), ctx.Err())
+				return nil, fmt.Errorf("%s: %s %s: %w", c.service, req.method, pathOf(req.url), ctx.Err())
 			}
 			if !isTransient(err) || attempt >= c.maxRetries {
-				return nil, fmt.Errorf("graph: %s %s: %w", req.method, pathOf(req.url), err)
+				return nil, fmt.Errorf("%s: %s %s: %w", c.service, req.method, pathOf(req.url), err)
 			}
-			c.log.LogAttrs(ctx, slog.LevelDebug, "graph transport error, retrying",
+			c.log.LogAttrs(ctx, slog.LevelDebug, c.service+" transport error, retrying",
 				slog.String("method", req.method), slog.String("path", pathOf(req.url)),
 				slog.Int("attempt", attempt+1), slog.String("error", err.Error()))
 			if err := c.clk.Sleep(ctx, backoff(attempt)); err != nil {
-				return nil, fmt.Errorf("graph: %s %s: %w", req.method, pathOf(req.url), err)
+				return nil, fmt.Errorf("%s: %s %s: %w", c.service, req.method, pathOf(req.url), err)
 			}
 			continue
 		}
 
+		c.observeRemaining(resp.header)
 		switch s := resp.status; {
 		case req.acceptRedirect && s >= 300 && s < 400:
 			c.limiter.succeeded()
@@ -245,14 +255,14 @@ func (c *Client) do(ctx context.Context, req *request, decode func([]byte) error
 				return resp, nil
 			}
 			if isTruncatedJSON(derr) && attempt < c.maxRetries {
-				c.log.LogAttrs(ctx, slog.LevelDebug, "graph body truncated, retrying",
+				c.log.LogAttrs(ctx, slog.LevelDebug, c.service+" body truncated, retrying",
 					slog.String("method", req.method), slog.String("path", pathOf(req.url)))
 				if err := c.clk.Sleep(ctx, backoff(attempt)); err != nil {
-					return nil, fmt.Errorf("graph: %s %s: %w", req.method, pathOf(req.url), err)
+					return nil, fmt.Errorf("%s: %s %s: %w", c.service, req.method, pathOf(req.url), err)
 				}
 				continue
 			}
-			return nil, fmt.Errorf("graph: %s %s: decode response: %w", req.method, pathOf(req.url), derr)
+			return nil, fmt.Errorf("%s: %s %s: decode response: %w", c.service, req.method, pathOf(req.url), derr)
 
 		case s == http.StatusTooManyRequests:
 			c.throttled.Add(1)
@@ -264,7 +274,7 @@ func (c *Client) do(ctx context.Context, req *request, decode func([]byte) error
 			if attempt >= c.maxRetries {
 				return nil, c.apiError(ctx, req, resp, clientRequestID)
 			}
-			c.log.LogAttrs(ctx, slog.LevelDebug, "graph throttled",
+			c.log.LogAttrs(ctx, slog.LevelDebug, c.service+" throttled",
 				slog.String("method", req.method), slog.String("path", pathOf(req.url)),
 				slog.Duration("retry_after", wait))
 			// The limiter holds every request (this one included) until the
@@ -278,7 +288,7 @@ func (c *Client) do(ctx context.Context, req *request, decode func([]byte) error
 			if r, ok := c.tokens.(tokenRefresher); ok {
 				t, err := r.RefreshToken(ctx)
 				if err != nil {
-					return nil, fmt.Errorf("graph: %s %s: refresh token: %w", req.method, pathOf(req.url), err)
+					return nil, fmt.Errorf("%s: %s %s: refresh token: %w", c.service, req.method, pathOf(req.url), err)
 				}
 				token = t
 			}
@@ -289,12 +299,12 @@ func (c *Client) do(ctx context.Context, req *request, decode func([]byte) error
 			if !ok {
 				wait = backoff(attempt)
 			}
-			c.log.LogAttrs(ctx, slog.LevelDebug, "graph server error, retrying",
+			c.log.LogAttrs(ctx, slog.LevelDebug, c.service+" server error, retrying",
 				slog.String("method", req.method), slog.String("path", pathOf(req.url)),
 				slog.Int("status", s), slog.String("request_id", requestIDOf(resp)),
 				slog.Duration("wait", wait))
 			if err := c.clk.Sleep(ctx, wait); err != nil {
-				return nil, fmt.Errorf("graph: %s %s: %w", req.method, pathOf(req.url), err)
+				return nil, fmt.Errorf("%s: %s %s: %w", c.service, req.method, pathOf(req.url), err)
 			}
 			continue
 
@@ -355,14 +365,40 @@ func (c *Client) send(ctx context.Context, req *request, token, clientRequestID 
 
 func (c *Client) apiError(ctx context.Context, req *request, resp *response, clientRequestID string) error {
 	e := parseError(resp.status, resp.header, resp.body, c.clk.Now())
+	e.service = c.service
 	e.Method = req.method
 	e.Path = pathOf(req.url)
-	c.log.LogAttrs(ctx, slog.LevelDebug, "graph error",
+	c.log.LogAttrs(ctx, slog.LevelDebug, c.service+" error",
 		slog.String("method", e.Method), slog.String("path", e.Path),
 		slog.Int("status", e.StatusCode), slog.String("code", e.Code),
 		slog.String("request_id", e.RequestID), slog.String("client_request_id", clientRequestID))
 	return e
 }
+
+// GetJSON GETs absURL, which must be on this client's host, and decodes the
+// JSON body into out, with all of the client's retry and throttling
+// handling. It is for sibling API clients built on this machinery (ARM) and
+// for calls this package has no typed method for.
+func (c *Client) GetJSON(ctx context.Context, absURL string, out any) error {
+	if err := c.checkLink(absURL); err != nil {
+		return err
+	}
+	return c.getJSON(ctx, absURL, false, out)
+}
+
+// SendJSON sends a write (PUT, PATCH, POST, DELETE) with in as its JSON body
+// (nil for none) to absURL on this client's host; out, if not nil, receives
+// a 2xx JSON body.
+func (c *Client) SendJSON(ctx context.Context, method, absURL string, in, out any) error {
+	if err := c.checkLink(absURL); err != nil {
+		return err
+	}
+	return c.sendJSON(ctx, method, absURL, in, out)
+}
+
+// BaseURL is the root the client was configured with, without a trailing
+// slash.
+func (c *Client) BaseURL() string { return c.baseStr }
 
 // getJSON GETs an absolute URL and decodes the JSON body into out.
 func (c *Client) getJSON(ctx context.Context, u string, consistency bool, out any) error {
@@ -378,7 +414,7 @@ func (c *Client) sendJSON(ctx context.Context, method, u string, in, out any) er
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return fmt.Errorf("graph: %s %s: encode body: %w", method, pathOf(u), err)
+			return fmt.Errorf("%s: %s %s: encode body: %w", c.service, method, pathOf(u), err)
 		}
 		body = b
 	}

@@ -126,8 +126,9 @@ func TestAppsAndRolesFixtures(t *testing.T) {
 func TestApplicationByAppID(t *testing.T) {
 	rec := &recorder{bodies: map[string][]byte{}}
 	env := newEnv(t, rec)
-	rec.bodies["/v1.0/applications(appId='11111111-2222-3333-4444-555555555555')"] = []byte(`{"id":"o1","appId":"11111111-2222-3333-4444-555555555555",
-	"passwordCredentials":[{"keyId":"k1","hint":"abc","displayName":"tenantscope","endDateTime":"2027-01-01T00:00:00Z","secretText":null}]}`)
+	rec.bodies["/v1.0/applications?$filter=appId%20eq%20'11111111-2222-3333-4444-555555555555'"] = []byte(`{"value":[{"id":"o1","appId":"11111111-2222-3333-4444-555555555555",
+	"passwordCredentials":[{"keyId":"k1","hint":"abc","displayName":"tenantscope","endDateTime":"2027-01-01T00:00:00Z","secretText":null}]}]}`)
+	rec.bodies["/v1.0/applications?$filter=appId%20eq%20'nope'"] = []byte(`{"value":[]}`)
 	app, err := env.c.ApplicationByAppID(context.Background(), "11111111-2222-3333-4444-555555555555")
 	if err != nil {
 		t.Fatal(err)
@@ -135,5 +136,8 @@ func TestApplicationByAppID(t *testing.T) {
 	if app.ID != "o1" || len(app.PasswordCredentials) != 1 || app.PasswordCredentials[0].Hint != "abc" ||
 		!app.PasswordCredentials[0].EndDateTime.Equal(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("app = %+v", app)
+	}
+	if _, err := env.c.ApplicationByAppID(context.Background(), "nope"); !IsNotFound(err) {
+		t.Fatalf("missing app: %v", err)
 	}
 }

@@ -22,11 +22,17 @@ type Error struct {
 	RetryAfter time.Duration
 	Method     string
 	Path       string // URL path without the query
+
+	service string // "graph" or "arm"; "" reads as graph
 }
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("graph: ")
+	if e.service != "" {
+		b.WriteString(e.service + ": ")
+	} else {
+		b.WriteString("graph: ")
+	}
 	if e.Method != "" || e.Path != "" {
 		fmt.Fprintf(&b, "%s %s: ", e.Method, e.Path)
 	}

@@ -71,6 +71,10 @@ func (o ListOptions) query(maxTop int) url.Values {
 	return q
 }
 
+// EncodeQuery encodes OData query options the way Microsoft's samples write
+// them (see encodeQuery); the ARM client uses it too.
+func EncodeQuery(q url.Values) string { return encodeQuery(q) }
+
 // encodeQuery writes OData options the way Graph's own samples do:
 // "$select=id,displayName&$top=999", escaping only what must be escaped
 // (spaces as %20, never "+").
