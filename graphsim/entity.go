@@ -29,6 +29,11 @@ func (e entity) get(name string) (any, bool) {
 	return nil, false
 }
 
+// lazyValue is a property computed only when it is selected, filtered on or
+// serialised (e.g. a user's assignedPlans). project forces it while the
+// tenant lock is held, so nothing reads the model after the lock is gone.
+type lazyValue func() any
+
 // getFold is get with Graph's case-insensitive property names.
 func (e entity) getFold(name string) (any, bool) {
 	if v, ok := e.get(name); ok {
@@ -125,6 +130,8 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		return append(b, ']'), nil
 	case json.RawMessage:
 		return append(b, x...), nil
+	case lazyValue:
+		return appendJSON(b, x())
 	}
 	raw, err := json.Marshal(v)
 	if err != nil {

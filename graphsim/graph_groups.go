@@ -20,9 +20,10 @@ var memberOfPerms = []string{"GroupMember.Read.All", "Group.Read.All", "Director
 var groupProps = []string{
 	"id", "deletedDateTime", "classification", "createdDateTime", "description", "displayName", "expirationDateTime",
 	"groupTypes", "isAssignableToRole", "mail", "mailEnabled", "mailNickname", "membershipRule",
-	"membershipRuleProcessingState", "onPremisesSyncEnabled", "preferredDataLocation", "preferredLanguage",
-	"proxyAddresses", "renewedDateTime", "securityEnabled", "securityIdentifier", "theme", "visibility",
-	"assignedLicenses",
+	"membershipRuleProcessingState", "onPremisesLastSyncDateTime", "onPremisesSecurityIdentifier", "onPremisesSyncEnabled",
+	"preferredDataLocation", "preferredLanguage", "proxyAddresses", "renewedDateTime", "resourceBehaviorOptions",
+	"resourceProvisioningOptions", "securityEnabled", "securityIdentifier", "theme", "visibility",
+	"onPremisesProvisioningErrors", "assignedLicenses",
 }
 
 // groupDefaultProps: assignedLicenses is returned only on $select.
@@ -82,15 +83,20 @@ func renderGroup(_ *Tenant, obj any) entity {
 		{"mailNickname", g.MailNickname},
 		{"membershipRule", nullable(g.MembershipRule)},
 		{"membershipRuleProcessingState", ruleState},
+		{"onPremisesLastSyncDateTime", nil},
+		{"onPremisesSecurityIdentifier", nil},
 		{"onPremisesSyncEnabled", sync},
 		{"preferredDataLocation", nil},
 		{"preferredLanguage", nil},
 		{"proxyAddresses", proxies},
 		{"renewedDateTime", graphTime(g.CreatedDateTime)},
+		{"resourceBehaviorOptions", []string{}},
+		{"resourceProvisioningOptions", []string{}},
 		{"securityEnabled", g.SecurityEnabled},
 		{"securityIdentifier", nil},
 		{"theme", nil},
 		{"visibility", nullable(g.Visibility)},
+		{"onPremisesProvisioningErrors", []any{}},
 		{"assignedLicenses", renderAssignedLicenses(g.AssignedLicenses)},
 	}
 }

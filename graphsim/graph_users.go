@@ -2,6 +2,7 @@ package graphsim
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -26,7 +27,7 @@ var userBasicProps = []string{"displayName", "givenName", "id", "mail", "surname
 // userProps is every property renderUser produces, in its order.
 var userProps = []string{
 	"businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id",
-	"accountEnabled", "assignedLicenses", "companyName", "createdDateTime", "deletedDateTime", "department", "employeeId",
+	"accountEnabled", "assignedLicenses", "assignedPlans", "city", "companyName", "createdDateTime", "deletedDateTime", "department", "employeeId",
 	"licenseAssignmentStates", "mailNickname", "onPremisesImmutableId", "onPremisesSyncEnabled", "usageLocation", "userType",
 	"signInActivity",
 }
@@ -106,6 +107,43 @@ func renderAssignedLicenses(ls []AssignedLicense) []entity {
 	return out
 }
 
+// renderAssignedPlans lists the service plans the user's licences enable
+// (plans not disabled), as assignedPlans does. Read lock held.
+func renderAssignedPlans(t *Tenant, u *User) []entity {
+	out := []entity{}
+	if t == nil {
+		return out
+	}
+	for _, l := range u.AssignedLicenses {
+		var when any
+		for _, st := range u.LicenseAssignmentStates {
+			if st.SkuID == l.SkuID {
+				when = graphTime(st.LastUpdatedDateTime)
+			}
+		}
+		if when == nil {
+			when = graphTime(u.CreatedDateTime)
+		}
+		for _, sku := range t.SubscribedSKUs {
+			if !strings.EqualFold(sku.SkuID, l.SkuID) {
+				continue
+			}
+			for _, plan := range sku.ServicePlans {
+				if slices.Contains(l.DisabledPlans, plan.ServicePlanID) {
+					continue
+				}
+				out = append(out, entity{
+					{"assignedDateTime", when},
+					{"capabilityStatus", "Enabled"},
+					{"service", plan.ServicePlanName},
+					{"servicePlanId", plan.ServicePlanID},
+				})
+			}
+		}
+	}
+	return out
+}
+
 func renderLicenseStates(ls []LicenseAssignmentState) []entity {
 	out := make([]entity, len(ls))
 	for i, l := range ls {
@@ -140,7 +178,7 @@ func renderSignInActivity(a SignInActivity) any {
 }
 
 // renderUser renders every user property; callers project. Read lock held.
-func renderUser(_ *Tenant, obj any) entity {
+func renderUser(t *Tenant, obj any) entity {
 	u := obj.(*User)
 	phones := u.BusinessPhones
 	if phones == nil {
@@ -164,6 +202,8 @@ func renderUser(_ *Tenant, obj any) entity {
 		{"id", u.ID},
 		{"accountEnabled", u.AccountEnabled},
 		{"assignedLicenses", renderAssignedLicenses(u.AssignedLicenses)},
+		{"assignedPlans", lazyValue(func() any { return renderAssignedPlans(t, u) })},
+		{"city", nil},
 		{"companyName", nullable(u.CompanyName)},
 		{"createdDateTime", graphTime(u.CreatedDateTime)},
 		{"deletedDateTime", graphTime(u.DeletedDateTime)},

@@ -358,20 +358,56 @@ func splitTopLevel(s string) []string {
 	return append(parts, s[start:])
 }
 
-// project returns the entity reduced to the selected properties (or the
-// defaults), in Microsoft's order. Properties prefixed "@odata." always stay.
+// project returns the entity reduced to the selected properties, in $select
+// order as Graph writes them, or to the defaults in Microsoft's order.
+// Properties prefixed "@odata." always stay, first.
 func project(e entity, sel []string, defaults []string) entity {
-	want := sel
-	if want == nil {
+	return forceLazy(projectNames(e, sel, defaults))
+}
+
+// forceLazy evaluates lazy properties in place of their functions.
+func forceLazy(e entity) entity {
+	copied := false
+	for i, p := range e {
+		if lv, ok := p.Value.(lazyValue); ok {
+			if !copied {
+				e = append(entity(nil), e...)
+				copied = true
+			}
+			e[i].Value = lv()
+		}
+	}
+	return e
+}
+
+func projectNames(e entity, sel []string, defaults []string) entity {
+	if sel == nil {
 		if defaults == nil {
 			return e
 		}
-		want = defaults
+		out := make(entity, 0, len(defaults)+1)
+		for _, p := range e {
+			if strings.HasPrefix(p.Name, "@odata.") || slices.Contains(defaults, p.Name) {
+				out = append(out, p)
+			}
+		}
+		return out
 	}
-	out := make(entity, 0, len(want)+1)
+	out := make(entity, 0, len(sel)+1)
 	for _, p := range e {
-		if strings.HasPrefix(p.Name, "@odata.") || slices.Contains(want, p.Name) {
+		if strings.HasPrefix(p.Name, "@odata.") {
 			out = append(out, p)
+		}
+	}
+	for i, name := range sel {
+		if slices.Contains(sel[:i], name) {
+			continue
+		}
+		for _, p := range e {
+			if p.Name == name {
+				out = append(out, p)
+				break
+			}
 		}
 	}
 	return out

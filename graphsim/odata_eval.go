@@ -283,6 +283,9 @@ func resolve(e filterExpr, ent entity, sc *lambdaScope) any {
 		cur = ent
 	}
 	for _, name := range path {
+		if lv, ok := cur.(lazyValue); ok {
+			cur = lv()
+		}
 		switch c := cur.(type) {
 		case entity:
 			v, ok := c.getFold(name)
@@ -295,6 +298,9 @@ func resolve(e filterExpr, ent entity, sc *lambdaScope) any {
 		default:
 			return nil
 		}
+	}
+	if lv, ok := cur.(lazyValue); ok {
+		return lv()
 	}
 	return cur
 }
