@@ -196,6 +196,13 @@ func (f *platFixture) token(tb testing.TB, audience string) string {
 	return tok
 }
 
+// innerRequest builds a $batch-style inner request.
+func (f *platFixture) innerRequest(tok, path string) *http.Request {
+	r := httptest.NewRequest("GET", path, nil)
+	r.Header.Set("Authorization", "Bearer "+tok)
+	return r
+}
+
 // readExample loads a graph-examples copy from testdata/platform.
 func readExample(tb testing.TB, name string) any {
 	tb.Helper()

@@ -282,7 +282,7 @@ func (s *Server) chargeARM(w http.ResponseWriter, r *http.Request, c *Caller) bo
 		set: &l.arm, key: scopeID + "/" + principal + "/" + kind, lim: lim, cost: 1,
 	}})
 	if refused < 0 {
-		w.Header().Set(header, strconv.Itoa(int(math.Max(0, math.Floor(remaining[0]-1)))))
+		w.Header().Set(header, strconv.Itoa(int(math.Max(0, math.Floor(remaining[0])))))
 		return true
 	}
 	w.Header().Set(header, "0")
