@@ -309,6 +309,9 @@ type reportSource struct {
 	live      int     // users[:live] are live
 	skus      map[string]*SubscribedSKU
 	names     *productNames
+	// perUser walks a per-activation report once per user (its JSON form
+	// nests the activations).
+	perUser bool
 }
 
 func (rs *reportState) source(t *Tenant, def *reportDef, win reportWindow) *reportSource {
@@ -354,7 +357,7 @@ func (src *reportSource) each(from int, fn func(c *rowCtx) bool, flush func() er
 			if !src.def.covers(&c) {
 				continue
 			}
-			if src.def.perActivation {
+			if src.def.perActivation && !src.perUser {
 				for k := range u.Activity.ActivatedProducts {
 					c.act = &u.Activity.ActivatedProducts[k]
 					if !fn(&c) {
@@ -427,12 +430,15 @@ func (rs *reportState) serveJSON(w http.ResponseWriter, r *http.Request, t *Tena
 	}
 	win := q.window(t.ReportRefreshDate())
 	src := rs.source(t, q.def, win)
+	src.perUser = true
 	items := make([]any, 0, reportJSONPageSize)
-	m365 := q.def.name == "getM365AppUserDetail"
 	next, _ := src.each(from, func(c *rowCtx) bool {
-		if m365 {
+		switch {
+		case q.def.name == "getM365AppUserDetail":
 			items = append(items, m365AppJSON(q.def, c))
-		} else {
+		case q.def.perActivation:
+			items = append(items, activationsJSON(q.def, c))
+		default:
 			items = append(items, rowJSON(q.def, c))
 		}
 		return len(items) < reportJSONPageSize
@@ -522,6 +528,31 @@ func m365AppJSON(def *reportDef, c *rowCtx) entity {
 		}
 	}
 	return append(e, property{"details", []entity{detail}})
+}
+
+// activationsJSON is office365ActivationsUserDetail's JSON shape (beta
+// reportroot-getoffice365activationsuserdetail.md): the user, then
+// userActivationCounts[] with one entry per product type.
+func activationsJSON(def *reportDef, c *rowCtx) entity {
+	e := entity{}
+	counts := make([]entity, 0, len(c.u.Activity.ActivatedProducts))
+	for k := range c.u.Activity.ActivatedProducts {
+		c.act = &c.u.Activity.ActivatedProducts[k]
+		n := entity{}
+		for _, col := range def.columns {
+			switch col.json {
+			case "reportRefreshDate", "userPrincipalName", "displayName":
+				if k == 0 {
+					e = append(e, property{col.json, jsonValue(col.kind, col.value(c))})
+				}
+			default:
+				n = append(n, property{col.json, jsonValue(col.kind, col.value(c))})
+			}
+		}
+		counts = append(counts, n)
+	}
+	c.act = nil
+	return append(e, property{"userActivationCounts", counts})
 }
 
 // getReportSettings serves GET /admin/reportSettings in the shape of the

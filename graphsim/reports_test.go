@@ -620,6 +620,21 @@ func TestReportJSONShapesMatchDocs(t *testing.T) {
 		t.Errorf("details = %v", detail)
 	}
 
+	f, _ = os.Open("testdata/reports/beta_reports_getOffice365ActivationsUserDetail_json.json")
+	example = readJSON(t, f)
+	f.Close()
+	got = readJSON(t, env.do("GET", "/beta/reports/getOffice365ActivationsUserDetail?$format=application/json", tok, nil).Body)
+	if d := shapeDiff("$", got, example, nil); len(d) > 0 {
+		t.Errorf("beta activations JSON differs from the example:\n%s", strings.Join(d, "\n"))
+	}
+	if v := got["value"].([]any); len(v) != 1 || v[0].(map[string]any)["userPrincipalName"] != "AdeleV@contoso.com" {
+		t.Errorf("activations = %v", v)
+	}
+	// Beta's explicit CSV form redirects like v1.0.
+	if r := env.do("GET", "/beta/reports/getOffice365ActivationsUserDetail?$format=text/csv", tok, nil); r.StatusCode != 302 {
+		t.Errorf("beta text/csv: %d, want 302", r.StatusCode)
+	}
+
 	// Other reports have no JSON form on v1.0: the 302 as usual.
 	if r := env.do("GET", "/v1.0/reports/getEmailActivityUserDetail(period='D7')?$format=application/json", tok, nil); r.StatusCode != 302 {
 		t.Errorf("v1.0 email with $format: %d, want 302", r.StatusCode)
