@@ -145,6 +145,7 @@ func (s *Server) registerDirectoryRoutes() {
 		},
 		Render: func(t *Tenant, obj any) entity { return renderManagedDevice(t, obj.(*ManagedDevice)) },
 	})
+	s.registerSignInRoutes() // graph_signins.go
 	s.graph("GET /users/{id}/mailboxSettings", 1, s.getMailboxSettings)
 	s.graph("GET /users/{id}/mailboxSettings/userPurpose", 1, s.getMailboxUserPurpose)
 }

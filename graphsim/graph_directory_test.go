@@ -492,3 +492,59 @@ func (e *directoryEnv) decode(b []byte) map[string]any {
 	}
 	return m
 }
+
+func TestSignInLogAgreesWithSignInActivity(t *testing.T) {
+	e := newDirectoryEnv(t, TierP1, Options{})
+	ten := e.tenant
+	tok := e.graphToken("AuditLog.Read.All")
+	items, _ := e.listAll("/v1.0/auditLogs/signIns?$top=9", tok)
+	want := 0
+	failed := 0
+	for _, u := range ten.Users {
+		a := u.SignIn
+		if a.LastSignInDateTime.IsZero() {
+			continue
+		}
+		want++
+		if a.LastSuccessfulSignInDateTime.Before(a.LastSignInDateTime) {
+			failed++
+			if !a.LastSuccessfulSignInDateTime.IsZero() {
+				want++
+			}
+		}
+	}
+	if len(items) != want || want == 0 {
+		t.Fatalf("signIns: %d, want %d (>0)", len(items), want)
+	}
+	fails := 0
+	for i, it := range items {
+		if i > 0 && it["createdDateTime"].(string) > items[i-1]["createdDateTime"].(string) {
+			t.Fatalf("signIns not newest first at %d", i)
+		}
+		if it["status"].(map[string]any)["errorCode"].(float64) != 0 {
+			fails++
+		}
+	}
+	if fails != failed {
+		t.Fatalf("failed sign-ins: %d, want %d", fails, failed)
+	}
+	// Each user's latest event is their signInActivity.lastSignInDateTime.
+	u := ten.Users[0]
+	for _, cand := range ten.Users {
+		if !cand.SignIn.LastSignInDateTime.IsZero() {
+			u = cand
+			break
+		}
+	}
+	mine, _ := e.listAll("/v1.0/auditLogs/signIns?$filter=userId%20eq%20'"+u.ID+"'", tok)
+	if len(mine) == 0 || mine[0]["createdDateTime"] != u.SignIn.LastSignInDateTime.UTC().Format("2006-01-02T15:04:05Z07:00") {
+		t.Fatalf("sign-ins of %s = %v, want latest %v", u.ID, mine, u.SignIn.LastSignInDateTime)
+	}
+	firstItemShape(t, "v1.0_auditLogs_signIns_list.json", e.getJSON("/v1.0/auditLogs/signIns", tok, http.StatusOK), "appliedConditionalAccessPolicies")
+
+	e.expectError("GET", "/v1.0/auditLogs/signIns", e.graphToken("Directory.Read.All"), nil, http.StatusForbidden,
+		"Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+	free := newDirectoryEnv(t, TierFree, Options{})
+	free.expectError("GET", "/v1.0/auditLogs/signIns", free.graphToken("AuditLog.Read.All"), nil, http.StatusForbidden,
+		"Authentication_RequestFromNonPremiumTenantOrB2CTenant", "Tenant is not a B2C tenant and doesn't have premium license")
+}

@@ -8,10 +8,8 @@ package graphsim
 // v1.0_roleManagement_directory_*.json.
 
 import (
-	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"net/http"
 	"strings"
 	"time"
@@ -272,12 +270,7 @@ func templateOf(d *RoleDefinition) string {
 // Each tenant's instance of a role has its own id, unlike the template id;
 // it is derived from both so it is stable across requests and runs.
 func directoryRoleID(t *Tenant, d *RoleDefinition) string {
-	sum := sha1.Sum([]byte("directoryRole\x00" + strings.ToLower(t.ID) + "\x00" + strings.ToLower(templateOf(d))))
-	b := sum[:16]
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	return derivedGUID("directoryRole", strings.ToLower(t.ID), strings.ToLower(templateOf(d)))
 }
 
 // roleMembersLocked lists the distinct principals assigned def directly,
