@@ -388,8 +388,9 @@ func (s *Server) serveARMWrite(w http.ResponseWriter, r *http.Request, c *Caller
 		return
 	}
 	if existing != nil {
-		same := strings.EqualFold(existing.PrincipalID, p.PrincipalID) &&
-			strings.EqualFold(armRoleDefinitionLocked(t, existing.RoleDefinitionID).Name, def.Name) &&
+		existingDef := armRoleDefinitionLocked(t, existing.RoleDefinitionID)
+		same := strings.EqualFold(existing.PrincipalID, p.PrincipalID) && existingDef != nil &&
+			strings.EqualFold(existingDef.Name, def.Name) &&
 			strings.EqualFold(strings.TrimSuffix(existing.Scope, "/"), scope)
 		out := renderAzRoleAssignment(existing)
 		t.mu.RUnlock()
