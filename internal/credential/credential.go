@@ -77,7 +77,7 @@ func New(f *config.File, c *config.Connection, opts Options) (*Credential, error
 		Transport: hc,
 		// azidentity retries transient failures itself; keep sign-in errors
 		// prompt for `check`.
-		Retry: policy.RetryOptions{MaxRetries: 2},
+		Retry: policy.RetryOptions{MaxRetries: 2, RetryDelay: 300 * time.Millisecond, MaxRetryDelay: 2 * time.Second},
 	}
 	cr := &Credential{profile: profile, tenant: c.Tenant, clientID: c.ClientID}
 	switch {
