@@ -738,3 +738,89 @@ func TestReportDuration(t *testing.T) {
 		}
 	}
 }
+
+// Against a generated tenant: every licensed user's row in the active-users
+// report says exactly what the generator decided (licences per workload and
+// last activity dates), and every row is a user of the tenant.
+func TestReportsMatchGeneratedTenant(t *testing.T) {
+	p, err := ProfileByName("small", 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenant, err := Generate(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenant.SetDisplayConcealedNames(false)
+	srv := New(Options{}, tenant)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	tok, err := srv.IssueToken(tenant.ID, tenant.Connector.AppID, "https://graph.microsoft.com", []string{"Reports.Read.All"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", ts.URL+"/v1.0/reports/getOffice365ActiveUserDetail(period='D180')", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("report: %d", resp.StatusCode)
+	}
+	services := []struct {
+		u usage.Service
+		g Service
+	}{{usage.Exchange, ServiceExchange}, {usage.OneDrive, ServiceOneDrive}, {usage.SharePoint, ServiceSharePoint},
+		{usage.SkypeForBusiness, ServiceSkype}, {usage.Yammer, ServiceYammer}, {usage.Teams, ServiceTeams}}
+	refresh := tenant.ReportRefreshDate()
+	rows := map[string]usage.UserActivity{}
+	meta, err := usage.Parse(usage.ActiveUserDetail, resp.Body, func(u usage.UserActivity) error {
+		rows[u.UserPrincipalName] = u
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !meta.RefreshDate.Equal(refresh) {
+		t.Errorf("refresh date %v, want %v", meta.RefreshDate, refresh)
+	}
+	var licensed, withActivity int
+	tenant.Snapshot(func(tn *Tenant) {
+		for _, u := range tn.Users {
+			row, ok := rows[u.UserPrincipalName]
+			if (len(u.AssignedLicenses) > 0) != ok {
+				t.Errorf("%s: listed %v, licences %d", u.UserPrincipalName, ok, len(u.AssignedLicenses))
+				continue
+			}
+			if !ok {
+				continue
+			}
+			licensed++
+			rights := tn.rightsOf(u)
+			for _, s := range services {
+				if row.HasLicense[s.u] != rights.services[s.g] {
+					t.Errorf("%s: Has %s License %v, generator %v", u.UserPrincipalName, s.u, row.HasLicense[s.u], rights.services[s.g])
+				}
+				want := u.Activity.Last[s.g]
+				if !want.IsZero() {
+					want = reportDay(want)
+					withActivity++
+				}
+				if !row.Last[s.u].Equal(want) {
+					t.Errorf("%s: %s last activity %v, generator %v", u.UserPrincipalName, s.u, row.Last[s.u], want)
+				}
+			}
+			delete(rows, u.UserPrincipalName)
+		}
+		for upn, row := range rows {
+			if !row.IsDeleted {
+				t.Errorf("row %s is neither a live user nor deleted", upn)
+			}
+		}
+	})
+	if licensed == 0 || withActivity == 0 {
+		t.Errorf("nothing compared: %d licensed users, %d activity dates", licensed, withActivity)
+	}
+}

@@ -9,6 +9,13 @@ package usage
 // reports", or PATCH /admin/reportSettings {"displayConcealedNames": false}
 // with ReportSettings.ReadWrite.All.
 
+// ConcealedRemedy tells an administrator how to make concealed reports
+// usable; the analysis puts it in its warning.
+const ConcealedRemedy = "usage reports show concealed (hashed) user names, so activity is unknown: " +
+	"in the Microsoft 365 admin center, Settings > Org settings > Services > Reports, clear " +
+	"\"Display concealed user, group, and site names in all reports\", or let tenantscope do it with " +
+	"--fix-concealed-names (PATCH /admin/reportSettings, needs ReportSettings.ReadWrite.All)"
+
 // IsConcealedName reports whether a report's user principal name is a
 // concealed hash: exactly 32 hexadecimal digits (Microsoft writes uppercase;
 // either case is accepted) and therefore no '@'.

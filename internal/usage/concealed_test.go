@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestIsConcealedName(t *testing.T) {
@@ -56,5 +57,18 @@ func TestParseMostlyReadableIsNotConcealed(t *testing.T) {
 	}
 	if meta.Concealed || meta.ConcealedRows != 1 || len(flagged) != 1 || flagged[0] != "0123456789ABCDEF0123456789ABCDEF" {
 		t.Errorf("meta = %+v, flagged = %q", meta, flagged)
+	}
+}
+
+func TestMetaLag(t *testing.T) {
+	m := Meta{RefreshDate: date(2026, 10, 30)}
+	if got := m.Lag(time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)); got != 60*time.Hour {
+		t.Errorf("Lag = %v, want 60h", got)
+	}
+	if got := (Meta{}).Lag(time.Now()); got != 0 {
+		t.Errorf("empty report Lag = %v", got)
+	}
+	if !strings.Contains(ConcealedRemedy, "PATCH /admin/reportSettings") || !strings.Contains(ConcealedRemedy, "ReportSettings.ReadWrite.All") {
+		t.Errorf("remedy does not name the API fix: %s", ConcealedRemedy)
 	}
 }

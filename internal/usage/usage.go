@@ -170,3 +170,12 @@ type Meta struct {
 	ConcealedRows int
 	Concealed     bool
 }
+
+// Lag is how far the report's data trails now: Microsoft refreshes usage
+// reports about two days behind. Zero for a report without rows.
+func (m Meta) Lag(now time.Time) time.Duration {
+	if m.RefreshDate.IsZero() {
+		return 0
+	}
+	return now.Sub(m.RefreshDate)
+}
