@@ -104,3 +104,13 @@ var (
 	TableManagedDevices        = Table{ts: []*table{tManagedDevices}}
 	TableUserActivity          = Table{ts: []*table{tUserActivity}}
 )
+
+// Names returns the table names r covers (with children), as ApplyStats
+// keys them.
+func (r Table) Names() []string {
+	var out []string
+	for _, t := range r.tables() {
+		out = append(out, t.name)
+	}
+	return out
+}

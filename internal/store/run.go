@@ -201,7 +201,11 @@ func (r *sqliteRun) applyOp(ctx context.Context, s *stmts, o *op, st *ApplyStats
 	c, g := r.conn.ID, r.gen
 	switch o.kind {
 	case opPut:
-		h := rowHash(o.vals, o.raw)
+		hashed := o.raw
+		if t.rawUnhashed {
+			hashed = nil
+		}
+		h := rowHash(o.vals, hashed)
 		if !r.fresh[t] {
 			args := make([]any, 0, len(o.keys)+3)
 			args = append(args, g, c)

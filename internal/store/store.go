@@ -31,6 +31,9 @@ type Store interface {
 	// generation, "" when there is none.
 	DeltaLink(ctx context.Context, conn Connection, resource string) (string, error)
 	Runs(ctx context.Context, conn Connection, limit int) ([]SyncRun, error)
+	// LastRefreshed is when resource last completed a full listing in a
+	// committed run; zero when never.
+	LastRefreshed(ctx context.Context, conn Connection, resource string) (time.Time, error)
 
 	Organization(ctx context.Context, conn Connection) (*Organization, error)
 	Domains(ctx context.Context, conn Connection) ([]Domain, error)
@@ -76,6 +79,12 @@ type Run interface {
 	Commit(ctx context.Context, res RunResult) error
 	// Fail records the result and leaves the previous generation current.
 	Fail(ctx context.Context, res RunResult, cause error) error
+
+	// Ids of objects open in the run's view (carried over or written by
+	// this run), for fan-out; the caller's batches must be applied first.
+	UserIDs(ctx context.Context, withMail bool) ([]string, error)
+	GroupIDs(ctx context.Context) ([]string, error)
+	ServicePrincipalIDs(ctx context.Context) ([]string, error)
 }
 
 // RunMode is how a run reads the tenant.

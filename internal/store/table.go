@@ -18,6 +18,11 @@ type table struct {
 	keys []string
 	cols []string
 	raw  bool // has a raw JSON column
+	// rawUnhashed: the raw JSON is not part of the change hash because the
+	// typed columns already cover every selected property and the JSON's
+	// shape differs between list and delta reads (users: manager expand;
+	// groups: members@delta), which must not count as a change.
+	rawUnhashed bool
 	// children are swept together with this table; their first key column
 	// holds this table's (single) key.
 	children []*table
@@ -41,7 +46,7 @@ var (
 	tUsers        = &table{name: "users", keys: []string{"id"}, cols: []string{
 		"user_principal_name", "display_name", "given_name", "surname", "mail", "account_enabled", "user_type",
 		"created_at", "department", "job_title", "company_name", "office_location", "usage_location",
-		"employee_id", "on_premises_sync_enabled", "manager_id"}, raw: true, children: []*table{tUserLicenses},
+		"employee_id", "on_premises_sync_enabled", "manager_id"}, raw: true, rawUnhashed: true, children: []*table{tUserLicenses},
 		dependents: []dep{{tUserLicenses, "user_id"}, {tUserSignIns, "user_id"}, {tUserMailboxes, "user_id"},
 			{tGroupMembers, "member_id"}, {tGroupOwners, "owner_id"}}}
 	tUserSignIns   = &table{name: "user_sign_ins", keys: []string{"user_id"}, cols: []string{"last_sign_in_at", "last_non_interactive_sign_in_at", "last_successful_sign_in_at"}}
@@ -59,7 +64,7 @@ var (
 	tGroupOwners  = &table{name: "group_owners", keys: []string{"group_id", "owner_id"}, cols: []string{"owner_type"}}
 	tGroups       = &table{name: "groups", keys: []string{"id"}, cols: []string{
 		"display_name", "description", "mail", "mail_nickname", "mail_enabled", "security_enabled", "group_types",
-		"visibility", "created_at", "on_premises_sync_enabled", "membership_rule", "is_assignable_to_role", "assigned_licenses"}, raw: true,
+		"visibility", "created_at", "on_premises_sync_enabled", "membership_rule", "is_assignable_to_role", "assigned_licenses"}, raw: true, rawUnhashed: true,
 		dependents: []dep{{tGroupMembers, "group_id"}, {tGroupOwners, "group_id"}, {tGroupMembers, "member_id"}}}
 
 	tRoleDefinitions = &table{name: "role_definitions", keys: []string{"id"}, cols: []string{"display_name", "description", "is_built_in", "is_enabled", "template_id"}, raw: true}

@@ -1,0 +1,324 @@
+// Package sync reads a tenant through Microsoft Graph into the store. One
+// small syncer per resource declares what it lists, which permissions it
+// needs and what it depends on; the engine owns ordering, bounded
+// concurrency, permissions (a 403 turns a resource off with a warning, the
+// run goes on), delta links and the run's atomic commit. Pages stream to a
+// single store writer through a bounded channel, so memory stays flat in
+// the tenant's size.
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"github.com/tenantscope/tenantscope/internal/msgraph"
+	"github.com/tenantscope/tenantscope/internal/store"
+)
+
+// Options are a connection's sync options (seed 000-004 and issue 4 item 3).
+type Options struct {
+	// Connection is the store's name for the tenant connection.
+	Connection string
+	// GraphBaseURL is the cloud profile's Graph root (no version); used to
+	// ask Graph for the current delta link when listing users in full.
+	GraphBaseURL string
+	// Full forces full listings instead of delta rounds.
+	Full bool
+	// Only selects resources or resource groups; empty = all.
+	Only []string
+	// SkipOnPremGroups leaves out groups synced from on-premises AD (and
+	// their memberships).
+	SkipOnPremGroups bool
+	// SkipUnusedRoles leaves out role definitions nobody is assigned
+	// (actively or through PIM).
+	SkipUnusedRoles bool
+	// SkipP2Features makes no PIM calls.
+	SkipP2Features bool
+	// MailboxPurpose reads each user's mailboxSettings/userPurpose
+	// (batched); off by default because it costs a request per mailbox.
+	MailboxPurpose bool
+	// Domains: users whose UPN domain is listed; empty or "*" = all.
+	// Subscribed-SKU totals stay tenant-wide.
+	Domains []string
+	// Concurrency is how many resources sync at once (default 4); the
+	// Graph client bounds requests in flight separately.
+	Concurrency int
+	// FanoutMaxAge: a delta run refreshes per-object fan-out resources
+	// (owners, app role assignments, sync jobs, mailbox purpose, sign-in
+	// activity) in full when their last full refresh is older than this
+	// (default 24 h), and otherwise only for objects changed in the run.
+	FanoutMaxAge time.Duration
+	// Progress receives per-resource progress; nil = none.
+	Progress Progress
+	Logger   *slog.Logger
+	// Now is the clock; nil = time.Now.
+	Now func() time.Time
+}
+
+// Progress is told what each resource is doing (the CLI draws bars).
+type Progress interface {
+	Start(resource string)
+	Add(resource string, n int)
+	Done(resource string, r store.ResourceResult)
+}
+
+// Result is what a run did.
+type Result struct {
+	RunID      int64
+	Generation int64
+	Mode       store.RunMode
+	Resources  []store.ResourceResult
+	Messages   []store.Message
+	Stats      msgraph.Stats
+	Duration   time.Duration
+}
+
+// Warnings returns the run's warning texts, "resource: text".
+func (r Result) Warnings() []string {
+	var out []string
+	for _, m := range r.Messages {
+		if m.Level == "warning" {
+			out = append(out, m.Resource+": "+m.Text)
+		}
+	}
+	return out
+}
+
+// Run syncs one connection: it begins a store run, runs the selected
+// syncers and commits the new generation only if every one of them
+// succeeded or was turned off for want of a permission or feature. On error
+// the previous generation stays current.
+func Run(ctx context.Context, g Graph, st store.Store, o Options) (Result, error) {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.FanoutMaxAge <= 0 {
+		o.FanoutMaxAge = 24 * time.Hour
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	all := resources()
+	sel, err := selectResources(all, o.Only)
+	if err != nil {
+		return Result{}, fmt.Errorf("sync %s: %w", o.Connection, err)
+	}
+	conn, err := st.Connection(ctx, o.Connection)
+	if err != nil {
+		return Result{}, fmt.Errorf("sync %s: %w", o.Connection, err)
+	}
+	mode := store.ModeDelta
+	if o.Full || conn.Generation == 0 {
+		mode = store.ModeFull
+	}
+	run, err := st.BeginRun(ctx, conn, mode)
+	if err != nil {
+		return Result{}, fmt.Errorf("sync %s: %w", o.Connection, err)
+	}
+	start := o.Now()
+	before := g.Stats()
+	e := &engine{g: g, st: st, conn: conn, run: run, o: &o, mode: mode, state: newRunState()}
+	e.w = newWriter(run)
+	wctx, wcancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer wcancel()
+	go e.w.loop(wctx)
+
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := e.runAll(rctx, cancel, all, sel)
+	werr := e.w.close()
+
+	res := Result{RunID: run.ID(), Generation: run.Generation(), Mode: mode, Duration: o.Now().Sub(start)}
+	var failed []string
+	for _, r := range all {
+		rr, ok := results[r.name]
+		if !ok {
+			continue
+		}
+		if rr.Status == store.StatusOK || rr.Status == store.StatusOff || rr.Status == store.StatusSkipped {
+			_, rr.Removed = e.w.totals(r.primaryTables())
+		}
+		res.Resources = append(res.Resources, rr.ResourceResult)
+		if rr.Status == store.StatusFailed {
+			failed = append(failed, r.name+": "+rr.Message)
+		}
+	}
+	res.Messages = e.messages()
+	after := g.Stats()
+	res.Stats = msgraph.Stats{
+		Requests:           after.Requests - before.Requests,
+		BatchInnerRequests: after.BatchInnerRequests - before.BatchInnerRequests,
+		Throttled:          after.Throttled - before.Throttled,
+		Retries:            after.Retries - before.Retries,
+	}
+	rec := store.RunResult{TenantID: e.state.tenantID(), Requests: res.Stats.Requests, Batched: res.Stats.BatchInnerRequests,
+		Throttled: res.Stats.Throttled, Retries: res.Stats.Retries, Resources: res.Resources, Messages: res.Messages}
+	// The record must be written even when the caller's context is done
+	// (interrupt): that is what tells the next run what happened.
+	fctx := context.WithoutCancel(ctx)
+	var cause error
+	switch {
+	case werr != nil:
+		cause = fmt.Errorf("write store: %w", werr)
+	case len(failed) > 0:
+		cause = errors.New(strings.Join(failed, "; "))
+	case ctx.Err() != nil:
+		cause = ctx.Err()
+	}
+	if cause != nil {
+		if err := run.Fail(fctx, rec, cause); err != nil {
+			return res, fmt.Errorf("sync %s: %w (and recording the failure: %v)", o.Connection, cause, err)
+		}
+		return res, fmt.Errorf("sync %s: %w", o.Connection, cause)
+	}
+	if err := run.Commit(fctx, rec); err != nil {
+		return res, fmt.Errorf("sync %s: %w", o.Connection, err)
+	}
+	return res, nil
+}
+
+type engine struct {
+	g     Graph
+	st    store.Store
+	conn  store.Connection
+	run   store.Run
+	o     *Options
+	mode  store.RunMode
+	w     *writer
+	state *runState
+
+	mu   gosync.Mutex
+	msgs []store.Message
+}
+
+func (e *engine) warn(resource, format string, args ...any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.msgs = append(e.msgs, store.Message{Level: "warning", Resource: resource, Text: fmt.Sprintf(format, args...)})
+}
+
+func (e *engine) messages() []store.Message {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]store.Message(nil), e.msgs...)
+}
+
+type outcome struct {
+	store.ResourceResult
+	done chan struct{}
+}
+
+// runAll starts every selected resource once its dependencies are done and
+// at most o.Concurrency at a time. A failure cancels the rest.
+func (e *engine) runAll(ctx context.Context, cancel context.CancelFunc, all []*resource, sel map[string]bool) map[string]*outcome {
+	outs := map[string]*outcome{}
+	for _, r := range all {
+		if sel[r.name] {
+			outs[r.name] = &outcome{done: make(chan struct{})}
+		}
+	}
+	slots := make(chan struct{}, e.o.Concurrency)
+	var wg gosync.WaitGroup
+	for _, r := range all {
+		out, ok := outs[r.name]
+		if !ok {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(out.done)
+			for _, d := range r.deps {
+				if dep, ok := outs[d]; ok {
+					select {
+					case <-dep.done:
+					case <-ctx.Done():
+					}
+				}
+			}
+			if ctx.Err() != nil {
+				out.ResourceResult = store.ResourceResult{Resource: r.name, Status: store.StatusFailed, Message: "not run: " + context.Cause(ctx).Error()}
+				return
+			}
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				out.ResourceResult = store.ResourceResult{Resource: r.name, Status: store.StatusFailed, Message: "not run: " + context.Cause(ctx).Error()}
+				return
+			}
+			out.ResourceResult = e.runOne(ctx, r)
+			<-slots
+			if out.Status == store.StatusFailed {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	return outs
+}
+
+// runOne runs a resource and classifies its end: ok, off (permission or
+// feature missing: warning, tables swept), skipped (option) or failed.
+func (e *engine) runOne(ctx context.Context, r *resource) store.ResourceResult {
+	start := e.o.Now()
+	res := store.ResourceResult{Resource: r.name, Mode: e.mode}
+	if e.o.Progress != nil {
+		e.o.Progress.Start(r.name)
+	}
+	j := &job{e: e, r: r, mode: e.mode, res: &res}
+	var err error
+	if r.excluded != nil {
+		if why := r.excluded(e.o); why != "" {
+			res.Status, res.Message, res.Mode = store.StatusSkipped, why, ""
+			err = j.sweepAll(ctx)
+		}
+	}
+	if res.Status == "" {
+		err = r.run(ctx, j)
+		if err == nil {
+			err = j.flush(ctx)
+		}
+		switch {
+		case err == nil:
+			if res.Status == "" {
+				res.Status = store.StatusOK
+			}
+		case ctx.Err() == nil && (msgraph.IsForbidden(err) || msgraph.IsPremiumRequired(err)):
+			res.Status, res.Mode = store.StatusOff, ""
+			res.Message = offMessage(r, err)
+			e.warn(r.name, "%s", res.Message)
+			j.discard()
+			err = j.sweepAll(ctx)
+		}
+	}
+	if err != nil {
+		res.Status = store.StatusFailed
+		res.Message = fmt.Sprintf("sync %s: %v", r.name, err)
+	}
+	res.Duration = e.o.Now().Sub(start)
+	if e.o.Progress != nil {
+		e.o.Progress.Done(r.name, res)
+	}
+	e.o.Logger.Info("resource synced", "resource", r.name, "status", res.Status, "mode", res.Mode, "items", res.Items, "removed", res.Removed, "duration", res.Duration.Round(time.Millisecond))
+	return res
+}
+
+func offMessage(r *resource, err error) string {
+	var ge *msgraph.Error
+	code := ""
+	if errors.As(err, &ge) {
+		code = ge.Code
+	}
+	if msgraph.IsPremiumRequired(err) && r.feature != "" {
+		return fmt.Sprintf("turned off: the tenant lacks %s (%s); nothing stored for %s", r.feature, code, r.name)
+	}
+	return fmt.Sprintf("turned off: missing permission (%s; grant one of %s); nothing stored for %s", code, strings.Join(r.perms, ", "), r.name)
+}

@@ -1,0 +1,178 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+
+	"github.com/tenantscope/tenantscope/internal/msgraph"
+	"github.com/tenantscope/tenantscope/internal/store"
+)
+
+// groupSelect is what store.Group keeps, plus members (members@delta).
+var groupSelect = []string{
+	"id", "displayName", "description", "mail", "mailNickname", "mailEnabled", "securityEnabled", "groupTypes",
+	"visibility", "createdDateTime", "onPremisesSyncEnabled", "membershipRule", "isAssignableToRole", "assignedLicenses",
+	"members",
+}
+
+const groupsResourceName = "groups"
+
+// groupsResource reads groups and their direct members with delta queries:
+// the first round (full) carries every member in members@delta, later
+// rounds only the changes, so memberships cost no per-group requests.
+func groupsResource() *resource {
+	return &resource{
+		name: groupsResourceName, group: "groups",
+		perms:  []string{"GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"},
+		tables: []store.Table{store.TableGroups, store.TableGroupMembers},
+		run:    syncGroups,
+	}
+}
+
+func syncGroups(ctx context.Context, j *job) error {
+	e := j.e
+	if j.mode == store.ModeDelta {
+		link, err := e.st.DeltaLink(ctx, e.conn, groupsResourceName)
+		if err != nil {
+			return err
+		}
+		if link != "" {
+			err := groupsRound(ctx, j, link)
+			if !errors.Is(err, msgraph.ErrDeltaExpired) {
+				return err
+			}
+			e.warn(groupsResourceName, "delta link expired; read all groups again")
+			j.discard()
+		}
+		j.mode, j.res.Mode = store.ModeFull, store.ModeFull
+	}
+	if err := groupsRound(ctx, j, ""); err != nil {
+		return err
+	}
+	return j.add(ctx, 0, func(b *store.Batch) {
+		b.Sweep(store.TableGroups)
+		b.Sweep(store.TableGroupMembers)
+	})
+}
+
+// groupsRound runs one delta round; link "" is the initial (full) round.
+func groupsRound(ctx context.Context, j *job, link string) error {
+	e := j.e
+	full := link == ""
+	var sel []string
+	if full {
+		sel = groupSelect
+	}
+	// A group may come back on several pages (its members split across
+	// them); count it once.
+	counted := map[string]bool{}
+	next, err := e.g.GroupsDelta(ctx, link, sel, func(p msgraph.DeltaPage[msgraph.Group]) error {
+		for i := range p.Items {
+			g := &p.Items[i]
+			if e.o.SkipOnPremGroups && bv(g.OnPremisesSyncEnabled) {
+				if !full {
+					if err := j.add(ctx, 0, func(b *store.Batch) { b.RemoveGroup(g.ID) }); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			sg := storeGroup(g)
+			n := 0
+			if !counted[g.ID] {
+				counted[g.ID] = true
+				n = 1
+				if !full {
+					e.state.groupChanged(g.ID)
+				}
+			}
+			err := j.add(ctx, n, func(b *store.Batch) {
+				b.PutGroup(sg)
+				for _, m := range g.MembersDelta {
+					if m.Removed {
+						b.RemoveGroupMember(g.ID, m.ID)
+					} else {
+						b.PutGroupMember(g.ID, store.DirectoryObjectRef{ID: m.ID, Type: objectType(m.ODataType)})
+					}
+				}
+			})
+			if err != nil {
+				return err
+			}
+		}
+		for _, r := range p.Removed {
+			if err := j.add(ctx, 0, func(b *store.Batch) { b.RemoveGroup(r.ID) }); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	e.run.SetDeltaLink(groupsResourceName, next)
+	return nil
+}
+
+func storeGroup(g *msgraph.Group) *store.Group {
+	sg := &store.Group{
+		ID: g.ID, DisplayName: g.DisplayName, Description: g.Description, Mail: g.Mail, MailNickname: g.MailNickname,
+		MailEnabled: bv(g.MailEnabled), SecurityEnabled: bv(g.SecurityEnabled), GroupTypes: slices.Clone(g.GroupTypes),
+		Visibility: g.Visibility, CreatedDateTime: tv(g.CreatedDateTime), OnPremisesSyncEnabled: g.OnPremisesSyncEnabled,
+		MembershipRule: g.MembershipRule, IsAssignableToRole: bv(g.IsAssignableToRole),
+		Raw: stripKey(g.Raw, "members@delta"),
+	}
+	for _, l := range g.AssignedLicenses {
+		sg.AssignedLicenses = append(sg.AssignedLicenses, store.GroupLicense{SkuID: l.SkuID, DisabledPlans: l.DisabledPlans})
+	}
+	return sg
+}
+
+// groupOwnersResource reads each group's owners through $batch.
+func groupOwnersResource() *resource {
+	return &resource{
+		name: "groupOwners", group: "groups",
+		perms:  []string{"GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"},
+		deps:   []string{groupsResourceName},
+		tables: []store.Table{store.TableGroupOwners},
+		fanout: true,
+		run: func(ctx context.Context, j *job) error {
+			full, err := j.fanoutFull(ctx)
+			if err != nil {
+				return err
+			}
+			var ids []string
+			if full {
+				if ids, err = j.e.run.GroupIDs(ctx); err != nil {
+					return err
+				}
+			} else {
+				j.e.state.mu.Lock()
+				ids = slices.Clone(j.e.state.changedGroups)
+				j.e.state.mu.Unlock()
+			}
+			err = collectEach(ctx, j.e.g, ids, func(id string) string { return msgraph.GroupOwnersURL(id, []string{"id"}) },
+				func(gid string, item json.RawMessage) error {
+					id, typ, err := directoryRef(item)
+					if err != nil {
+						return err
+					}
+					return j.add(ctx, 1, func(b *store.Batch) { b.PutGroupOwner(gid, store.DirectoryObjectRef{ID: id, Type: typ}) })
+				})
+			if err != nil {
+				return err
+			}
+			return j.add(ctx, 0, func(b *store.Batch) {
+				if full {
+					b.Sweep(store.TableGroupOwners)
+					return
+				}
+				for _, id := range ids {
+					b.SweepGroupOwners(id)
+				}
+			})
+		},
+	}
+}

@@ -1,0 +1,289 @@
+package sync
+
+import (
+	"context"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"github.com/tenantscope/tenantscope/internal/store"
+)
+
+// job is one resource's run: it queues writes into batches the writer
+// applies, counts items and records the delta link.
+type job struct {
+	e    *engine
+	r    *resource
+	mode store.RunMode
+	res  *store.ResourceResult
+	b    *store.Batch
+}
+
+// sendOps is the batch size handed to the writer; the writer merges batches
+// into larger transactions.
+const sendOps = 2000
+
+// add queues writes made by fill and counts n items.
+func (j *job) add(ctx context.Context, n int, fill func(b *store.Batch)) error {
+	if j.b == nil {
+		j.b = &store.Batch{}
+	}
+	fill(j.b)
+	j.res.Items += int64(n)
+	if n > 0 && j.e.o.Progress != nil {
+		j.e.o.Progress.Add(j.r.name, n)
+	}
+	if j.b.Len() >= sendOps {
+		b := j.b
+		j.b = nil
+		return j.e.w.send(ctx, b)
+	}
+	return nil
+}
+
+// flush hands queued writes to the writer and waits until they are applied
+// (dependents read what this job wrote).
+func (j *job) flush(ctx context.Context) error {
+	if j.b != nil && j.b.Len() > 0 {
+		b := j.b
+		j.b = nil
+		if err := j.e.w.send(ctx, b); err != nil {
+			return err
+		}
+	}
+	return j.e.w.barrier(ctx)
+}
+
+func (j *job) discard() { j.b = nil }
+
+// sweepAll closes everything the resource owns that this run did not
+// confirm: used when it is turned off or excluded.
+func (j *job) sweepAll(ctx context.Context) error {
+	for _, t := range j.r.tables {
+		if err := j.add(ctx, 0, func(b *store.Batch) { b.Sweep(t) }); err != nil {
+			return err
+		}
+	}
+	return j.flush(ctx)
+}
+
+// fanoutFull reports whether a fan-out resource must refresh every object
+// in this run: full runs always, delta runs when the last full refresh is
+// older than FanoutMaxAge.
+func (j *job) fanoutFull(ctx context.Context) (bool, error) {
+	if j.mode == store.ModeFull {
+		return true, nil
+	}
+	last, err := j.e.st.LastRefreshed(ctx, j.e.conn, j.r.name)
+	if err != nil {
+		return false, err
+	}
+	if last.IsZero() || j.e.o.Now().Sub(last) >= j.e.o.FanoutMaxAge {
+		j.mode, j.res.Mode = store.ModeFull, store.ModeFull
+		return true, nil
+	}
+	return false, nil
+}
+
+// primaryTables names each owned table without its children: closes there
+// are removals of the resource's objects.
+func (r *resource) primaryTables() []string {
+	var out []string
+	for _, t := range r.tables {
+		out = append(out, t.Names()[0])
+	}
+	return out
+}
+
+func (r *resource) tableNames() []string {
+	var out []string
+	for _, t := range r.tables {
+		out = append(out, t.Names()...)
+	}
+	return out
+}
+
+// runState is what syncers of one run tell each other: objects changed in
+// this run (fan-out for them only), roles in use, the tenant id.
+type runState struct {
+	mu            gosync.Mutex
+	tenant        string
+	changedUsers  []string
+	mailUsers     map[string]bool // changed users with a mail address
+	changedGroups []string
+	usedRoles     map[string]bool
+	rolesKnown    int // how many role-assignment resources reported usedRoles
+}
+
+func newRunState() *runState {
+	return &runState{usedRoles: map[string]bool{}, mailUsers: map[string]bool{}}
+}
+
+func (s *runState) tenantID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tenant
+}
+
+func (s *runState) setTenant(id string) {
+	s.mu.Lock()
+	s.tenant = id
+	s.mu.Unlock()
+}
+
+func (s *runState) userChanged(id string, hasMail bool) {
+	s.mu.Lock()
+	s.changedUsers = append(s.changedUsers, id)
+	if hasMail {
+		s.mailUsers[id] = true
+	}
+	s.mu.Unlock()
+}
+
+func (s *runState) groupChanged(id string) {
+	s.mu.Lock()
+	s.changedGroups = append(s.changedGroups, id)
+	s.mu.Unlock()
+}
+
+func (s *runState) useRole(id string) {
+	s.mu.Lock()
+	s.usedRoles[strings.ToLower(id)] = true
+	s.mu.Unlock()
+}
+
+// writer is the single goroutine that applies batches to the store. Batches
+// arrive on a bounded channel (back-pressure keeps memory flat) and are
+// merged into transactions of up to txOps operations.
+type writer struct {
+	run  store.Run
+	in   chan wmsg
+	done chan struct{}
+
+	mu      gosync.Mutex
+	err     error
+	written map[string]int64 // new row versions, by table
+	closed  map[string]int64 // rows closed, by table
+}
+
+type wmsg struct {
+	b       *store.Batch
+	barrier chan error
+}
+
+const (
+	txOps     = 20000
+	heartbeat = 20 * time.Second
+)
+
+func newWriter(run store.Run) *writer {
+	return &writer{run: run, in: make(chan wmsg, 16), done: make(chan struct{}), written: map[string]int64{}, closed: map[string]int64{}}
+}
+
+func (w *writer) send(ctx context.Context, b *store.Batch) error {
+	if err := w.failed(); err != nil {
+		return err
+	}
+	select {
+	case w.in <- wmsg{b: b}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// barrier waits until everything sent before it is applied.
+func (w *writer) barrier(ctx context.Context) error {
+	ch := make(chan error, 1)
+	select {
+	case w.in <- wmsg{barrier: ch}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-ch:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (w *writer) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// totals returns rows written and closed for the named tables.
+func (w *writer) totals(tables []string) (written, closed int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, t := range tables {
+		written += w.written[t]
+		closed += w.closed[t]
+	}
+	return written, closed
+}
+
+// close stops the writer after applying what is queued.
+func (w *writer) close() error {
+	close(w.in)
+	<-w.done
+	return w.failed()
+}
+
+func (w *writer) loop(ctx context.Context) {
+	defer close(w.done)
+	pending := &store.Batch{}
+	apply := func() {
+		if w.failed() != nil {
+			pending.Reset()
+			return
+		}
+		st, err := w.run.Apply(ctx, pending)
+		pending.Reset()
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if err != nil {
+			w.err = err
+			return
+		}
+		for k, v := range st.Closed {
+			w.closed[k] += v
+		}
+		for k, v := range st.Written {
+			w.written[k] += v
+		}
+	}
+	tick := time.NewTicker(heartbeat)
+	defer tick.Stop()
+	for {
+		var m wmsg
+		var ok bool
+		select {
+		case m, ok = <-w.in:
+		case <-tick.C:
+			// Keep the run's heartbeat fresh while Graph is slow, so no
+			// other process mistakes this run for a dead one.
+			apply()
+			continue
+		}
+		if !ok {
+			if pending.Len() > 0 {
+				apply()
+			}
+			return
+		}
+		if m.b != nil {
+			pending.Append(m.b)
+			if pending.Len() >= txOps || len(w.in) == 0 {
+				apply()
+			}
+			continue
+		}
+		if pending.Len() > 0 {
+			apply()
+		}
+		m.barrier <- w.failed()
+	}
+}

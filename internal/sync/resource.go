@@ -1,0 +1,102 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tenantscope/tenantscope/internal/store"
+)
+
+// resource is one syncer: what it reads, what it needs, what it owns. The
+// engine owns ordering, concurrency, permissions and the store; a syncer
+// only lists and maps.
+type resource struct {
+	name  string
+	group string // the --only group it belongs to (users, groups, roles, ...)
+	// perms: any one of these application permissions lets it read
+	// (documentation and the permission-aware warning text).
+	perms []string
+	// feature names a tenant feature the resource needs ("Entra ID P1").
+	feature string
+	deps    []string
+	// tables are swept when the resource is turned off or excluded by an
+	// option, so the copy never shows data it can no longer confirm.
+	tables []store.Table
+	// fanout resources cost a request per object; a delta run refreshes
+	// them in full only when older than Options.FanoutMaxAge and otherwise
+	// just for the objects that changed in this run.
+	fanout bool
+	// excluded reports an option that turns the resource off on purpose.
+	excluded func(o *Options) string
+	run      func(ctx context.Context, j *job) error
+}
+
+// resources is the registry, in a stable order. Adding a resource is adding
+// a file with its syncer and a line here.
+func resources() []*resource {
+	return []*resource{
+		organizationResource(), domainsResource(), identityProvidersResource(),
+		subscribedSKUsResource(), companySubscriptionsResource(),
+		usersResource(), signInsResource(), mailboxesResource(),
+		groupsResource(), groupOwnersResource(),
+		roleAssignmentsResource(), roleEligibilityResource(), roleAssignmentSchedulesResource(), roleDefinitionsResource(),
+		servicePrincipalsResource(), applicationsResource(), appRoleAssignmentsResource(), oauth2GrantsResource(), syncJobsResource(),
+		managedDevicesResource(),
+	}
+}
+
+// ResourceNames lists the resource names and groups --only accepts.
+func ResourceNames() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range resources() {
+		for _, n := range []string{r.group, r.name} {
+			if !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// selectResources resolves --only names (resource or group names,
+// case-insensitive); empty selects everything.
+func selectResources(all []*resource, only []string) (map[string]bool, error) {
+	sel := map[string]bool{}
+	if len(only) == 0 {
+		for _, r := range all {
+			sel[r.name] = true
+		}
+		return sel, nil
+	}
+	for _, n := range only {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		found := false
+		for _, r := range all {
+			if strings.EqualFold(r.name, n) || strings.EqualFold(r.group, n) {
+				sel[r.name] = true
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("unknown resource %q (known: %s)", n, strings.Join(ResourceNames(), ", "))
+		}
+	}
+	return sel, nil
+}
+
+// Permissions returns each resource's accepted permissions (any one is
+// enough), for documentation and the check command.
+func Permissions() map[string][]string {
+	out := map[string][]string{}
+	for _, r := range resources() {
+		out[r.name] = slices.Clone(r.perms)
+	}
+	return out
+}
