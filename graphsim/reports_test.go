@@ -22,36 +22,36 @@ import (
 // Real SKU and service plan ids (Microsoft's licensing table,
 // internal/license/data/ms-licensing.csv).
 const (
-	skuE3          = "6fd2c87f-b296-42f0-b197-1e91e994b900" // ENTERPRISEPACK, Office 365 E3
-	skuExchangeP1  = "4b9405b0-7788-4568-add1-99614e613b69" // EXCHANGESTANDARD
-	planTeams1     = "57ff2da0-773e-42df-b2af-ffb7a2317929"
-	planExchangeP2 = "efb87545-963c-4e0d-99df-69c6916d9eb0"
-	rptTestAppID   = "3f1b4a57-5a1e-4c1d-9a43-1c2a8fd0e7a1"
+	rptSkuE3          = "6fd2c87f-b296-42f0-b197-1e91e994b900" // ENTERPRISEPACK, Office 365 E3
+	rptSkuExchangeP1  = "4b9405b0-7788-4568-add1-99614e613b69" // EXCHANGESTANDARD
+	rptPlanTeams1     = "57ff2da0-773e-42df-b2af-ffb7a2317929"
+	rptPlanExchangeP2 = "efb87545-963c-4e0d-99df-69c6916d9eb0"
+	rptTestAppID      = "3f1b4a57-5a1e-4c1d-9a43-1c2a8fd0e7a1"
 )
 
 func rptDay(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
-// reportTenant is a hand-built tenant whose every report row is known:
+// rptTenant is a hand-built tenant whose every report row is known:
 // refresh date 2026-10-30 (Now 2026-11-01 less Microsoft's two-day lag).
-func reportTenant(extraLicensed int) *Tenant {
-	e3 := &SubscribedSKU{SkuID: skuE3, SkuPartNumber: "ENTERPRISEPACK", CapabilityStatus: "Enabled", AppliesTo: "User", Enabled: 1000,
+func rptTenant(extraLicensed int) *Tenant {
+	e3 := &SubscribedSKU{SkuID: rptSkuE3, SkuPartNumber: "ENTERPRISEPACK", CapabilityStatus: "Enabled", AppliesTo: "User", Enabled: 1000,
 		ServicePlans: []ServicePlan{
-			{ServicePlanID: planTeams1, ServicePlanName: "TEAMS1"},
+			{ServicePlanID: rptPlanTeams1, ServicePlanName: "TEAMS1"},
 			{ServicePlanID: "0feaeb32-d00e-4d66-bd5a-43b5b83db82c", ServicePlanName: "MCOSTANDARD"},
 			{ServicePlanID: "5dbe027f-2339-4123-9542-606e4d348a72", ServicePlanName: "SHAREPOINTENTERPRISE"},
 			{ServicePlanID: "e95bec33-7c88-4a70-8e19-b10bd9d0c014", ServicePlanName: "SHAREPOINTWAC"},
-			{ServicePlanID: planExchangeP2, ServicePlanName: "EXCHANGE_S_ENTERPRISE"},
+			{ServicePlanID: rptPlanExchangeP2, ServicePlanName: "EXCHANGE_S_ENTERPRISE"},
 			{ServicePlanID: "43de0ff5-c92c-492b-9116-175376d08c38", ServicePlanName: "OFFICESUBSCRIPTION"},
 			{ServicePlanID: "7547a3fe-08ee-4ccb-b430-5077c5041653", ServicePlanName: "YAMMER_ENTERPRISE"},
 		}}
-	exo := &SubscribedSKU{SkuID: skuExchangeP1, SkuPartNumber: "EXCHANGESTANDARD", CapabilityStatus: "Enabled", AppliesTo: "User", Enabled: 10,
+	exo := &SubscribedSKU{SkuID: rptSkuExchangeP1, SkuPartNumber: "EXCHANGESTANDARD", CapabilityStatus: "Enabled", AppliesTo: "User", Enabled: 10,
 		ServicePlans: []ServicePlan{{ServicePlanID: "9aaf7827-d63c-4b61-89c3-182f06f82e5c", ServicePlanName: "EXCHANGE_S_STANDARD"}}}
 	created := rptDay(2024, 3, 1)
 	adele := &User{ID: "a7f3e2d1-0b1c-4d5e-8f90-123456789abc", UserPrincipalName: "AdeleV@contoso.com", DisplayName: "Adele Vance",
 		UserType: "Member", AccountEnabled: true, CreatedDateTime: created, MailboxPurpose: "user",
 		// Teams disabled in her E3.
-		AssignedLicenses: []AssignedLicense{{SkuID: skuE3, DisabledPlans: []string{planTeams1}}},
-		LicenseAssignmentStates: []LicenseAssignmentState{{SkuID: skuE3, State: "Active", Error: "None",
+		AssignedLicenses: []AssignedLicense{{SkuID: rptSkuE3, DisabledPlans: []string{rptPlanTeams1}}},
+		LicenseAssignmentStates: []LicenseAssignmentState{{SkuID: rptSkuE3, State: "Active", Error: "None",
 			LastUpdatedDateTime: time.Date(2024, 3, 2, 9, 30, 0, 0, time.UTC)}},
 		Activity: Activity{
 			Last: [NumServices]time.Time{
@@ -71,7 +71,7 @@ func reportTenant(extraLicensed int) *Tenant {
 		}}
 	lee := &User{ID: "b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e", UserPrincipalName: "LeeG@contoso.com", DisplayName: "Lee Gu",
 		UserType: "Member", AccountEnabled: true, CreatedDateTime: created, MailboxPurpose: "user",
-		AssignedLicenses: []AssignedLicense{{SkuID: skuExchangeP1}},
+		AssignedLicenses: []AssignedLicense{{SkuID: rptSkuExchangeP1}},
 		Activity: Activity{Last: [NumServices]time.Time{ServiceExchange: rptDay(2026, 6, 1)},
 			SendCount: 5, ReceiveCount: 6, ReadCount: 7, MailboxItemCount: 50, MailboxStorage: 1_000_000}}
 	room := &User{ID: "c0ffee00-1111-4222-8333-444455556666", UserPrincipalName: "room101@contoso.com", DisplayName: "Room 101",
@@ -81,11 +81,11 @@ func reportTenant(extraLicensed int) *Tenant {
 		Activity: Activity{Last: [NumServices]time.Time{ServiceTeams: rptDay(2026, 10, 20)}, TeamChatMessages: 4, Calls: 1}}
 	gone := &User{ID: "e1e1e1e1-3333-4444-8555-666677778888", UserPrincipalName: "PattiF@contoso.com", DisplayName: "Patti Fernandez",
 		UserType: "Member", CreatedDateTime: created, MailboxPurpose: "user", DeletedDateTime: time.Date(2026, 10, 27, 8, 0, 0, 0, time.UTC),
-		AssignedLicenses: []AssignedLicense{{SkuID: skuE3}},
+		AssignedLicenses: []AssignedLicense{{SkuID: rptSkuE3}},
 		Activity:         Activity{Last: [NumServices]time.Time{ServiceExchange: rptDay(2026, 10, 26), ServiceTeams: rptDay(2026, 10, 25)}, Meetings: 9, Calls: 2}}
 	longGone := &User{ID: "f2f2f2f2-4444-4555-8666-777788889999", UserPrincipalName: "OldUser@contoso.com", DisplayName: "Old User",
 		UserType: "Member", CreatedDateTime: created, MailboxPurpose: "user", DeletedDateTime: rptDay(2026, 8, 1),
-		AssignedLicenses: []AssignedLicense{{SkuID: skuExchangeP1}}}
+		AssignedLicenses: []AssignedLicense{{SkuID: rptSkuExchangeP1}}}
 
 	t := &Tenant{ID: "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5", DisplayName: "Contoso", InitialDomain: "contoso.onmicrosoft.com",
 		DefaultDomain: "contoso.com", Tier: TierP1, Now: rptDay(2026, 11, 1),
@@ -103,14 +103,14 @@ func reportTenant(extraLicensed int) *Tenant {
 		t.Users = append(t.Users, &User{ID: fmt.Sprintf("99999999-0000-4000-8000-%012d", i),
 			UserPrincipalName: fmt.Sprintf("user%04d@contoso.com", i), DisplayName: fmt.Sprintf("User %04d", i),
 			UserType: "Member", AccountEnabled: true, CreatedDateTime: created, MailboxPurpose: "user",
-			AssignedLicenses: []AssignedLicense{{SkuID: skuExchangeP1}},
+			AssignedLicenses: []AssignedLicense{{SkuID: rptSkuExchangeP1}},
 			Activity:         Activity{Last: [NumServices]time.Time{ServiceExchange: rptDay(2026, 10, 1+i%29)}, SendCount: i}})
 	}
 	return t
 }
 
-// reportEnv is a running simulator for one tenant with a settable clock.
-type reportEnv struct {
+// rptEnv is a running simulator for one tenant with a settable clock.
+type rptEnv struct {
 	t      *testing.T
 	srv    *Server
 	ts     *httptest.Server
@@ -119,8 +119,8 @@ type reportEnv struct {
 	now    time.Time
 }
 
-func newReportEnv(t *testing.T, tenant *Tenant) *reportEnv {
-	env := &reportEnv{t: t, tenant: tenant, now: time.Now()}
+func newRptEnv(t *testing.T, tenant *Tenant) *rptEnv {
+	env := &rptEnv{t: t, tenant: tenant, now: time.Now()}
 	env.srv = New(Options{Clock: func() time.Time {
 		env.mu.Lock()
 		defer env.mu.Unlock()
@@ -131,13 +131,13 @@ func newReportEnv(t *testing.T, tenant *Tenant) *reportEnv {
 	return env
 }
 
-func (env *reportEnv) advance(d time.Duration) {
+func (env *rptEnv) advance(d time.Duration) {
 	env.mu.Lock()
 	env.now = env.now.Add(d)
 	env.mu.Unlock()
 }
 
-func (env *reportEnv) token(roles ...string) string {
+func (env *rptEnv) token(roles ...string) string {
 	tok, err := env.srv.IssueToken(env.tenant.ID, rptTestAppID, "https://graph.microsoft.com", roles)
 	if err != nil {
 		env.t.Fatal(err)
@@ -146,7 +146,7 @@ func (env *reportEnv) token(roles ...string) string {
 }
 
 // do sends a request without following redirects.
-func (env *reportEnv) do(method, path, token string, body io.Reader) *http.Response {
+func (env *rptEnv) do(method, path, token string, body io.Reader) *http.Response {
 	env.t.Helper()
 	req, err := http.NewRequest(method, env.ts.URL+path, body)
 	if err != nil {
@@ -169,7 +169,7 @@ func (env *reportEnv) do(method, path, token string, body io.Reader) *http.Respo
 
 // download calls a report and follows its 302 with a plain http.Client
 // that, like the Graph client, sends no Authorization to the download URL.
-func (env *reportEnv) download(path string) []byte {
+func (env *rptEnv) download(path string) []byte {
 	env.t.Helper()
 	resp := env.do("GET", path, env.token("Reports.Read.All"), nil)
 	if resp.StatusCode != http.StatusFound {
@@ -189,9 +189,9 @@ func (env *reportEnv) download(path string) []byte {
 	return body
 }
 
-// csvRows splits a downloaded CSV (after the BOM) into header and rows by
+// rptCSVRows splits a downloaded CSV (after the BOM) into header and rows by
 // CRLF; the test data has no quoted line breaks.
-func csvRows(t *testing.T, body []byte) (string, []string) {
+func rptCSVRows(t *testing.T, body []byte) (string, []string) {
 	t.Helper()
 	if !bytes.HasPrefix(body, []byte{0xEF, 0xBB, 0xBF}) {
 		t.Fatalf("no UTF-8 BOM: %q", body[:min(len(body), 20)])
@@ -204,7 +204,7 @@ func csvRows(t *testing.T, body []byte) (string, []string) {
 	return lines[0], lines[1:]
 }
 
-var reportPaths = map[string]string{
+var rptPaths = map[string]string{
 	"getOffice365ActiveUserDetail":      "/v1.0/reports/getOffice365ActiveUserDetail(period='D7')",
 	"getEmailActivityUserDetail":        "/v1.0/reports/getEmailActivityUserDetail(period='D7')",
 	"getTeamsUserActivityUserDetail":    "/v1.0/reports/getTeamsUserActivityUserDetail(period='D7')",
@@ -215,13 +215,13 @@ var reportPaths = map[string]string{
 
 // Every report's header line equals Microsoft's documented one, in order.
 func TestReportCSVHeadersMatchDocs(t *testing.T) {
-	env := newReportEnv(t, reportTenant(0))
-	for name, path := range reportPaths {
+	env := newRptEnv(t, rptTenant(0))
+	for name, path := range rptPaths {
 		want, err := os.ReadFile(filepath.Join("testdata", "reports", "reports_"+name+".csv"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		header, _ := csvRows(t, env.download(path))
+		header, _ := rptCSVRows(t, env.download(path))
 		if header != strings.TrimSpace(string(want)) {
 			t.Errorf("%s header:\n got %s\nwant %s", name, header, strings.TrimSpace(string(want)))
 		}
@@ -229,7 +229,7 @@ func TestReportCSVHeadersMatchDocs(t *testing.T) {
 }
 
 func TestReportRedirectAndDownload(t *testing.T) {
-	env := newReportEnv(t, reportTenant(0))
+	env := newRptEnv(t, rptTenant(0))
 	resp := env.do("GET", "/v1.0/reports/getEmailActivityUserDetail(period='D30')", env.token("Reports.Read.All"), nil)
 	if resp.StatusCode != http.StatusFound {
 		t.Fatalf("status %d, want 302", resp.StatusCode)
@@ -253,7 +253,7 @@ func TestReportRedirectAndDownload(t *testing.T) {
 	if got.StatusCode != 200 || got.Header.Get("Content-Type") != "application/octet-stream" {
 		t.Fatalf("followed: %d %q", got.StatusCode, got.Header.Get("Content-Type"))
 	}
-	_, rows := csvRows(t, body)
+	_, rows := rptCSVRows(t, body)
 	want := []string{
 		"2026-10-30,AdeleV@contoso.com,Adele Vance,False,,2026-10-29,10,50,40,2,8,OFFICE 365 E3,30",
 		"2026-10-30,LeeG@contoso.com,Lee Gu,False,,2026-06-01,0,0,0,0,0,EXCHANGE ONLINE (PLAN 1),30",
@@ -266,8 +266,8 @@ func TestReportRedirectAndDownload(t *testing.T) {
 
 // Rows match the tenant: parsed back with the client-side parser.
 func TestReportActiveUsersMatchTenant(t *testing.T) {
-	tenant := reportTenant(0)
-	env := newReportEnv(t, tenant)
+	tenant := rptTenant(0)
+	env := newRptEnv(t, tenant)
 	body := env.download("/v1.0/reports/getOffice365ActiveUserDetail(period='D180')")
 	byUPN := map[string]usage.UserActivity{}
 	meta, err := usage.Parse(usage.ActiveUserDetail, bytes.NewReader(body), func(u usage.UserActivity) error {
@@ -323,9 +323,9 @@ func TestReportActiveUsersMatchTenant(t *testing.T) {
 }
 
 func TestReportTeamsM365AppsMailboxActivations(t *testing.T) {
-	env := newReportEnv(t, reportTenant(0))
+	env := newRptEnv(t, rptTenant(0))
 
-	_, rows := csvRows(t, env.download(reportPaths["getTeamsUserActivityUserDetail"]))
+	_, rows := rptCSVRows(t, env.download(rptPaths["getTeamsUserActivityUserDetail"]))
 	want := []string{
 		// Adele has Teams disabled and no Teams activity: not listed.
 		"2026-10-30,Contoso,,d0d0d0d0-2222-4333-8444-555566667777,sam_fabrikam.com#EXT#@contoso.onmicrosoft.com,2026-10-20,False,,,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,PT0S,PT0S,PT0S,0,0,0,No,No,7",
@@ -335,7 +335,7 @@ func TestReportTeamsM365AppsMailboxActivations(t *testing.T) {
 		t.Errorf("teams rows:\n%s\nwant\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
 	}
 
-	_, rows = csvRows(t, env.download(reportPaths["getM365AppUserDetail"]))
+	_, rows = rptCSVRows(t, env.download(rptPaths["getM365AppUserDetail"]))
 	want = []string{
 		"2026-10-30,AdeleV@contoso.com,2025-05-04,2026-10-29,7,Yes,No,No,Yes,Yes,Yes,No,No,No,No," +
 			"Yes,Yes,No,No,No,No," + "No,No,No,No,No,No," + "No,No,No,No,No,No," + "Yes,Yes,No,No,No,No",
@@ -344,7 +344,7 @@ func TestReportTeamsM365AppsMailboxActivations(t *testing.T) {
 		t.Errorf("m365 rows:\n%s\nwant\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
 	}
 
-	_, rows = csvRows(t, env.download(reportPaths["getMailboxUsageDetail"]))
+	_, rows = rptCSVRows(t, env.download(rptPaths["getMailboxUsageDetail"]))
 	want = []string{
 		"2026-10-30,AdeleV@contoso.com,Adele Vance,False,,2024-03-01,2026-10-29,1000,500000000,105226698752,106300440576,107374182400,40,20000000,32212254720,True,7",
 		"2026-10-30,LeeG@contoso.com,Lee Gu,False,,2024-03-01,2026-06-01,50,1000000,52613349376,53150220288,53687091200,2,40000,32212254720,False,7",
@@ -355,7 +355,7 @@ func TestReportTeamsM365AppsMailboxActivations(t *testing.T) {
 		t.Errorf("mailbox rows:\n%s\nwant\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
 	}
 
-	_, rows = csvRows(t, env.download(reportPaths["getOffice365ActivationsUserDetail"]))
+	_, rows = rptCSVRows(t, env.download(rptPaths["getOffice365ActivationsUserDetail"]))
 	want = []string{"2026-10-30,AdeleV@contoso.com,Adele Vance,MICROSOFT 365 APPS FOR ENTERPRISE,2025-05-04,2,0,0,1,0,False"}
 	if !reflect.DeepEqual(rows, want) {
 		t.Errorf("activation rows:\n%s\nwant\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
@@ -364,8 +364,8 @@ func TestReportTeamsM365AppsMailboxActivations(t *testing.T) {
 
 // The date form reports one day: period 1, refreshed on that date.
 func TestReportDateForm(t *testing.T) {
-	env := newReportEnv(t, reportTenant(0))
-	_, rows := csvRows(t, env.download("/v1.0/reports/getEmailActivityUserDetail(date=2026-10-26)"))
+	env := newRptEnv(t, rptTenant(0))
+	_, rows := rptCSVRows(t, env.download("/v1.0/reports/getEmailActivityUserDetail(date=2026-10-26)"))
 	want := []string{
 		"2026-10-26,AdeleV@contoso.com,Adele Vance,False,,,0,0,0,0,0,OFFICE 365 E3,1",
 		"2026-10-26,LeeG@contoso.com,Lee Gu,False,,2026-06-01,0,0,0,0,0,EXCHANGE ONLINE (PLAN 1),1",
@@ -376,33 +376,33 @@ func TestReportDateForm(t *testing.T) {
 }
 
 func TestReportConcealedNames(t *testing.T) {
-	tenant := reportTenant(0)
+	tenant := rptTenant(0)
 	tenant.SetDisplayConcealedNames(true)
-	env := newReportEnv(t, tenant)
+	env := newRptEnv(t, tenant)
 	adeleHash := concealedName(tenant, tenant.Users[0])
 	if len(adeleHash) != 32 || strings.ToUpper(adeleHash) != adeleHash || !usage.IsConcealedName(adeleHash) {
 		t.Fatalf("hash %q is not 32 uppercase hex digits", adeleHash)
 	}
 	for i := 0; i < 2; i++ { // stable across downloads
-		_, rows := csvRows(t, env.download(reportPaths["getEmailActivityUserDetail"]))
+		_, rows := rptCSVRows(t, env.download(rptPaths["getEmailActivityUserDetail"]))
 		if want := "2026-10-30," + adeleHash + "," + adeleHash + ",False,,2026-10-29,10,50,40,2,8,OFFICE 365 E3,7"; rows[0] != want {
 			t.Errorf("row = %s\nwant  %s", rows[0], want)
 		}
 	}
-	body := env.download(reportPaths["getTeamsUserActivityUserDetail"])
+	body := env.download(rptPaths["getTeamsUserActivityUserDetail"])
 	if strings.Contains(string(body), "@contoso") || strings.Contains(string(body), "Patti") {
 		t.Errorf("concealed Teams report leaks a name:\n%s", body)
 	}
 	if !strings.Contains(string(body), ","+concealedUserID+",") {
 		t.Errorf("concealed Teams report shows real user ids")
 	}
-	meta, err := usage.Parse(usage.ActiveUserDetail, bytes.NewReader(env.download(reportPaths["getOffice365ActiveUserDetail"])),
+	meta, err := usage.Parse(usage.ActiveUserDetail, bytes.NewReader(env.download(rptPaths["getOffice365ActiveUserDetail"])),
 		func(usage.UserActivity) error { return nil })
 	if err != nil || !meta.Concealed || meta.ConcealedRows != meta.Rows {
 		t.Errorf("parsed concealed report: %+v, %v", meta, err)
 	}
 	// Another tenant's hash for the same object id differs (tenant salt).
-	other := reportTenant(0)
+	other := rptTenant(0)
 	other.ID = "5a5a5a5a-1b1b-4c2c-8d3d-4e4e4e4e4e4e"
 	if concealedName(other, other.Users[0]) == adeleHash {
 		t.Errorf("hash is not tenant-salted")
@@ -410,8 +410,8 @@ func TestReportConcealedNames(t *testing.T) {
 }
 
 func TestReportDownloadURLExpiresAndIsTamperProof(t *testing.T) {
-	env := newReportEnv(t, reportTenant(0))
-	resp := env.do("GET", reportPaths["getMailboxUsageDetail"], env.token("Reports.Read.All"), nil)
+	env := newRptEnv(t, rptTenant(0))
+	resp := env.do("GET", rptPaths["getMailboxUsageDetail"], env.token("Reports.Read.All"), nil)
 	loc := resp.Header.Get("Location")
 
 	get := func(u string) (int, string) {
@@ -444,8 +444,8 @@ func TestReportDownloadURLExpiresAndIsTamperProof(t *testing.T) {
 }
 
 func TestReportETagNotModified(t *testing.T) {
-	env := newReportEnv(t, reportTenant(0))
-	resp := env.do("GET", reportPaths["getEmailActivityUserDetail"], env.token("Reports.Read.All"), nil)
+	env := newRptEnv(t, rptTenant(0))
+	resp := env.do("GET", rptPaths["getEmailActivityUserDetail"], env.token("Reports.Read.All"), nil)
 	loc := resp.Header.Get("Location")
 	first, err := http.Get(loc)
 	if err != nil {
@@ -474,7 +474,7 @@ func TestReportETagNotModified(t *testing.T) {
 	}
 }
 
-func graphErrorOf(t *testing.T, resp *http.Response) (int, string, string) {
+func rptGraphError(t *testing.T, resp *http.Response) (int, string, string) {
 	t.Helper()
 	var body struct {
 		Error struct{ Code, Message string }
@@ -487,14 +487,14 @@ func graphErrorOf(t *testing.T, resp *http.Response) (int, string, string) {
 }
 
 func TestReportErrors(t *testing.T) {
-	env := newReportEnv(t, reportTenant(0))
+	env := newRptEnv(t, rptTenant(0))
 	ok := env.token("Reports.Read.All")
 	for _, tc := range []struct {
 		path, token   string
 		status        int
 		code, message string
 	}{
-		{reportPaths["getEmailActivityUserDetail"], env.token("User.Read.All"), 403, "S2SUnauthorized", "Invalid permission."},
+		{rptPaths["getEmailActivityUserDetail"], env.token("User.Read.All"), 403, "S2SUnauthorized", "Invalid permission."},
 		{"/v1.0/reports/getEmailActivityUserDetail(period='D8')", ok, 400, "BadRequest",
 			"Invalid value 'D8' for parameter 'period'. The supported values are D7, D30, D90 and D180."},
 		{"/v1.0/reports/getEmailActivityUserDetail(period=D7)", ok, 400, "BadRequest",
@@ -514,7 +514,7 @@ func TestReportErrors(t *testing.T) {
 		{"/v1.0/reports/getSomethingElse(period='D7')", ok, 400, "BadRequest",
 			"Resource not found for the segment 'getSomethingElse'."},
 	} {
-		status, code, msg := graphErrorOf(t, env.do("GET", tc.path, tc.token, nil))
+		status, code, msg := rptGraphError(t, env.do("GET", tc.path, tc.token, nil))
 		if status != tc.status || code != tc.code || msg != tc.message {
 			t.Errorf("%s: %d %s %q\nwant %d %s %q", tc.path, status, code, msg, tc.status, tc.code, tc.message)
 		}
@@ -528,8 +528,8 @@ func TestReportErrors(t *testing.T) {
 
 // jsonShape describes v's structure: objects as key -> shape, arrays by
 // their first element, scalars by JSON type. null matches any type
-// (nullable properties), which shapeDiff handles.
-func shapeDiff(path string, got, want any, extra map[string]bool) []string {
+// (nullable properties), which rptShapeDiff handles.
+func rptShapeDiff(path string, got, want any, extra map[string]bool) []string {
 	if got == nil || want == nil {
 		return nil
 	}
@@ -546,7 +546,7 @@ func shapeDiff(path string, got, want any, extra map[string]bool) []string {
 				diffs = append(diffs, path+"."+k+": missing")
 				continue
 			}
-			diffs = append(diffs, shapeDiff(path+"."+k, gv, wv, extra)...)
+			diffs = append(diffs, rptShapeDiff(path+"."+k, gv, wv, extra)...)
 		}
 		for k := range g {
 			if _, ok := w[k]; !ok && !extra[k] {
@@ -562,7 +562,7 @@ func shapeDiff(path string, got, want any, extra map[string]bool) []string {
 		if len(w) == 0 || len(g) == 0 {
 			return nil
 		}
-		return shapeDiff(path+"[0]", g[0], w[0], extra)
+		return rptShapeDiff(path+"[0]", g[0], w[0], extra)
 	default:
 		if reflect.TypeOf(got) != reflect.TypeOf(want) {
 			return []string{fmt.Sprintf("%s: %T, example has %T", path, got, want)}
@@ -571,7 +571,7 @@ func shapeDiff(path string, got, want any, extra map[string]bool) []string {
 	return nil
 }
 
-func readJSON(t *testing.T, r io.Reader) map[string]any {
+func rptReadJSON(t *testing.T, r io.Reader) map[string]any {
 	t.Helper()
 	var v map[string]any
 	if err := json.NewDecoder(r).Decode(&v); err != nil {
@@ -581,20 +581,20 @@ func readJSON(t *testing.T, r io.Reader) map[string]any {
 }
 
 func TestReportJSONShapesMatchDocs(t *testing.T) {
-	env := newReportEnv(t, reportTenant(0))
+	env := newRptEnv(t, rptTenant(0))
 	tok := env.token("Reports.Read.All")
 
 	f, _ := os.Open("testdata/reports/beta_reports_getEmailActivityUserDetail_json.json")
-	example := readJSON(t, f)
+	example := rptReadJSON(t, f)
 	f.Close()
 	resp := env.do("GET", "/beta/reports/getEmailActivityUserDetail(period='D7')?$format=application/json", tok, nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("beta JSON: %d", resp.StatusCode)
 	}
-	got := readJSON(t, resp.Body)
+	got := rptReadJSON(t, resp.Body)
 	// The newer documentation adds the two meeting counts to the example's
 	// properties.
-	if d := shapeDiff("$", got, example, map[string]bool{"meetingCreatedCount": true, "meetingInteractedCount": true}); len(d) > 0 {
+	if d := rptShapeDiff("$", got, example, map[string]bool{"meetingCreatedCount": true, "meetingInteractedCount": true}); len(d) > 0 {
 		t.Errorf("beta email JSON differs from the example:\n%s", strings.Join(d, "\n"))
 	}
 	first := got["value"].([]any)[0].(map[string]any)
@@ -607,12 +607,12 @@ func TestReportJSONShapesMatchDocs(t *testing.T) {
 	}
 
 	f, _ = os.Open("testdata/reports/v1.0_reports_getM365AppUserDetail_json.json")
-	example = readJSON(t, f)
+	example = rptReadJSON(t, f)
 	f.Close()
 	resp = env.do("GET", "/v1.0/reports/getM365AppUserDetail(period='D7')?$format=application/json", tok, nil)
-	got = readJSON(t, resp.Body)
+	got = rptReadJSON(t, resp.Body)
 	delete(example, "@odata.nextLink") // one page here
-	if d := shapeDiff("$", got, example, nil); len(d) > 0 {
+	if d := rptShapeDiff("$", got, example, nil); len(d) > 0 {
 		t.Errorf("v1.0 M365 app JSON differs from the example:\n%s", strings.Join(d, "\n"))
 	}
 	detail := got["value"].([]any)[0].(map[string]any)["details"].([]any)[0].(map[string]any)
@@ -621,10 +621,10 @@ func TestReportJSONShapesMatchDocs(t *testing.T) {
 	}
 
 	f, _ = os.Open("testdata/reports/beta_reports_getOffice365ActivationsUserDetail_json.json")
-	example = readJSON(t, f)
+	example = rptReadJSON(t, f)
 	f.Close()
-	got = readJSON(t, env.do("GET", "/beta/reports/getOffice365ActivationsUserDetail?$format=application/json", tok, nil).Body)
-	if d := shapeDiff("$", got, example, nil); len(d) > 0 {
+	got = rptReadJSON(t, env.do("GET", "/beta/reports/getOffice365ActivationsUserDetail?$format=application/json", tok, nil).Body)
+	if d := rptShapeDiff("$", got, example, nil); len(d) > 0 {
 		t.Errorf("beta activations JSON differs from the example:\n%s", strings.Join(d, "\n"))
 	}
 	if v := got["value"].([]any); len(v) != 1 || v[0].(map[string]any)["userPrincipalName"] != "AdeleV@contoso.com" {
@@ -642,7 +642,7 @@ func TestReportJSONShapesMatchDocs(t *testing.T) {
 }
 
 func TestReportJSONPaging(t *testing.T) {
-	env := newReportEnv(t, reportTenant(450))
+	env := newRptEnv(t, rptTenant(450))
 	tok := env.token("Reports.Read.All")
 	next := env.ts.URL + "/beta/reports/getEmailActivityUserDetail(period='D30')?$format=application/json"
 	var pages []int
@@ -652,7 +652,7 @@ func TestReportJSONPaging(t *testing.T) {
 			t.Fatalf("nextLink %q", next)
 		}
 		resp := env.do("GET", strings.TrimPrefix(next, env.ts.URL), tok, nil)
-		body := readJSON(t, resp.Body)
+		body := rptReadJSON(t, resp.Body)
 		rows := body["value"].([]any)
 		pages = append(pages, len(rows))
 		for _, r := range rows {
@@ -669,22 +669,22 @@ func TestReportJSONPaging(t *testing.T) {
 		t.Errorf("pages %v, %d users", pages, len(seen))
 	}
 	resp := env.do("GET", "/beta/reports/getEmailActivityUserDetail(period='D30')?$format=application/json&$skiptoken=bogus", tok, nil)
-	if status, code, _ := graphErrorOf(t, resp); status != 400 || code != "BadRequest" {
+	if status, code, _ := rptGraphError(t, resp); status != 400 || code != "BadRequest" {
 		t.Errorf("bad skiptoken: %d %s", status, code)
 	}
 }
 
 func TestReportSettings(t *testing.T) {
-	tenant := reportTenant(0)
-	env := newReportEnv(t, tenant)
+	tenant := rptTenant(0)
+	env := newRptEnv(t, tenant)
 	rw := env.token("ReportSettings.ReadWrite.All")
 
 	f, _ := os.Open("testdata/reports/v1.0_admin_reportSettings_get.json")
-	example := readJSON(t, f)
+	example := rptReadJSON(t, f)
 	f.Close()
 	resp := env.do("GET", "/v1.0/admin/reportSettings", env.token("ReportSettings.Read.All"), nil)
-	got := readJSON(t, resp.Body)
-	if d := shapeDiff("$", got, example, nil); len(d) > 0 || resp.StatusCode != 200 {
+	got := rptReadJSON(t, resp.Body)
+	if d := rptShapeDiff("$", got, example, nil); len(d) > 0 || resp.StatusCode != 200 {
 		t.Errorf("GET reportSettings (%d) differs from the example: %v", resp.StatusCode, d)
 	}
 	if got["value"].(map[string]any)["displayConcealedNames"] != false {
@@ -700,7 +700,7 @@ func TestReportSettings(t *testing.T) {
 	if !concealed {
 		t.Errorf("PATCH did not change the tenant")
 	}
-	got = readJSON(t, env.do("GET", "/beta/admin/reportSettings", rw, nil).Body)
+	got = rptReadJSON(t, env.do("GET", "/beta/admin/reportSettings", rw, nil).Body)
 	if got["value"].(map[string]any)["displayConcealedNames"] != true {
 		t.Errorf("after PATCH: %v", got)
 	}
@@ -720,7 +720,7 @@ func TestReportSettings(t *testing.T) {
 		if tc.body != "" {
 			body = strings.NewReader(tc.body)
 		}
-		status, code, _ := graphErrorOf(t, env.do(tc.method, "/v1.0/admin/reportSettings", tc.token, body))
+		status, code, _ := rptGraphError(t, env.do(tc.method, "/v1.0/admin/reportSettings", tc.token, body))
 		if status != tc.status || code != tc.code {
 			t.Errorf("%s %s: %d %s, want %d %s", tc.method, tc.body, status, code, tc.status, tc.code)
 		}
