@@ -6,6 +6,7 @@ package graphsim
 
 import (
 	"crypto/x509"
+	"math/rand/v2"
 	"sync"
 	"time"
 )
@@ -72,6 +73,9 @@ type Tenant struct {
 	OAuth2PermissionGrant []*OAuth2PermissionGrant
 	SynchronizationJobs   []*SynchronizationJob
 	ManagedDevices        []*ManagedDevice
+	// Devices are the Entra ID device objects; each managed device has one.
+	Devices      []*Device
+	Organization Organization
 
 	ReportSettings ReportSettings
 	// Connector is the app registration the tool signs in with.
@@ -90,6 +94,21 @@ type Tenant struct {
 	groupByID map[string]*Group
 	spByID    map[string]*ServicePrincipal
 	kindByID  map[string]ObjectKind
+	// memberOf: object id -> groups it is a direct member of.
+	memberOf map[string][]*Group
+	// memberSets are built on first use by membership mutations, so that
+	// add/remove checks do not scan large groups each time.
+	memberSets map[string]map[string]struct{}
+	// consumed: skuId -> users holding it (direct or via group), as
+	// subscribedSkus.consumedUnits counts.
+	consumed map[string]int
+	// skuByID: skuId -> subscribed SKU.
+	skuByID    map[string]*SubscribedSKU
+	appByAppID map[string]*Application
+	deviceByID map[string]*Device
+	// mutRand draws ids for objects mutations create, deterministically
+	// from the generation seed; used under the write lock.
+	mutRand *rand.Rand
 }
 
 // ObjectKind is a directory object's type, as it appears in @odata.type.
@@ -160,6 +179,9 @@ type User struct {
 
 	DeletedDateTime time.Time // set on users in Tenant.Deleted
 	HardDeleted     bool
+	// SignInSessionsValidFromDateTime is set by revokeSignInSessions; zero
+	// until then.
+	SignInSessionsValidFromDateTime time.Time
 
 	Seq uint64 // change sequence of the last change (delta)
 }
@@ -549,4 +571,34 @@ type AzUserAssignedIdentity struct {
 	Location       string
 	ClientID       string
 	PrincipalID    string // also a ServicePrincipal of type ManagedIdentity
+}
+
+// Organization is the tenant's /organization object beyond what Tenant
+// already carries (id, displayName, verifiedDomains, assignedPlans).
+type Organization struct {
+	Street, City, State, PostalCode, Country, CountryLetterCode string
+	BusinessPhones                                              []string
+	TechnicalNotificationMails                                  []string
+	PreferredLanguage                                           string
+	// OnPremisesSyncEnabled: Entra Connect synchronises this directory;
+	// OnPremisesLastSyncDateTime is its last run.
+	OnPremisesSyncEnabled      bool
+	OnPremisesLastSyncDateTime time.Time
+}
+
+// Device is an Entra ID device object (/devices). Group memberships refer to
+// ID; Intune's managed device refers to DeviceID as azureADDeviceId.
+type Device struct {
+	ID                            string // object id
+	DeviceID                      string // azureADDeviceId
+	DisplayName                   string
+	OperatingSystem               string
+	OperatingSystemVersion        string
+	AccountEnabled                bool
+	TrustType                     string // AzureAd | ServerAd (hybrid joined) | Workplace (registered)
+	IsCompliant                   bool
+	IsManaged                     bool
+	ApproximateLastSignInDateTime time.Time
+	RegisteredOwnerID             string // user id; "" for shared devices
+	CreatedDateTime               time.Time
 }

@@ -1,0 +1,152 @@
+package graphsim
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"time"
+
+	"github.com/tenantscope/tenantscope/internal/license"
+)
+
+// Generate builds the tenant a profile describes. It is deterministic: the
+// same profile yields the same tenant, field for field, on every run and
+// machine. Each part of the tenant draws from its own random stream, so
+// changing how one part is generated does not reshuffle the others.
+func Generate(p Profile) (*Tenant, error) {
+	p, err := p.normalized()
+	if err != nil {
+		return nil, fmt.Errorf("generate tenant: %w", err)
+	}
+	cat, err := license.Embedded()
+	if err != nil {
+		return nil, fmt.Errorf("generate tenant: %w", err)
+	}
+	g := &gen{p: p, cat: cat, t: &Tenant{Now: p.Now, Tier: p.Tier}}
+	steps := []struct {
+		name string
+		fn   func() error
+	}{
+		{"organization", g.organization},
+		{"subscribed SKUs", g.skus},
+		{"users", g.users},
+		{"licence plans", g.licencePlans},
+		{"groups", g.groups},
+		{"licences", g.licences},
+		{"activity", g.activity},
+		{"authentication methods", g.authMethods},
+		{"devices", g.devices},
+		{"azure", g.azure},
+		{"applications", g.applications},
+		{"directory roles", g.directoryRoles},
+		{"azure role assignments", g.azureRoleAssignments},
+		{"company subscriptions", g.companySubscriptions},
+		{"group members beyond users", g.nonUserMembers},
+	}
+	for _, s := range steps {
+		if err := s.fn(); err != nil {
+			return nil, fmt.Errorf("generate tenant %q (seed %d): %s: %w", p.Name, p.Seed, s.name, err)
+		}
+	}
+	g.t.ReportSettings.DisplayConcealedNames = p.Concealed
+	g.t.mutRand = g.rng("mutations")
+	g.t.rebuildIndexes()
+	g.t.initSeq()
+	return g.t, nil
+}
+
+// gen carries one generation run's state.
+type gen struct {
+	p   Profile
+	cat *license.Catalog
+	t   *Tenant
+
+	// Scratch shared between steps, dropped when Generate returns.
+	plans      []licencePlan // by user index
+	ukind      []uint8       // userPerson, userGuest ... by user index
+	dept       []uint8       // department index by user index; 255 = none
+	deptCount  [len(departments)]int
+	syncedTrue *bool      // shared by every synced user's OnPremisesSyncEnabled
+	people     []int      // user indexes of member people (not guests or resource mailboxes)
+	skuSpecs   []*skuSpec // parallel to t.SubscribedSKUs
+	skuByPart  map[string]int
+	licGroups  map[string]*Group // skuPartNumber -> licensing group
+	// groupLicensed are the skuPartNumbers assigned through licensing groups.
+	groupLicensed []string
+	managedIDs    []*AzUserAssignedIdentity
+	graphSP       *ServicePrincipal
+}
+
+// rng returns the random stream of one part of the tenant.
+func (g *gen) rng(part string) *rand.Rand {
+	return streamRand(g.p.Seed, part)
+}
+
+// streamRand derives a PCG stream from a seed and a name.
+func streamRand(seed int64, part string) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(part))
+	return rand.New(rand.NewPCG(uint64(seed), h.Sum64()))
+}
+
+const hexDigits = "0123456789abcdef"
+
+// newGUID draws a version-4 GUID, formatted as Graph does (lower case).
+func newGUID(r *rand.Rand) string {
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], r.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], r.Uint64())
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	var s [36]byte
+	j := 0
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			s[j] = '-'
+			j++
+		}
+		s[j], s[j+1] = hexDigits[c>>4], hexDigits[c&0xf]
+		j += 2
+	}
+	return string(s[:])
+}
+
+// chance reports true with probability p.
+func chance(r *rand.Rand, p float64) bool { return r.Float64() < p }
+
+// between draws an int in [lo, hi].
+func between(r *rand.Rand, lo, hi int) int {
+	if hi <= lo {
+		return lo
+	}
+	return lo + r.IntN(hi-lo+1)
+}
+
+// pick draws one element.
+func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
+
+// daysAgo is t minus d days and a random time of day, to the second.
+func daysAgo(r *rand.Rand, t time.Time, d int) time.Time {
+	day := t.Truncate(24*time.Hour).AddDate(0, 0, -d)
+	return day.Add(time.Duration(r.IntN(86400)) * time.Second)
+}
+
+// weighted draws an index by weight.
+func weighted(r *rand.Rand, weights []int) int {
+	total := 0
+	for _, w := range weights {
+		total += w
+	}
+	if total <= 0 {
+		return 0
+	}
+	n := r.IntN(total)
+	for i, w := range weights {
+		if n < w {
+			return i
+		}
+		n -= w
+	}
+	return len(weights) - 1
+}
