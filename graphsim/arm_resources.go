@@ -277,7 +277,11 @@ func renderStorageAccount(t *Tenant, a *AzStorageAccount) entity {
 			}},
 			{"keySource", "Microsoft.Storage"},
 		}},
-		{"accessTier", "Hot"},
+	}
+	if tier == "Standard" && a.Kind != "Storage" {
+		// Only standard general-purpose v2 and blob accounts have a default
+		// access tier.
+		props = append(props, property{"accessTier", "Hot"})
 	}
 	if geo := strings.Contains(a.SkuName, "GRS"); geo && pairedRegion(a.Location) != "" {
 		props = append(props, property{"secondaryLocation", pairedRegion(a.Location)}, property{"statusOfPrimary", "available"}, property{"statusOfSecondary", "available"})
