@@ -138,8 +138,8 @@ func (s *Server) truncated(w *statusWriter, r *http.Request) {
 	s.mux.ServeHTTP(bw, r)
 	body := bw.body.Bytes()
 	if len(body) < 2 {
-		resetConnection(w, r)
 		w.status = statusReset
+		resetConnection(w, r)
 		return
 	}
 	for k, v := range bw.header {

@@ -94,6 +94,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w}
 
+	// Deferred so that a deliberately aborted answer (reset, truncation)
+	// is counted too.
+	defer func() { p.stats.record(r, info, sw.code(), time.Since(start)) }()
 	if err := p.delay(r.Context()); err != nil {
 		return // the client went away while we slept
 	}
@@ -108,13 +111,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case faultServerError:
 			serverError(sw, r, s.opts, n)
 		case faultReset:
-			resetConnection(sw, r)
 			sw.status = statusReset
+			resetConnection(sw, r)
 		case faultTruncate:
 			s.truncated(sw, r)
 		}
 	}
-	p.stats.record(r, info, sw.code(), time.Since(start))
 }
 
 // isEdge reports whether r is an identity platform request.

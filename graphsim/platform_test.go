@@ -69,7 +69,22 @@ type platFixture struct {
 func newPlatFixture(tb testing.TB, mutate func(*Options)) *platFixture {
 	tb.Helper()
 	clock := &platClock{t: time.Now().UTC().Truncate(time.Second)}
-	now := clock.now()
+	ten, key, cert := platTenant(tb, clock.now())
+	opts := Options{Clock: clock.now}
+	if mutate != nil {
+		mutate(&opts)
+	}
+	s := New(opts, ten)
+	platRoutes(s)
+	return &platFixture{s: s, t: ten, clock: clock, certKey: key, cert: cert}
+}
+
+// platTenant builds the test tenant with credentials valid around now: the
+// connector (a current and an expired secret, a certificate), another app
+// holding Directory.Read.All through an app role assignment, a disabled app
+// and the Microsoft Graph service principal.
+func platTenant(tb testing.TB, now time.Time) (*Tenant, *rsa.PrivateKey, *x509.Certificate) {
+	tb.Helper()
 	key, cert := platSelfSigned(tb, "CN=tenantscope connector", now.Add(-time.Hour), now.Add(365*24*time.Hour))
 	ten := &Tenant{
 		ID:            platTenantID,
@@ -106,13 +121,7 @@ func newPlatFixture(tb testing.TB, mutate func(*Options)) *platFixture {
 		Connector: Connector{ApplicationID: "0a0a0a0a-0000-4000-8000-000000000001", AppID: platConnectorApp,
 			ServicePrincipalID: platConnectorSP, Granted: []string{"User.Read.All", "Reports.Read.All"}},
 	}
-	opts := Options{Clock: clock.now}
-	if mutate != nil {
-		mutate(&opts)
-	}
-	s := New(opts, ten)
-	platRoutes(s)
-	return &platFixture{s: s, t: ten, clock: clock, certKey: key, cert: cert}
+	return ten, key, cert
 }
 
 // platEcho is what the test routes answer: the Caller they were given.
