@@ -848,3 +848,101 @@ func BenchmarkReportCSV100k(b *testing.B) {
 	b.ReportMetric(float64(users)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 	b.SetBytes(w.n / int64(b.N))
 }
+
+// Every report of a generated tenant parses with the client-side parser and
+// lists exactly the users Microsoft would: mailboxes (resource ones too)
+// for mailbox usage, Exchange-licensed users for email activity, Teams
+// licensees and Teams users for Teams, activated users for activations.
+func TestReportsRoundTripGeneratedTenant(t *testing.T) {
+	p, err := ProfileByName("small", 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenant, err := Generate(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenant.SetDisplayConcealedNames(false)
+	srv := New(Options{}, tenant)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	tok, err := srv.IssueToken(tenant.ID, tenant.Connector.AppID, "https://graph.microsoft.com", []string{"Reports.Read.All"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refresh := tenant.ReportRefreshDate()
+	win := reportWindow{refresh: refresh, days: 7}
+	want := map[usage.Report]func(tn *Tenant, u *User) bool{
+		usage.ActiveUserDetail:        func(tn *Tenant, u *User) bool { return len(u.AssignedLicenses) > 0 },
+		usage.EmailActivityUserDetail: func(tn *Tenant, u *User) bool { return tn.rightsOf(u).services[ServiceExchange] },
+		usage.TeamsUserActivityUserDetail: func(tn *Tenant, u *User) bool {
+			return tn.rightsOf(u).services[ServiceTeams] || !u.Activity.Last[ServiceTeams].IsZero()
+		},
+		usage.M365AppUserDetail: func(tn *Tenant, u *User) bool {
+			return tn.rightsOf(u).services[ServiceM365Apps] || !u.Activity.Last[ServiceM365Apps].IsZero() || !u.Activity.Last[ServiceOutlook].IsZero()
+		},
+		usage.ActivationsUserDetail: func(tn *Tenant, u *User) bool { return len(u.Activity.ActivatedProducts) > 0 },
+		usage.MailboxUsageDetail:    func(tn *Tenant, u *User) bool { return u.MailboxPurpose != "" },
+	}
+	for _, r := range usage.Reports() {
+		path := "/v1.0/reports/" + string(r) + "(period='D7')"
+		if !r.HasPeriod() {
+			path = "/v1.0/reports/" + string(r)
+		}
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		meta, err := usage.Parse(r, resp.Body, func(u usage.UserActivity) error {
+			got[u.UserPrincipalName]++
+			return nil
+		})
+		resp.Body.Close()
+		if err != nil {
+			t.Errorf("%s: %v", r, err)
+			continue
+		}
+		t.Logf("%s: %d rows", r, meta.Rows)
+		if meta.Rows == 0 || meta.Concealed {
+			t.Errorf("%s: %+v", r, meta)
+		}
+		tenant.Snapshot(func(tn *Tenant) {
+			expect := map[string]int{}
+			add := func(u *User) {
+				if want[r](tn, u) {
+					n := 1
+					if r == usage.ActivationsUserDetail {
+						n = len(u.Activity.ActivatedProducts)
+					}
+					expect[u.UserPrincipalName] += n
+				}
+			}
+			for _, u := range tn.Users {
+				add(u)
+			}
+			if r != usage.M365AppUserDetail && r != usage.ActivationsUserDetail {
+				for _, u := range tn.Deleted {
+					if win.in(u.DeletedDateTime) {
+						add(u)
+					}
+				}
+			}
+			if !reflect.DeepEqual(got, expect) {
+				t.Errorf("%s: %d users listed, want %d", r, len(got), len(expect))
+				for upn := range expect {
+					if got[upn] != expect[upn] {
+						t.Errorf("  %s: %d rows, want %d", upn, got[upn], expect[upn])
+					}
+				}
+				for upn := range got {
+					if _, ok := expect[upn]; !ok {
+						t.Errorf("  unexpected %s", upn)
+					}
+				}
+			}
+		})
+	}
+}
