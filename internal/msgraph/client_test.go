@@ -397,9 +397,12 @@ func TestLimiterAdaptsAndRecovers(t *testing.T) {
 	clk := newFakeClock()
 	l := newLimiter(100, clk)
 	l.throttledFor(2 * time.Second)
-	l.throttledFor(time.Second) // a shorter pause does not shorten the first
-	if r := l.currentRate(); r != 25 {
-		t.Fatalf("rate after two 429s = %v, want 25", r)
+	// Other requests of the same episode: no further cut, and a shorter
+	// pause does not shorten the first.
+	l.throttledFor(time.Second)
+	l.throttledFor(2 * time.Second)
+	if r := l.currentRate(); r != 50 {
+		t.Fatalf("rate after one episode = %v, want 50", r)
 	}
 	if err := l.wait(context.Background()); err != nil {
 		t.Fatal(err)
@@ -407,11 +410,28 @@ func TestLimiterAdaptsAndRecovers(t *testing.T) {
 	if got := fmt.Sprint(clk.Sleeps()); got != "[2s]" {
 		t.Fatalf("sleeps = %s", got)
 	}
+	// A new episode after the pause cuts again.
+	l.throttledFor(time.Second)
+	if r := l.currentRate(); r != 25 {
+		t.Fatalf("rate after second episode = %v, want 25", r)
+	}
 	for range 200 {
 		l.succeeded()
 	}
 	if r := l.currentRate(); r != 100 {
 		t.Fatalf("rate after recovery = %v, want 100", r)
+	}
+}
+
+func TestLimiterHoldKeepsRate(t *testing.T) {
+	clk := newFakeClock()
+	l := newLimiter(100, clk)
+	l.holdFor(360 * time.Millisecond)
+	if err := l.wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(clk.Sleeps()); got != "[360ms]" || l.currentRate() != 100 {
+		t.Fatalf("sleeps = %s, rate = %v", got, l.currentRate())
 	}
 }
 

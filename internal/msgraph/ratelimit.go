@@ -91,17 +91,22 @@ func (l *limiter) wait(ctx context.Context) error {
 	}
 }
 
-// throttledFor records a 429 asking for a pause of d.
+// throttledFor records a 429 asking for a pause of d. The rate is cut once
+// per throttling episode: the other requests that were in flight when the
+// quota ran out come back 429 too, during the pause, and must not cut it
+// again (eight concurrent 429s would otherwise divide it by 256).
 func (l *limiter) throttledFor(d time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.clk.Now()
+	if !now.Before(l.pauseUntil) {
+		l.rate = max(l.rate/2, minRate)
+		l.burst = max(l.rate/10, 1)
+		l.tokens = min(l.tokens, l.burst)
+	}
 	if until := now.Add(d); until.After(l.pauseUntil) {
 		l.pauseUntil = until
 	}
-	l.rate = max(l.rate/2, minRate)
-	l.burst = max(l.rate/10, 1)
-	l.tokens = min(l.tokens, l.burst)
 }
 
 // holdFor holds every request for d without changing the rate: a gentle

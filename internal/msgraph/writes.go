@@ -2,7 +2,9 @@ package msgraph
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"strings"
 )
 
 // AssignLicense adds and removes licences on a user (POST assignLicense).
@@ -41,12 +43,28 @@ func (c *Client) RevokeSignInSessions(ctx context.Context, userID string) error 
 }
 
 // AddGroupMember adds a directory object to a group (POST members/$ref).
+// A member that is already there counts as success, so the call is
+// idempotent: a retry after a lost response, or an action applied twice,
+// does not fail.
 func (c *Client) AddGroupMember(ctx context.Context, groupID, memberID string) error {
 	// The @odata.id names the object under this client's own Graph root, so
 	// national clouds and the simulator get their own host.
 	ref := map[string]string{"@odata.id": c.url("v1.0", "/directoryObjects/"+pathEscape(memberID), nil)}
 	u := c.url("v1.0", "/groups/"+pathEscape(groupID)+"/members/$ref", nil)
-	return c.sendJSON(ctx, http.MethodPost, u, ref, nil)
+	err := c.sendJSON(ctx, http.MethodPost, u, ref, nil)
+	if alreadyMember(err) {
+		return nil
+	}
+	return err
+}
+
+// alreadyMember recognises Graph's answer to adding a present member: 400
+// Request_BadRequest "One or more added object references already exist for
+// the following modified properties: 'members'." (graph-facts §6).
+func alreadyMember(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.StatusCode == http.StatusBadRequest &&
+		strings.Contains(e.Message, "added object references already exist")
 }
 
 // RemoveGroupMember removes a direct member from a group (DELETE

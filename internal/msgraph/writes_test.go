@@ -105,12 +105,17 @@ func TestGroupMemberRefs(t *testing.T) {
 	}
 }
 
-func TestAddGroupMemberAlreadyPresent(t *testing.T) {
+func TestAddGroupMemberAlreadyPresentIsSuccess(t *testing.T) {
 	rec := &writeRecorder{status: 400, reply: `{"error":{"code":"Request_BadRequest","message":"One or more added object references already exist for the following modified properties: 'members'."}}`}
 	env := newEnv(t, rec)
+	if err := env.c.AddGroupMember(context.Background(), "g1", "u1"); err != nil {
+		t.Fatalf("err = %v", err)
+	}
+	rec.reply = `{"error":{"code":"Request_ResourceNotFound","message":"Resource 'u1' does not exist or one of its queried reference-property objects are not present."}}`
+	rec.status = 404
 	err := env.c.AddGroupMember(context.Background(), "g1", "u1")
 	var ge *Error
-	if err == nil || !errors.As(err, &ge) || ge.StatusCode != 400 || env.c.Stats().Requests != 1 {
+	if !errors.As(err, &ge) || !IsNotFound(err) || env.c.Stats().Requests != 2 {
 		t.Fatalf("err = %v", err)
 	}
 }
