@@ -38,7 +38,7 @@ func TestDirectoryRolesAreActivatedRolesOnly(t *testing.T) {
 	if !slices.Equal(got, want) || len(want) == 0 || unused == 0 {
 		t.Fatalf("directoryRoles templates = %v, want %v (and some unused roles: %d)", got, want, unused)
 	}
-	firstItemShape(t, "v1.0_directoryRoles_list.json", m)
+	listShape(t, "v1.0_directoryRoles_list.json", m)
 
 	// Members of the first activated role, by object id and by template id.
 	def := roleDefinitionLocked(ten, want[0])
@@ -93,13 +93,13 @@ func TestRoleDefinitionsAndAssignmentsMatchTenant(t *testing.T) {
 	if len(ga) != 1 || ga[0]["templateId"] != "62e90394-69f5-4237-9190-012177145e10" {
 		t.Fatalf("Global Administrator = %v", ga)
 	}
-	firstItemShape(t, "v1.0_roleManagement_directory_roleDefinitions_list.json", e.getJSON("/v1.0/roleManagement/directory/roleDefinitions", tok, http.StatusOK))
+	listShape(t, "v1.0_roleManagement_directory_roleDefinitions_list.json", e.getJSON("/v1.0/roleManagement/directory/roleDefinitions", tok, http.StatusOK))
 
 	all, _ := e.listAll("/v1.0/roleManagement/directory/roleAssignments", tok)
 	if len(all) != len(ten.RoleAssignments) {
 		t.Fatalf("roleAssignments: %d, want %d", len(all), len(ten.RoleAssignments))
 	}
-	firstItemShape(t, "v1.0_roleManagement_directory_roleAssignments_list.json", e.getJSON("/v1.0/roleManagement/directory/roleAssignments", tok, http.StatusOK))
+	listShape(t, "v1.0_roleManagement_directory_roleAssignments_list.json", e.getJSON("/v1.0/roleManagement/directory/roleAssignments", tok, http.StatusOK))
 
 	// $filter by principal, and $expand=principal.
 	p := ten.RoleAssignments[0].PrincipalID
@@ -142,7 +142,7 @@ func TestRoleAssignmentWritesRoundTrip(t *testing.T) {
 		t.Fatalf("POST roleAssignments: %d %s", status, out)
 	}
 	created := e.decode(out)
-	shapeCovers(t, "created", loadExample(t, "v1.0_roleManagement_directory_roleAssignments_create_response.json"), created)
+	sameShape(t, exampleJSON(t, "v1.0_roleManagement_directory_roleAssignments_create_response.json"), created)
 	id := created["id"].(string)
 	if created["principalId"] != user.ID || created["directoryScopeId"] != "/" {
 		t.Fatalf("created = %v", created)
@@ -196,7 +196,7 @@ func TestPIMNeedsP2(t *testing.T) {
 			t.Fatalf("%s: %d, want %d", c.path, len(items), counts[c.path])
 		}
 		if c.example != "" {
-			firstItemShape(t, c.example, p2.getJSON(c.path, p2.graphToken(c.perm), http.StatusOK))
+			listShape(t, c.example, p2.getJSON(c.path, p2.graphToken(c.perm), http.StatusOK))
 		}
 		// RoleManagement.Read.Directory also reads PIM; Directory.Read.All does not.
 		p2.getJSON(c.path, p2.graphToken("RoleManagement.Read.Directory"), http.StatusOK)
