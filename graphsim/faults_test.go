@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// faultRun serves n requests in process and returns each one's status.
-func faultRun(t *testing.T, o Options, n int) []int {
+// platFaultRun serves n requests in process and returns each one's status.
+func platFaultRun(t *testing.T, o Options, n int) []int {
 	t.Helper()
 	f := newPlatFixture(t, func(opts *Options) {
 		opts.FaultRate, opts.FaultSeed = o.FaultRate, o.FaultSeed
@@ -26,8 +26,8 @@ func faultRun(t *testing.T, o Options, n int) []int {
 
 func TestServerErrorFaultsAreDeterministic(t *testing.T) {
 	o := Options{FaultRate: 0.1, FaultSeed: 42}
-	a := faultRun(t, o, 2000)
-	b := faultRun(t, o, 2000)
+	a := platFaultRun(t, o, 2000)
+	b := platFaultRun(t, o, 2000)
 	counts := map[int]int{}
 	for i := range a {
 		if a[i] != b[i] {
@@ -44,7 +44,7 @@ func TestServerErrorFaultsAreDeterministic(t *testing.T) {
 	if faults < 160 || faults > 240 || counts[500] == 0 || counts[503] == 0 || counts[504] == 0 {
 		t.Fatalf("fault counts %v", counts)
 	}
-	c := faultRun(t, Options{FaultRate: 0.1, FaultSeed: 43}, 2000)
+	c := platFaultRun(t, Options{FaultRate: 0.1, FaultSeed: 43}, 2000)
 	same := 0
 	for i := range a {
 		if a[i] == c[i] {
@@ -94,7 +94,7 @@ func TestServerErrorFaultBody(t *testing.T) {
 func TestFaultsSpareTheIdentityPlatform(t *testing.T) {
 	f := newPlatFixture(t, func(o *Options) { o.FaultRate, o.ResetRate = 0.5, 0.5 })
 	for i := 0; i < 20; i++ {
-		w := f.postToken(t, platTenantID, secretForm(platConnectorApp, platSecret, "https://graph.microsoft.com/.default"), nil)
+		w := f.postToken(t, platTenantID, platSecretForm(platConnectorApp, platSecret, "https://graph.microsoft.com/.default"), nil)
 		if w.Code != 200 {
 			t.Fatalf("token request %d: %d", i, w.Code)
 		}

@@ -32,12 +32,12 @@ func (f *platFixture) postToken(tb testing.TB, tenant string, form url.Values, m
 	return w
 }
 
-func secretForm(clientID, secret, scope string) url.Values {
+func platSecretForm(clientID, secret, scope string) url.Values {
 	return url.Values{"grant_type": {"client_credentials"}, "client_id": {clientID}, "client_secret": {secret}, "scope": {scope}}
 }
 
-// decodeClaims returns the header and claims of a JWT, as generic JSON.
-func decodeClaims(tb testing.TB, tok string) (map[string]any, map[string]any) {
+// platDecodeClaims returns the header and claims of a JWT, as generic JSON.
+func platDecodeClaims(tb testing.TB, tok string) (map[string]any, map[string]any) {
 	tb.Helper()
 	p, err := parseJWT(tok)
 	if err != nil {
@@ -61,13 +61,13 @@ func TestTokenClientSecret(t *testing.T) {
 		mod          func(*http.Request)
 		form         url.Values
 	}{
-		{"form secret, tenant id", platTenantID, nil, secretForm(platConnectorApp, platSecret, "https://graph.microsoft.com/.default")},
-		{"form secret, domain", "contoso.com", nil, secretForm(platConnectorApp, platSecret, "https://graph.microsoft.com/.default")},
+		{"form secret, tenant id", platTenantID, nil, platSecretForm(platConnectorApp, platSecret, "https://graph.microsoft.com/.default")},
+		{"form secret, domain", "contoso.com", nil, platSecretForm(platConnectorApp, platSecret, "https://graph.microsoft.com/.default")},
 		{"basic auth", "contoso.onmicrosoft.com", func(r *http.Request) {
 			r.SetBasicAuth(url.QueryEscape(platConnectorApp), url.QueryEscape(platSecret))
 		}, url.Values{"grant_type": {"client_credentials"}, "scope": {"https://graph.microsoft.com/.default"}}},
 		{"extra OIDC scopes and claims", platTenantID, nil, func() url.Values {
-			v := secretForm(platConnectorApp, platSecret, "https://graph.microsoft.com/.default openid offline_access profile")
+			v := platSecretForm(platConnectorApp, platSecret, "https://graph.microsoft.com/.default openid offline_access profile")
 			v.Set("claims", `{"access_token":{"xms_cc":{"values":["CP1"]}}}`)
 			return v
 		}()},
@@ -102,12 +102,12 @@ func TestTokenClientSecret(t *testing.T) {
 func TestTokenClaims(t *testing.T) {
 	f := newPlatFixture(t, nil)
 	now := f.clock.now().Unix()
-	w := f.postToken(t, platTenantID, secretForm(platConnectorApp, platSecret, "https://graph.microsoft.com/.default"), nil)
+	w := f.postToken(t, platTenantID, platSecretForm(platConnectorApp, platSecret, "https://graph.microsoft.com/.default"), nil)
 	var resp tokenResponse
 	if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil {
 		t.Fatal(err)
 	}
-	hdr, claims := decodeClaims(t, resp.AccessToken)
+	hdr, claims := platDecodeClaims(t, resp.AccessToken)
 	km, _ := f.s.platform.keys.get()
 	if !reflect.DeepEqual(hdr, map[string]any{"typ": "JWT", "alg": "RS256", "x5t": km.kid, "kid": km.kid}) {
 		t.Fatalf("header %v", hdr)
@@ -133,10 +133,10 @@ func TestTokenClaims(t *testing.T) {
 	// Every claim of Microsoft's observed token is present with the same JSON
 	// type, except those tied to a tenant's history (xms_tcdt,
 	// tenant_region_scope); roles is extra because this app holds permissions.
-	obs := shapeOf(readExample(t, "token_claims_graph_app_only_observed.json")).(map[string]any)
+	obs := platShape(platExample(t, "token_claims_graph_app_only_observed.json")).(map[string]any)
 	delete(obs, "xms_tcdt")
 	delete(obs, "tenant_region_scope")
-	got := shapeOf(claims).(map[string]any)
+	got := platShape(claims).(map[string]any)
 	delete(got, "roles")
 	if !reflect.DeepEqual(got, obs) {
 		t.Fatalf("claims shape %v\nwant %v", got, obs)
@@ -177,21 +177,21 @@ func TestTokenAudiencesAndRoles(t *testing.T) {
 		{platOtherApp, "https://graph.microsoft.com/.default", "https://graph.microsoft.com", []any{"Directory.Read.All"}},
 	}
 	for _, c := range cases {
-		w := f.postToken(t, platTenantID, secretForm(c.app, platSecret, c.scope), nil)
+		w := f.postToken(t, platTenantID, platSecretForm(c.app, platSecret, c.scope), nil)
 		if w.Code != 200 {
 			t.Fatalf("%s: %d %s", c.scope, w.Code, w.Body)
 		}
 		var resp tokenResponse
 		_ = json.Unmarshal(w.Body.Bytes(), &resp)
-		_, claims := decodeClaims(t, resp.AccessToken)
+		_, claims := platDecodeClaims(t, resp.AccessToken)
 		if claims["aud"] != c.aud || !reflect.DeepEqual(claims["roles"], c.roles) {
 			t.Fatalf("%s %s: aud %v roles %#v, want %v %#v", c.app, c.scope, claims["aud"], claims["roles"], c.aud, c.roles)
 		}
 	}
 }
 
-// tokenErrorCase is one failing token request and Microsoft's answer.
-type tokenErrorCase struct {
+// platTokenErrorCase is one failing token request and Microsoft's answer.
+type platTokenErrorCase struct {
 	name   string
 	tenant string
 	form   url.Values
@@ -205,30 +205,30 @@ func TestTokenErrors(t *testing.T) {
 	f := newPlatFixture(t, nil)
 	graph := "https://graph.microsoft.com/.default"
 	noCred := url.Values{"grant_type": {"client_credentials"}, "client_id": {platConnectorApp}, "scope": {graph}}
-	cases := []tokenErrorCase{
-		{"wrong secret", platTenantID, secretForm(platConnectorApp, "nope", graph), 401, "invalid_client", 7000215,
+	cases := []platTokenErrorCase{
+		{"wrong secret", platTenantID, platSecretForm(platConnectorApp, "nope", graph), 401, "invalid_client", 7000215,
 			"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '" + platConnectorApp + "'."},
-		{"expired secret", platTenantID, secretForm(platConnectorApp, platOldSecret, graph), 401, "invalid_client", 7000222,
+		{"expired secret", platTenantID, platSecretForm(platConnectorApp, platOldSecret, graph), 401, "invalid_client", 7000222,
 			"The provided client secret keys for app '" + platConnectorApp + "' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds."},
 		{"no credential", platTenantID, noCred, 401, "invalid_client", 7000218,
 			"The request body must contain the following parameter: 'client_assertion' or 'client_secret'."},
-		{"unknown tenant", "12345678-1234-1234-1234-123456789012", secretForm(platConnectorApp, platSecret, graph), 400, "invalid_request", 90002,
+		{"unknown tenant", "12345678-1234-1234-1234-123456789012", platSecretForm(platConnectorApp, platSecret, graph), 400, "invalid_request", 90002,
 			"Tenant '12345678-1234-1234-1234-123456789012' not found. This may happen if there are no active subscriptions for the tenant. Check to make sure you have the correct tenant ID. Check with your subscription administrator."},
-		{"unknown domain", "fabrikam.com", secretForm(platConnectorApp, platSecret, graph), 400, "invalid_request", 90002,
+		{"unknown domain", "fabrikam.com", platSecretForm(platConnectorApp, platSecret, graph), 400, "invalid_request", 90002,
 			"Tenant 'fabrikam.com' not found. This may happen if there are no active subscriptions for the tenant. Check to make sure you have the correct tenant ID. Check with your subscription administrator."},
-		{"malformed tenant", "not_a_tenant!", secretForm(platConnectorApp, platSecret, graph), 400, "invalid_request", 900023,
+		{"malformed tenant", "not_a_tenant!", platSecretForm(platConnectorApp, platSecret, graph), 400, "invalid_request", 900023,
 			"Specified tenant identifier 'not_a_tenant!' is neither a valid DNS name, nor a valid external domain."},
-		{"app not in tenant", platTenantID, secretForm("99999999-9999-9999-9999-999999999999", platSecret, graph), 400, "unauthorized_client", 700016,
+		{"app not in tenant", platTenantID, platSecretForm("99999999-9999-9999-9999-999999999999", platSecret, graph), 400, "unauthorized_client", 700016,
 			"Application with identifier '99999999-9999-9999-9999-999999999999' was not found in the directory 'Contoso'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."},
-		{"disabled app", platTenantID, secretForm(platDisabledApp, platSecret, graph), 400, "unauthorized_client", 7000112,
+		{"disabled app", platTenantID, platSecretForm(platDisabledApp, platSecret, graph), 400, "unauthorized_client", 7000112,
 			"Application '" + platDisabledApp + "'(Disabled app) is disabled."},
-		{"delegated scope", platTenantID, secretForm(platConnectorApp, platSecret, "https://graph.microsoft.com/User.Read"), 400, "invalid_scope", 1002012,
+		{"delegated scope", platTenantID, platSecretForm(platConnectorApp, platSecret, "https://graph.microsoft.com/User.Read"), 400, "invalid_scope", 1002012,
 			"The provided value for scope https://graph.microsoft.com/User.Read is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."},
-		{"only OIDC scopes", platTenantID, secretForm(platConnectorApp, platSecret, "openid profile"), 400, "invalid_scope", 70011,
+		{"only OIDC scopes", platTenantID, platSecretForm(platConnectorApp, platSecret, "openid profile"), 400, "invalid_scope", 70011,
 			"The provided value for the input parameter 'scope' isn't valid. The scope openid profile isn't valid."},
-		{"two resources", platTenantID, secretForm(platConnectorApp, platSecret, graph+" https://management.azure.com/.default"), 400, "invalid_scope", 700022,
+		{"two resources", platTenantID, platSecretForm(platConnectorApp, platSecret, graph+" https://management.azure.com/.default"), 400, "invalid_scope", 700022,
 			"The provided value for the input parameter scope is not valid because it contains more than one resource. Scope https://graph.microsoft.com/.default https://management.azure.com/.default is not valid."},
-		{"unknown resource", platTenantID, secretForm(platConnectorApp, platSecret, "https://example.contoso.com/.default"), 400, "invalid_resource", 500011,
+		{"unknown resource", platTenantID, platSecretForm(platConnectorApp, platSecret, "https://example.contoso.com/.default"), 400, "invalid_resource", 500011,
 			"The resource principal named https://example.contoso.com was not found in the tenant named Contoso. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant."},
 		{"password grant", platTenantID, url.Values{"grant_type": {"password"}, "client_id": {platConnectorApp}, "scope": {graph}}, 400, "unsupported_grant_type", 70003,
 			"The app requested an unsupported grant type 'password'."},
@@ -236,21 +236,21 @@ func TestTokenErrors(t *testing.T) {
 			"The request body must contain the following parameter: 'grant_type'."},
 		{"no scope", platTenantID, url.Values{"grant_type": {"client_credentials"}, "client_id": {platConnectorApp}, "client_secret": {platSecret}}, 400, "invalid_request", 900144,
 			"The request body must contain the following parameter: 'scope'."},
-		{"common tenant", "common", secretForm(platConnectorApp, platSecret, graph), 400, "invalid_request", 50059,
+		{"common tenant", "common", platSecretForm(platConnectorApp, platSecret, graph), 400, "invalid_request", 50059,
 			"No tenant-identifying information found in either the request or implied by any provided credentials."},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			const corr = "a4b83fcf-5fd9-44ea-9dbc-43abb1d59a75"
 			w := f.postToken(t, c.tenant, c.form, func(r *http.Request) { r.Header.Set("client-request-id", corr) })
-			checkTokenError(t, w, c, corr)
+			platCheckTokenError(t, w, c, corr)
 		})
 	}
 }
 
-// checkTokenError asserts the full error body: status, shape identical to
+// platCheckTokenError asserts the full error body: status, shape identical to
 // Microsoft's 90002 sample, and every field consistent.
-func checkTokenError(t *testing.T, w *httptest.ResponseRecorder, c tokenErrorCase, corr string) {
+func platCheckTokenError(t *testing.T, w *httptest.ResponseRecorder, c platTokenErrorCase, corr string) {
 	t.Helper()
 	if w.Code != c.status {
 		t.Fatalf("status %d, want %d: %s", w.Code, c.status, w.Body)
@@ -287,7 +287,7 @@ func checkTokenError(t *testing.T, w *httptest.ResponseRecorder, c tokenErrorCas
 }
 
 // assertion builds a client assertion as MSAL does.
-type assertionSpec struct {
+type platAssertionSpec struct {
 	alg       string // RS256 or PS256
 	thumb     string // "x5t", "x5t#S256" or "x5c"
 	aud       string
@@ -297,7 +297,7 @@ type assertionSpec struct {
 	x5cCertDE []byte
 }
 
-func makeAssertion(tb testing.TB, a assertionSpec) string {
+func platAssertion(tb testing.TB, a platAssertionSpec) string {
 	tb.Helper()
 	hdr := map[string]any{"alg": a.alg, "typ": "JWT"}
 	switch a.thumb {
@@ -328,7 +328,7 @@ func makeAssertion(tb testing.TB, a assertionSpec) string {
 	return input + "." + b64.EncodeToString(sig)
 }
 
-func assertionForm(assertion string) url.Values {
+func platAssertionForm(assertion string) url.Values {
 	return url.Values{
 		"grant_type": {"client_credentials"}, "client_id": {platConnectorApp}, "scope": {"https://graph.microsoft.com/.default"},
 		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {assertion},
@@ -339,17 +339,17 @@ func TestTokenCertificateAssertion(t *testing.T) {
 	f := newPlatFixture(t, nil)
 	now := f.clock.now().Unix()
 	endpoint := "https://login.microsoftonline.com/" + platTenantID + "/oauth2/v2.0/token"
-	good := assertionSpec{alg: "PS256", thumb: "x5t#S256", aud: endpoint, iss: platConnectorApp, sub: platConnectorApp,
+	good := platAssertionSpec{alg: "PS256", thumb: "x5t#S256", aud: endpoint, iss: platConnectorApp, sub: platConnectorApp,
 		exp: now + 600, nbf: now, key: f.certKey, x5cCertDE: f.cert.Raw}
 
 	ok := []struct {
 		name string
-		mod  func(*assertionSpec)
+		mod  func(*platAssertionSpec)
 	}{
-		{"PS256 x5t#S256 (MSAL)", func(*assertionSpec) {}},
-		{"RS256 x5t (ADAL, older MSAL)", func(a *assertionSpec) { a.alg, a.thumb = "RS256", "x5t" }},
-		{"x5c only (send-x5c)", func(a *assertionSpec) { a.thumb = "x5c" }},
-		{"v1 endpoint audience, domain", func(a *assertionSpec) {
+		{"PS256 x5t#S256 (MSAL)", func(*platAssertionSpec) {}},
+		{"RS256 x5t (ADAL, older MSAL)", func(a *platAssertionSpec) { a.alg, a.thumb = "RS256", "x5t" }},
+		{"x5c only (send-x5c)", func(a *platAssertionSpec) { a.thumb = "x5c" }},
+		{"v1 endpoint audience, domain", func(a *platAssertionSpec) {
 			a.aud = "https://login.microsoftonline.com/contoso.com/oauth2/token"
 		}},
 	}
@@ -357,13 +357,13 @@ func TestTokenCertificateAssertion(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			a := good
 			c.mod(&a)
-			w := f.postToken(t, platTenantID, assertionForm(makeAssertion(t, a)), nil)
+			w := f.postToken(t, platTenantID, platAssertionForm(platAssertion(t, a)), nil)
 			if w.Code != 200 {
 				t.Fatalf("status %d: %s", w.Code, w.Body)
 			}
 			var resp tokenResponse
 			_ = json.Unmarshal(w.Body.Bytes(), &resp)
-			if _, claims := decodeClaims(t, resp.AccessToken); claims["appidacr"] != "2" || claims["appid"] != platConnectorApp {
+			if _, claims := platDecodeClaims(t, resp.AccessToken); claims["appidacr"] != "2" || claims["appid"] != platConnectorApp {
 				t.Fatalf("claims %v", claims)
 			}
 		})
@@ -372,28 +372,28 @@ func TestTokenCertificateAssertion(t *testing.T) {
 	otherKey, otherCert := platSelfSigned(t, "CN=unregistered", time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 	bad := []struct {
 		name   string
-		mod    func(*assertionSpec)
+		mod    func(*platAssertionSpec)
 		code   int
 		prefix string
 	}{
-		{"unregistered certificate", func(a *assertionSpec) { a.key, a.x5cCertDE = otherKey, otherCert.Raw }, 700027,
+		{"unregistered certificate", func(a *platAssertionSpec) { a.key, a.x5cCertDE = otherKey, otherCert.Raw }, 700027,
 			"The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '"},
-		{"signed by another key", func(a *assertionSpec) { a.key = otherKey }, 700027,
+		{"signed by another key", func(a *platAssertionSpec) { a.key = otherKey }, 700027,
 			"Client assertion contains an invalid signature. [Reason - The provided signature value did not match the expected signature value."},
-		{"wrong audience", func(a *assertionSpec) {
+		{"wrong audience", func(a *platAssertionSpec) {
 			a.aud = "https://login.microsoftonline.com/" + platTenantID + "/oauth2/v2.0/authorize"
 		}, 700027,
 			"Client assertion contains an invalid audience claim."},
-		{"issuer is not the client", func(a *assertionSpec) { a.iss = platOtherApp }, 700021,
+		{"issuer is not the client", func(a *platAssertionSpec) { a.iss = platOtherApp }, 700021,
 			"Client assertion application identifier doesn't match 'client_id' parameter."},
-		{"expired assertion", func(a *assertionSpec) { a.exp, a.nbf = now-3600, now-4200 }, 700024,
+		{"expired assertion", func(a *platAssertionSpec) { a.exp, a.nbf = now-3600, now-4200 }, 700024,
 			"Client assertion is not within its valid time range."},
 	}
 	for _, c := range bad {
 		t.Run(c.name, func(t *testing.T) {
 			a := good
 			c.mod(&a)
-			w := f.postToken(t, platTenantID, assertionForm(makeAssertion(t, a)), nil)
+			w := f.postToken(t, platTenantID, platAssertionForm(platAssertion(t, a)), nil)
 			var e tokenError
 			_ = json.Unmarshal(w.Body.Bytes(), &e)
 			if w.Code != 401 || e.Error != "invalid_client" || e.ErrorCodes[0] != c.code ||
@@ -404,14 +404,14 @@ func TestTokenCertificateAssertion(t *testing.T) {
 		})
 	}
 	t.Run("malformed assertion", func(t *testing.T) {
-		w := f.postToken(t, platTenantID, assertionForm("abc"), nil)
-		checkTokenError(t, w, tokenErrorCase{status: 400, oauth: "invalid_request", code: 50027, text: "JWT token is invalid or malformed."}, "")
+		w := f.postToken(t, platTenantID, platAssertionForm("abc"), nil)
+		platCheckTokenError(t, w, platTokenErrorCase{status: 400, oauth: "invalid_request", code: 50027, text: "JWT token is invalid or malformed."}, "")
 	})
 	t.Run("expired certificate", func(t *testing.T) {
 		f.clock.advance(366 * 24 * time.Hour)
 		a := good
 		a.exp, a.nbf = f.clock.now().Unix()+600, f.clock.now().Unix()
-		w := f.postToken(t, platTenantID, assertionForm(makeAssertion(t, a)), nil)
+		w := f.postToken(t, platTenantID, platAssertionForm(platAssertion(t, a)), nil)
 		if w.Code != 401 || !strings.Contains(w.Body.String(), "AADSTS700027: Client assertion contains an invalid signature. [Reason - The key used is expired.") {
 			t.Fatalf("got %d %s", w.Code, w.Body)
 		}
@@ -493,7 +493,7 @@ func TestIssueToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, claims := decodeClaims(t, tok)
+	_, claims := platDecodeClaims(t, tok)
 	if claims["tid"] != platTenantID || claims["oid"] != platConnectorSP || !reflect.DeepEqual(claims["roles"], []any{"Directory.Read.All"}) {
 		t.Fatalf("claims %v", claims)
 	}
@@ -504,7 +504,7 @@ func TestIssueToken(t *testing.T) {
 		t.Fatal("unknown app: want an error")
 	}
 	tok, _ = f.s.IssueToken(platTenantID, platConnectorApp, "https://graph.microsoft.com", nil)
-	if _, claims := decodeClaims(t, tok); claims["roles"] != nil {
+	if _, claims := platDecodeClaims(t, tok); claims["roles"] != nil {
 		t.Fatalf("no roles: claim present %v", claims["roles"])
 	}
 }

@@ -3,12 +3,9 @@ package graphsim
 import (
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/json"
-	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -132,7 +129,7 @@ type platEcho struct {
 	Roles    []string `json:"roles"`
 }
 
-func echoCaller(w http.ResponseWriter, r *http.Request, c *Caller) {
+func platEchoCaller(w http.ResponseWriter, r *http.Request, c *Caller) {
 	var roles []string
 	for k := range c.Roles {
 		roles = append(roles, k)
@@ -148,14 +145,14 @@ func echoCaller(w http.ResponseWriter, r *http.Request, c *Caller) {
 // platRoutes registers test-only routes on every wrapper, under a segment no
 // real Graph or ARM route uses.
 func platRoutes(s *Server) {
-	s.graph("GET /zzplatform/echo", 1, echoCaller)
-	s.graph("POST /zzplatform/echo", 1, echoCaller)
-	s.graph("GET /zzplatform/heavy", 500, echoCaller)
-	s.graphOnly("beta", "GET /zzplatform/betaonly", 1, echoCaller)
-	s.graphReport("GET /zzplatform/reports/{fn}", echoCaller)
-	s.graph("GET /auditLogs/zzplatform", 1, echoCaller)
-	s.arm("GET /subscriptions/{sub}/zzplatform", echoCaller)
-	s.arm("GET /zzplatformtenant/providers", echoCaller)
+	s.graph("GET /zzplatform/echo", 1, platEchoCaller)
+	s.graph("POST /zzplatform/echo", 1, platEchoCaller)
+	s.graph("GET /zzplatform/heavy", 500, platEchoCaller)
+	s.graphOnly("beta", "GET /zzplatform/betaonly", 1, platEchoCaller)
+	s.graphReport("GET /zzplatform/reports/{fn}", platEchoCaller)
+	s.graph("GET /auditLogs/zzplatform", 1, platEchoCaller)
+	s.arm("GET /subscriptions/{sub}/zzplatform", platEchoCaller)
+	s.arm("GET /zzplatformtenant/providers", platEchoCaller)
 	s.graph("GET /zzplatform/big", 1, func(w http.ResponseWriter, r *http.Request, c *Caller) {
 		writeJSON(w, http.StatusOK, map[string]string{"value": strings.Repeat("x", 4000)})
 	})
@@ -212,8 +209,8 @@ func (f *platFixture) innerRequest(tok, path string) *http.Request {
 	return r
 }
 
-// readExample loads a graph-examples copy from testdata/platform.
-func readExample(tb testing.TB, name string) any {
+// platExample loads a graph-examples copy from testdata/platform.
+func platExample(tb testing.TB, name string) any {
 	tb.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", "platform", name))
 	if err != nil {
@@ -226,21 +223,21 @@ func readExample(tb testing.TB, name string) any {
 	return v
 }
 
-// shapeOf describes a JSON value by property names and JSON types, the
+// platShape describes a JSON value by property names and JSON types, the
 // comparison Microsoft's examples allow (values differ per request).
-func shapeOf(v any) any {
+func platShape(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		m := map[string]any{}
 		for k, e := range x {
-			m[k] = shapeOf(e)
+			m[k] = platShape(e)
 		}
 		return m
 	case []any:
 		if len(x) == 0 {
 			return []any{}
 		}
-		return []any{shapeOf(x[0])}
+		return []any{platShape(x[0])}
 	case string:
 		return "string"
 	case float64:
@@ -259,8 +256,8 @@ func platSameShape(tb testing.TB, exampleFile string, got []byte) map[string]any
 	if err := json.Unmarshal(got, &g); err != nil {
 		tb.Fatalf("response is not a JSON object: %v: %s", err, got)
 	}
-	want := shapeOf(readExample(tb, exampleFile))
-	if have := shapeOf(g); !reflect.DeepEqual(have, want) {
+	want := platShape(platExample(tb, exampleFile))
+	if have := platShape(g); !reflect.DeepEqual(have, want) {
 		tb.Fatalf("shape differs from %s:\n got  %v\n want %v", exampleFile, have, want)
 	}
 	return g
@@ -474,7 +471,7 @@ func TestFallback(t *testing.T) {
 			t.Fatalf("content type %q", w.Header().Get("Content-Type"))
 		}
 	}
-	w := f.do(t, "GET", "/subscriptions/x/zzbogus/y", "", nil)
+	w := f.do(t, "GET", "/tenants/zzbogus/y", "", nil)
 	if w.Code != 404 || !strings.HasPrefix(w.Body.String(), `{"error":{"code":"NotFound","message":`) {
 		t.Fatalf("ARM fallback: %d %s", w.Code, w.Body)
 	}
@@ -554,19 +551,4 @@ func TestIsGUIDAndRandomGUID(t *testing.T) {
 			t.Fatalf("isGUID(%q) = true", bad)
 		}
 	}
-}
-
-// sha1B64 is a certificate's x5t (base64url SHA-1).
-func sha1B64(c *x509.Certificate) string {
-	s := sha1.Sum(c.Raw)
-	return base64.RawURLEncoding.EncodeToString(s[:])
-}
-
-func readAll(tb testing.TB, r io.Reader) []byte {
-	tb.Helper()
-	b, err := io.ReadAll(r)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
 }

@@ -7,10 +7,10 @@ import (
 	"time"
 )
 
-func throttled(o *Options) { o.Throttle = true }
+func platThrottled(o *Options) { o.Throttle = true }
 
 func TestGraphThrottling429(t *testing.T) {
-	f := newPlatFixture(t, throttled)
+	f := newPlatFixture(t, platThrottled)
 	tok := f.token(t, "https://graph.microsoft.com")
 	// The hand-built tenant has under 50 users: 3,500 RU per 10 s, refilled
 	// at 350 RU/s. /zzplatform/heavy costs 500 RU; the clock stands still.
@@ -70,7 +70,7 @@ func TestGraphThrottling429(t *testing.T) {
 }
 
 func TestGraphThrottlingInsideBatch(t *testing.T) {
-	f := newPlatFixture(t, throttled)
+	f := newPlatFixture(t, platThrottled)
 	tok := f.token(t, "https://graph.microsoft.com")
 	for i := 0; i < 7; i++ {
 		f.do(t, "GET", "/v1.0/zzplatform/heavy", tok, nil)
@@ -86,7 +86,7 @@ func TestGraphThrottlingInsideBatch(t *testing.T) {
 }
 
 func TestGraphWriteQuota(t *testing.T) {
-	f := newPlatFixture(t, throttled)
+	f := newPlatFixture(t, platThrottled)
 	tok := f.token(t, "https://graph.microsoft.com")
 	// 3,000 writes per 150 s per app+tenant; the RU bucket (3,500 at cost 1)
 	// would allow more, so the write quota is what refuses.
@@ -108,7 +108,7 @@ func TestGraphWriteQuota(t *testing.T) {
 }
 
 func TestAuditLogLimit(t *testing.T) {
-	f := newPlatFixture(t, throttled)
+	f := newPlatFixture(t, platThrottled)
 	tok := f.token(t, "https://graph.microsoft.com")
 	for i := 0; i < 100; i++ {
 		if w := f.do(t, "GET", "/v1.0/auditLogs/zzplatform", tok, nil); w.Code != 200 {
@@ -121,7 +121,7 @@ func TestAuditLogLimit(t *testing.T) {
 }
 
 func TestReportLimits(t *testing.T) {
-	f := newPlatFixture(t, throttled)
+	f := newPlatFixture(t, platThrottled)
 	tok := f.token(t, "https://graph.microsoft.com")
 	get := func(path string) int { return f.do(t, "GET", path, tok, nil).Code }
 	for i := 0; i < 14; i++ {
@@ -164,7 +164,7 @@ func TestReportLimits(t *testing.T) {
 }
 
 func TestARMThrottling(t *testing.T) {
-	f := newPlatFixture(t, throttled)
+	f := newPlatFixture(t, platThrottled)
 	tok := f.token(t, "https://management.azure.com")
 	const sub = "2f4a9838-26b7-47ee-be60-ccc1fdec5953"
 	target := "/subscriptions/" + sub + "/zzplatform?api-version=2022-12-01"

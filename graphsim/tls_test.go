@@ -37,9 +37,9 @@ func platStart(t *testing.T, o Options) *Running {
 	return rs
 }
 
-// hostsMapped returns a client that trusts the simulator's CA and connects
+// platHostsMapped returns a client that trusts the simulator's CA and connects
 // every host name to the simulator, as a hosts-file mapping would.
-func hostsMapped(rs *Running) *http.Client {
+func platHostsMapped(rs *Running) *http.Client {
 	tr := rs.Client().Transport.(*http.Transport).Clone()
 	addr := strings.TrimPrefix(rs.URL, "https://")
 	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
@@ -72,7 +72,7 @@ func TestTLSWithTheSimulatorCA(t *testing.T) {
 	}
 
 	// The certificate names Microsoft's hosts, so a hosts mapping works.
-	mapped := hostsMapped(rs)
+	mapped := platHostsMapped(rs)
 	tok, _ := rs.Server.IssueToken(platTenantID, platConnectorApp, "https://graph.microsoft.com", nil)
 	for _, host := range []string{"graph.microsoft.com", "graph.microsoft.us", "microsoftgraph.chinacloudapi.cn", "localhost"} {
 		req, _ := http.NewRequest("GET", "https://"+host+"/v1.0/zzplatform/echo", nil)
@@ -109,7 +109,7 @@ func TestTLSWithTheSimulatorCA(t *testing.T) {
 	if err := rs.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := hostsMapped(rs).Get(target); err == nil {
+	if _, err := platHostsMapped(rs).Get(target); err == nil {
 		t.Fatal("served after Close")
 	}
 }
@@ -151,7 +151,7 @@ func TestAzidentityEndToEnd(t *testing.T) {
 	}
 	defer rs.Close()
 	platRoutes(rs.Server)
-	hc := hostsMapped(rs)
+	hc := platHostsMapped(rs)
 
 	for _, authority := range []string{rs.URL + "/", "https://login.microsoftonline.com/"} {
 		for _, disable := range []bool{true, false} {
@@ -183,7 +183,7 @@ func TestAzidentityEndToEnd(t *testing.T) {
 					if d := time.Until(at.ExpiresOn); d < 3500*time.Second || d > 3600*time.Second {
 						t.Fatalf("ExpiresOn in %v", d)
 					}
-					_, claims := decodeClaims(t, at.Token)
+					_, claims := platDecodeClaims(t, at.Token)
 					wantACR := map[string]string{"secret": "1", "certificate": "2"}[kind]
 					if claims["tid"] != platTenantID || claims["appid"] != platConnectorApp || claims["appidacr"] != wantACR {
 						t.Fatalf("claims %v", claims)
@@ -203,7 +203,7 @@ func TestAzidentityEndToEnd(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if _, claims := decodeClaims(t, at.Token); claims["aud"] != "https://management.azure.com" || claims["roles"] != nil {
+					if _, claims := platDecodeClaims(t, at.Token); claims["aud"] != "https://management.azure.com" || claims["roles"] != nil {
 						t.Fatalf("ARM claims %v", claims)
 					}
 				})
