@@ -946,3 +946,69 @@ func TestReportsRoundTripGeneratedTenant(t *testing.T) {
 		})
 	}
 }
+
+// Reports stream while the tenant changes (churn, the concealed setting):
+// every download is a well-formed report. Run with -race to check locking.
+func TestReportsDuringChurn(t *testing.T) {
+	p, err := ProfileByName("small", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenant, err := Generate(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := New(Options{}, tenant)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	tok, err := srv.IssueToken(tenant.ID, tenant.Connector.AppID, "https://graph.microsoft.com", []string{"Reports.Read.All"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var churn, readers sync.WaitGroup
+	churn.Add(1)
+	go func() {
+		defer churn.Done()
+		for i := int64(0); ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			tenant.Churn(0.05, i)
+			tenant.SetDisplayConcealedNames(i%2 == 0)
+		}
+	}()
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for i := 0; i < 5; i++ {
+				for _, r := range []usage.Report{usage.ActiveUserDetail, usage.TeamsUserActivityUserDetail, usage.MailboxUsageDetail} {
+					req, _ := http.NewRequest("GET", ts.URL+"/v1.0/reports/"+string(r)+"(period='D30')", nil)
+					req.Header.Set("Authorization", "Bearer "+tok)
+					resp, err := http.DefaultClient.Do(req)
+					if err != nil {
+						errs <- err
+						return
+					}
+					_, err = usage.Parse(r, resp.Body, func(usage.UserActivity) error { return nil })
+					resp.Body.Close()
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		}()
+	}
+	readers.Wait()
+	close(done)
+	churn.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
