@@ -22,6 +22,7 @@ type Application struct {
 }
 
 func (a *Application) setRaw(r json.RawMessage) { a.Raw = r }
+func (a *Application) objectID() string         { return a.ID }
 
 // PasswordCredential is a client secret's metadata. Graph returns the
 // secret itself (secretText) only when it is created, so it is not modelled.
@@ -66,6 +67,7 @@ type ServicePrincipal struct {
 }
 
 func (s *ServicePrincipal) setRaw(r json.RawMessage) { s.Raw = r }
+func (s *ServicePrincipal) objectID() string         { return s.ID }
 
 // AppRole is a role an application defines (e.g. Graph's User.Read.All).
 type AppRole struct {
@@ -93,6 +95,7 @@ type AppRoleAssignment struct {
 }
 
 func (a *AppRoleAssignment) setRaw(r json.RawMessage) { a.Raw = r }
+func (a *AppRoleAssignment) objectID() string         { return a.ID }
 
 // OAuth2PermissionGrant is a delegated permission grant. PrincipalID is
 // empty when ConsentType is AllPrincipals.
@@ -108,6 +111,7 @@ type OAuth2PermissionGrant struct {
 }
 
 func (g *OAuth2PermissionGrant) setRaw(r json.RawMessage) { g.Raw = r }
+func (g *OAuth2PermissionGrant) objectID() string         { return g.ID }
 
 // SynchronizationJob is a provisioning (SCIM) job of a service principal.
 type SynchronizationJob struct {
@@ -120,6 +124,7 @@ type SynchronizationJob struct {
 }
 
 func (j *SynchronizationJob) setRaw(r json.RawMessage) { j.Raw = r }
+func (j *SynchronizationJob) objectID() string         { return j.ID }
 
 // SynchronizationSchedule is a job's schedule; Interval is an ISO 8601
 // duration such as "PT40M".

@@ -203,12 +203,20 @@ func (c *Client) batchChunk(ctx context.Context, reqs []BatchRequest, out []Batc
 // fail for good are reported together at the end as *BatchItemError values
 // (errors.Join); the others are still collected. An error from fn, or a
 // failure of a whole batch, stops everything.
+//
+// When a continuation's skip token has expired, that collection is fetched
+// again from its first URL and the items already delivered are skipped by
+// id, so fn sees each item once.
 func (c *Client) CollectBatched(ctx context.Context, reqs []BatchRequest, fn func(id string, item json.RawMessage) error) error {
 	// A window bounds memory: only this many inner responses are held at once.
 	window := cap(c.sem) * maxBatch
 	var itemErrs []error
 	for lo := 0; lo < len(reqs); lo += window {
 		round := reqs[lo:min(lo+window, len(reqs))]
+		states := make(map[string]*collectState, len(round))
+		for _, r := range round {
+			states[r.ID] = &collectState{first: r}
+		}
 		for len(round) > 0 {
 			resps, err := c.Batch(ctx, round)
 			if err != nil {
@@ -217,7 +225,13 @@ func (c *Client) CollectBatched(ctx context.Context, reqs []BatchRequest, fn fun
 			var more []BatchRequest
 			for i, r := range resps {
 				req := round[i]
+				st := states[req.ID]
 				if err := r.Err(req); err != nil {
+					if errors.Is(err, ErrPageTokenExpired) && req.URL != st.first.URL && st.restarts < maxRestarts {
+						st.restarts++
+						more = append(more, st.first)
+						continue
+					}
 					itemErrs = append(itemErrs, &BatchItemError{ID: req.ID, Err: err})
 					continue
 				}
@@ -226,7 +240,13 @@ func (c *Client) CollectBatched(ctx context.Context, reqs []BatchRequest, fn fun
 					itemErrs = append(itemErrs, &BatchItemError{ID: req.ID, Err: fmt.Errorf("decode page: %w", err)})
 					continue
 				}
+				if pg.NextLink != "" && st.seen == nil {
+					st.seen = map[string]struct{}{}
+				}
 				for _, item := range pg.Value {
+					if st.seen != nil && st.delivered(item) {
+						continue
+					}
 					if err := fn(req.ID, item); err != nil {
 						return err
 					}
@@ -249,6 +269,30 @@ func (c *Client) CollectBatched(ctx context.Context, reqs []BatchRequest, fn fun
 		}
 	}
 	return errors.Join(itemErrs...)
+}
+
+// collectState follows one collection of a CollectBatched call.
+type collectState struct {
+	first    BatchRequest
+	restarts int
+	// seen holds the ids delivered so far, once the collection turns out to
+	// span pages (only then can a restart deliver an item twice).
+	seen map[string]struct{}
+}
+
+// delivered reports whether item was delivered before, and records it.
+func (st *collectState) delivered(item json.RawMessage) bool {
+	var o struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(item, &o) != nil || o.ID == "" {
+		return false
+	}
+	if _, ok := st.seen[o.ID]; ok {
+		return true
+	}
+	st.seen[o.ID] = struct{}{}
+	return false
 }
 
 // followPlain pages through link with ordinary GETs.

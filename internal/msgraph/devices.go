@@ -30,6 +30,7 @@ type ManagedDevice struct {
 }
 
 func (d *ManagedDevice) setRaw(r json.RawMessage) { d.Raw = r }
+func (d *ManagedDevice) objectID() string         { return d.ID }
 
 // maxPageManagedDevices: Microsoft documents no $top maximum for
 // managedDevices (graph-facts §12), so none is sent by default and the

@@ -23,6 +23,7 @@ type Organization struct {
 }
 
 func (o *Organization) setRaw(r json.RawMessage) { o.Raw = r }
+func (o *Organization) objectID() string         { return o.ID }
 
 // VerifiedDomain is an entry of organization.verifiedDomains.
 type VerifiedDomain struct {
@@ -56,6 +57,7 @@ type Domain struct {
 }
 
 func (d *Domain) setRaw(r json.RawMessage) { d.Raw = r }
+func (d *Domain) objectID() string         { return d.ID }
 
 // IdentityProvider is an entry of /identity/identityProviders. Graph masks
 // clientSecret as "******", so it is not kept in a typed field.
@@ -70,6 +72,7 @@ type IdentityProvider struct {
 }
 
 func (p *IdentityProvider) setRaw(r json.RawMessage) { p.Raw = r }
+func (p *IdentityProvider) objectID() string         { return p.ID }
 
 // Organization gets the tenant's organization object.
 func (c *Client) Organization(ctx context.Context) (*Organization, error) {

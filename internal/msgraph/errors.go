@@ -50,10 +50,24 @@ func (e *Error) Error() string {
 }
 
 // Is makes errors.Is(err, ErrDeltaExpired) true for the responses that mean
-// a delta round must start again from scratch.
+// a delta round must start again from scratch, and errors.Is(err,
+// ErrPageTokenExpired) for an expired skip token.
 func (e *Error) Is(target error) bool {
-	return target == ErrDeltaExpired && e.deltaExpired()
+	switch target {
+	case ErrDeltaExpired:
+		return e.deltaExpired()
+	case ErrPageTokenExpired:
+		return e.StatusCode == http.StatusBadRequest && e.Code == "Directory_ExpiredPageToken"
+	}
+	return false
 }
+
+// ErrPageTokenExpired is matched (errors.Is) by Graph's 400
+// Directory_ExpiredPageToken "The specified page token value has expired
+// and can no longer be included in your request.": a nextLink's skip token
+// has expired. Listings recover from it by themselves; callers see it only
+// when that keeps failing.
+var ErrPageTokenExpired = errors.New("graph: skip token expired")
 
 // ErrDeltaExpired is matched (errors.Is) by errors that say a stored
 // deltaLink can no longer be used and a full resynchronisation is needed.

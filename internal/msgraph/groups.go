@@ -32,6 +32,7 @@ type Group struct {
 }
 
 func (g *Group) setRaw(r json.RawMessage) { g.Raw = r }
+func (g *Group) objectID() string         { return g.ID }
 
 // IsUnified reports a Microsoft 365 group.
 func (g *Group) IsUnified() bool {
@@ -77,6 +78,7 @@ type DirectoryObject struct {
 }
 
 func (d *DirectoryObject) setRaw(r json.RawMessage) { d.Raw = r }
+func (d *DirectoryObject) objectID() string         { return d.ID }
 
 // Groups lists /groups.
 func (c *Client) Groups(ctx context.Context, o ListOptions) iter.Seq2[Group, error] {

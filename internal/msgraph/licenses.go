@@ -25,6 +25,7 @@ type SubscribedSKU struct {
 }
 
 func (s *SubscribedSKU) setRaw(r json.RawMessage) { s.Raw = r }
+func (s *SubscribedSKU) objectID() string         { return s.ID }
 
 // LicenseUnits is subscribedSku.prepaidUnits.
 type LicenseUnits struct {
@@ -63,6 +64,7 @@ type CompanySubscription struct {
 }
 
 func (s *CompanySubscription) setRaw(r json.RawMessage) { s.Raw = r }
+func (s *CompanySubscription) objectID() string         { return s.ID }
 
 // SubscribedSKUs lists /subscribedSkus (no paging, no $top).
 func (c *Client) SubscribedSKUs(ctx context.Context) ([]SubscribedSKU, error) {

@@ -3,8 +3,10 @@ package msgraph
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
+	"log/slog"
 	"net/url"
 	"sort"
 	"strconv"
@@ -127,10 +129,11 @@ type page struct {
 	Count     *int64            `json:"@odata.count"`
 }
 
-// model is a wire type that keeps its original JSON.
+// model is a wire type that keeps its original JSON and has an object id.
 type model[T any] interface {
 	*T
 	setRaw(json.RawMessage)
+	objectID() string
 }
 
 // decodeItem decodes one object of a collection and keeps its JSON.
@@ -143,23 +146,52 @@ func decodeItem[T any, P model[T]](raw json.RawMessage) (T, error) {
 	return v, nil
 }
 
+// maxRestarts bounds how often one listing starts over after Graph
+// expired its skip token.
+const maxRestarts = 3
+
 // list iterates a collection from its first URL, following @odata.nextLink
 // unchanged and resending ConsistencyLevel when the first request had it.
+//
+// A skip token can expire mid-listing (400 Directory_ExpiredPageToken); the
+// only remedy is to start again. The listing then restarts from the first
+// page and skips objects it already yielded, by id, so every object is
+// yielded exactly once. The ids are remembered only for listings longer
+// than one page.
 func list[T any, P model[T]](ctx context.Context, c *Client, first string, consistency bool) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
+		var seen map[string]struct{}
+		restarts := 0
 		link := first
 		for n := 1; link != ""; n++ {
 			var pg page
 			if err := c.getJSON(ctx, link, consistency, &pg); err != nil {
+				if n > 1 && restarts < maxRestarts && errors.Is(err, ErrPageTokenExpired) {
+					restarts++
+					c.log.LogAttrs(ctx, slog.LevelInfo, c.service+" skip token expired, listing again",
+						slog.String("path", pathOf(first)), slog.Int("page", n), slog.Int("restart", restarts))
+					link, n = first, 0
+					continue
+				}
 				yield(zero, fmt.Errorf("page %d: %w", n, err))
 				return
+			}
+			if pg.NextLink != "" && seen == nil {
+				seen = map[string]struct{}{}
 			}
 			for i, raw := range pg.Value {
 				v, err := decodeItem[T, P](raw)
 				if err != nil {
 					yield(zero, fmt.Errorf("page %d: item %d: decode %T: %w", n, i, zero, err))
 					return
+				}
+				if seen != nil {
+					id := P(&v).objectID()
+					if _, dup := seen[id]; dup && id != "" {
+						continue
+					}
+					seen[id] = struct{}{}
 				}
 				if !yield(v, nil) {
 					return

@@ -22,6 +22,7 @@ type RoleDefinition struct {
 }
 
 func (r *RoleDefinition) setRaw(raw json.RawMessage) { r.Raw = raw }
+func (r *RoleDefinition) objectID() string           { return r.ID }
 
 // RolePermission lists the actions a role allows.
 type RolePermission struct {
@@ -41,6 +42,7 @@ type RoleAssignment struct {
 }
 
 func (r *RoleAssignment) setRaw(raw json.RawMessage) { r.Raw = raw }
+func (r *RoleAssignment) objectID() string           { return r.ID }
 
 // RoleScheduleInfo is when a PIM schedule applies.
 type RoleScheduleInfo struct {
@@ -74,6 +76,7 @@ type RoleEligibilitySchedule struct {
 }
 
 func (r *RoleEligibilitySchedule) setRaw(raw json.RawMessage) { r.Raw = raw }
+func (r *RoleEligibilitySchedule) objectID() string           { return r.ID }
 
 // RoleAssignmentSchedule is a PIM active assignment: permanent (Assigned) or
 // activated from an eligibility (Activated).
@@ -95,6 +98,7 @@ type RoleAssignmentSchedule struct {
 }
 
 func (r *RoleAssignmentSchedule) setRaw(raw json.RawMessage) { r.Raw = raw }
+func (r *RoleAssignmentSchedule) objectID() string           { return r.ID }
 
 const rbacDirectory = "/roleManagement/directory"
 

@@ -44,6 +44,7 @@ type User struct {
 }
 
 func (u *User) setRaw(r json.RawMessage) { u.Raw = r }
+func (u *User) objectID() string         { return u.ID }
 
 // AssignedLicense is one entry of assignedLicenses (direct and
 // group-inherited alike), and the addLicenses element of assignLicense.
