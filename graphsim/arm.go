@@ -10,6 +10,7 @@ package graphsim
 // shared/graph-examples/arm_*.json.
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -73,13 +74,23 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request, c *Caller) {
 		s.serveARMWrite(w, r, c, path)
 		return
 	}
+	// Render under the read lock into a buffer, and send it after
+	// unlocking, so a slow client never holds up tenant mutations.
+	buf := &armBuffer{header: w.Header()}
 	t.mu.RLock()
-	defer t.mu.RUnlock()
-	ar := &armRequest{s: s, w: w, r: r, t: t, principal: armPrincipalLocked(t, c)}
-	lower := strings.ToLower(path)
-	if i := strings.LastIndex(lower+"/", authorizationProvider); i >= 0 {
+	ar := &armRequest{s: s, w: buf, r: r, t: t, principal: armPrincipalLocked(t, c)}
+	ar.serveRead(path)
+	t.mu.RUnlock()
+	buf.flushTo(w)
+}
+
+// serveRead serves a GET with the tenant read-locked.
+func (ar *armRequest) serveRead(path string) {
+	t := ar.t
+	lower := strings.ToLower(path) + "/"
+	if i := strings.LastIndex(lower, authorizationProvider); i >= 0 {
 		scope := path[:i]
-		rest := splitPath(path[i+len(authorizationProvider):])
+		rest := splitPath((path + "/")[i+len(authorizationProvider):])
 		ar.serveAuthorization(scope, rest)
 		return
 	}
@@ -113,6 +124,38 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request, c *Caller) {
 	default:
 		ar.notFoundPath()
 	}
+}
+
+// armBuffer holds a response rendered under the tenant lock; headers go
+// straight to the real writer's header map.
+type armBuffer struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *armBuffer) Header() http.Header { return b.header }
+
+func (b *armBuffer) WriteHeader(status int) {
+	if b.status == 0 {
+		b.status = status
+	}
+}
+
+func (b *armBuffer) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+
+func (b *armBuffer) flushTo(w http.ResponseWriter) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(b.body.Len()))
+	w.WriteHeader(b.status)
+	_, _ = w.Write(b.body.Bytes())
 }
 
 // validAPIVersion accepts ARM's date-shaped versions, e.g. 2022-12-01 or

@@ -319,3 +319,36 @@ func TestParseARMFilter(t *testing.T) {
 		}
 	}
 }
+
+// TestARMOddPathsAnswerInARMFormat: malformed or partial ARM paths get an
+// ARM error, never a panic or Go's default page.
+func TestARMOddPathsAnswerInARMFormat(t *testing.T) {
+	e := newDirectoryEnv(t, TierP2, Options{})
+	tok := e.armToken()
+	sub := e.tenant.Azure.Subscriptions[0].SubscriptionID
+	cases := []struct {
+		path   string
+		status int
+		code   string
+	}{
+		{"/subscriptions/" + sub + "/providers/Microsoft.Authorization", http.StatusNotFound, "InvalidResourceType"},
+		{"/subscriptions/" + sub + "/providers/Microsoft.Authorization/", http.StatusNotFound, "InvalidResourceType"},
+		{"/providers/Microsoft.Authorization", http.StatusNotFound, "InvalidResourceType"},
+		{"/subscriptions/" + sub + "/providers/Microsoft.Storage", http.StatusNotFound, "InvalidResourceType"},
+		{"/subscriptions/" + sub + "/providers/Microsoft.Compute/virtualMachines", http.StatusNotFound, "InvalidResourceType"},
+		{"/subscriptions/" + sub + "/resourceGroups/nope/providers/Microsoft.Authorization/roleAssignments", http.StatusNotFound, "ResourceGroupNotFound"},
+		{"/subscriptions/not-a-sub/providers/Microsoft.Authorization/roleDefinitions", http.StatusNotFound, "SubscriptionNotFound"},
+		{"/subscriptions/" + sub + "/providers/Microsoft.Authorization/roleAssignments?$filter=" + url.QueryEscape("principalId ne 'x'"), http.StatusBadRequest, "InvalidFilterInQueryString"},
+		{"/subscriptions/" + sub + "/resourcegroups?$skiptoken=garbage", http.StatusBadRequest, "InvalidSkipToken"},
+	}
+	for _, c := range cases {
+		path := c.path
+		if strings.Contains(path, "?") {
+			path += "&api-version=2022-04-01"
+		} else {
+			path += "?api-version=2022-04-01"
+		}
+		e.expectError("GET", path, tok, nil, c.status, c.code, "")
+	}
+	e.expectError("GET", "/subscriptions?api-version=latest", tok, nil, http.StatusBadRequest, "InvalidApiVersionParameter", "")
+}
