@@ -122,19 +122,18 @@ func (d *DB) generation(ctx context.Context, conn Connection) (int64, error) {
 }
 
 // DeltaLink returns resource's delta link as of the current generation.
-func (d *DB) DeltaLink(ctx context.Context, conn Connection, resource string) (string, error) {
+func (d *DB) DeltaLink(ctx context.Context, conn Connection, resource string) (link, scope string, err error) {
 	g, err := d.generation(ctx, conn)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	var link string
-	err = d.db.QueryRowContext(ctx, `SELECT link FROM delta_links WHERE connection_id = ? AND resource = ? AND generation <= ?
-		ORDER BY generation DESC LIMIT 1`, conn.ID, resource, g).Scan(&link)
+	err = d.db.QueryRowContext(ctx, `SELECT link, scope FROM delta_links WHERE connection_id = ? AND resource = ? AND generation <= ?
+		ORDER BY generation DESC LIMIT 1`, conn.ID, resource, g).Scan(&link, &scope)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
+		return "", "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("read delta link %s/%s: %w", conn.Name, resource, err)
+		return "", "", fmt.Errorf("read delta link %s/%s: %w", conn.Name, resource, err)
 	}
-	return link, nil
+	return link, scope, nil
 }

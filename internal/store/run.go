@@ -23,7 +23,7 @@ type sqliteRun struct {
 	fresh map[*table]bool
 
 	mu     sync.Mutex
-	links  map[string]string
+	links  map[string]deltaLink
 	closed bool
 }
 
@@ -108,7 +108,7 @@ func (d *DB) BeginRun(ctx context.Context, conn Connection, mode RunMode) (Run, 
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("begin run for %q: commit: %w", conn.Name, err)
 	}
-	return &sqliteRun{d: d, conn: conn, id: id, gen: gen, mode: mode, fresh: fresh, links: map[string]string{}}, nil
+	return &sqliteRun{d: d, conn: conn, id: id, gen: gen, mode: mode, fresh: fresh, links: map[string]deltaLink{}}, nil
 }
 
 // discardStaged removes every trace of generations after cur.
@@ -130,10 +130,12 @@ func discardStaged(ctx context.Context, tx *sql.Tx, connID, cur int64) error {
 func (r *sqliteRun) ID() int64         { return r.id }
 func (r *sqliteRun) Generation() int64 { return r.gen }
 
-func (r *sqliteRun) SetDeltaLink(resource, link string) {
+type deltaLink struct{ link, scope string }
+
+func (r *sqliteRun) SetDeltaLink(resource, link, scope string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.links[resource] = link
+	r.links[resource] = deltaLink{link, scope}
 }
 
 // stmts caches prepared statements for one transaction.
@@ -346,9 +348,9 @@ func (r *sqliteRun) finish(ctx context.Context, res RunResult, cause error) erro
 		}
 	}
 	if cause == nil {
-		for res, link := range links {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO delta_links (connection_id, resource, generation, link) VALUES (?, ?, ?, ?)`,
-				r.conn.ID, res, r.gen, link); err != nil {
+		for res, dl := range links {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO delta_links (connection_id, resource, generation, link, scope) VALUES (?, ?, ?, ?, ?)`,
+				r.conn.ID, res, r.gen, dl.link, dl.scope); err != nil {
 				return fmt.Errorf("%s %d: delta link %s: %w", what, r.id, res, err)
 			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM delta_links WHERE connection_id = ? AND resource = ? AND generation < ?`,

@@ -28,8 +28,9 @@ type Store interface {
 	// the connection.
 	BeginRun(ctx context.Context, conn Connection, mode RunMode) (Run, error)
 	// DeltaLink is the stored delta link for resource as of the current
-	// generation, "" when there is none.
-	DeltaLink(ctx context.Context, conn Connection, resource string) (string, error)
+	// generation and the scope (sync options) it was taken under; "" when
+	// there is none.
+	DeltaLink(ctx context.Context, conn Connection, resource string) (link, scope string, err error)
 	Runs(ctx context.Context, conn Connection, limit int) ([]SyncRun, error)
 	// LastRefreshed is when resource last completed a full listing in a
 	// committed run; zero when never.
@@ -71,9 +72,9 @@ type Run interface {
 	// Apply writes a batch in one transaction under the run's generation
 	// (invisible to readers until Commit).
 	Apply(ctx context.Context, b *Batch) (ApplyStats, error)
-	// SetDeltaLink stages resource's next delta link; it becomes the stored
-	// link in Commit.
-	SetDeltaLink(resource, link string)
+	// SetDeltaLink stages resource's next delta link, taken under scope;
+	// it becomes the stored link in Commit.
+	SetDeltaLink(resource, link, scope string)
 	// Commit records the result and makes the generation current, in one
 	// transaction.
 	Commit(ctx context.Context, res RunResult) error

@@ -100,7 +100,7 @@ func TestGenerationsFullThenDeltaThenFailed(t *testing.T) {
 	})
 	// Before commit readers see nothing.
 	eq(t, upns(t, d, c), nil)
-	r1.SetDeltaLink("users", "https://graph/delta?token=1")
+	r1.SetDeltaLink("users", "https://graph/delta?token=1", "*")
 	if err := r1.Commit(ctx, RunResult{TenantID: "tid", Requests: 4}); err != nil {
 		t.Fatal(err)
 	}
@@ -115,14 +115,14 @@ func TestGenerationsFullThenDeltaThenFailed(t *testing.T) {
 	})
 	// Mid-run readers still see run 1's copy.
 	eq(t, upns(t, d, c), []string{"a@contoso.com+sku-e3", "b@contoso.com", "c@contoso.com+sku-e3+sku-e5"})
-	r2.SetDeltaLink("users", "https://graph/delta?token=2")
+	r2.SetDeltaLink("users", "https://graph/delta?token=2", "*")
 	if err := r2.Commit(ctx, RunResult{}); err != nil {
 		t.Fatal(err)
 	}
 	want2 := []string{"a@contoso.com(disabled)+sku-e3", "c@contoso.com+sku-e3", "d@contoso.com"}
 	eq(t, upns(t, d, c), want2)
-	if l, _ := d.DeltaLink(ctx, c, "users"); l != "https://graph/delta?token=2" {
-		t.Fatalf("delta link %q", l)
+	if l, sc, _ := d.DeltaLink(ctx, c, "users"); l != "https://graph/delta?token=2" || sc != "*" {
+		t.Fatalf("delta link %q scope %q", l, sc)
 	}
 
 	// Run 3 fails after writing: the copy and the delta link stay.
@@ -131,13 +131,13 @@ func TestGenerationsFullThenDeltaThenFailed(t *testing.T) {
 		b.PutUser(user("u5", "e@contoso.com", true))
 		b.PutUser(user("u3", "c@contoso.com", false))
 	})
-	r3.SetDeltaLink("users", "https://graph/delta?token=3")
+	r3.SetDeltaLink("users", "https://graph/delta?token=3", "x")
 	if err := r3.Fail(ctx, RunResult{}, errors.New("graph: 500")); err != nil {
 		t.Fatal(err)
 	}
 	eq(t, upns(t, d, c), want2)
-	if l, _ := d.DeltaLink(ctx, c, "users"); l != "https://graph/delta?token=2" {
-		t.Fatalf("delta link after failed run %q", l)
+	if l, sc, _ := d.DeltaLink(ctx, c, "users"); l != "https://graph/delta?token=2" || sc != "*" {
+		t.Fatalf("delta link after failed run %q scope %q", l, sc)
 	}
 
 	// Run 4 (full) discards run 3's staging; only what it lists survives.

@@ -34,9 +34,13 @@ func groupsResource() *resource {
 func syncGroups(ctx context.Context, j *job) error {
 	e := j.e
 	if j.mode == store.ModeDelta {
-		link, err := e.st.DeltaLink(ctx, e.conn, groupsResourceName)
+		link, was, err := e.st.DeltaLink(ctx, e.conn, groupsResourceName)
 		if err != nil {
 			return err
+		}
+		if link != "" && was != groupsScope(e.o) {
+			j.res.Message = "sync options changed (skip_onprem_groups); read all groups"
+			link = ""
 		}
 		if link != "" {
 			err := groupsRound(ctx, j, link)
@@ -112,8 +116,16 @@ func groupsRound(ctx context.Context, j *job, link string) error {
 	if err != nil {
 		return err
 	}
-	e.run.SetDeltaLink(groupsResourceName, next)
+	e.run.SetDeltaLink(groupsResourceName, next, groupsScope(e.o))
 	return nil
+}
+
+// groupsScope is what a groups delta link depends on.
+func groupsScope(o *Options) string {
+	if o.SkipOnPremGroups {
+		return "skip_onprem_groups"
+	}
+	return "all"
 }
 
 func storeGroup(g *msgraph.Group) *store.Group {

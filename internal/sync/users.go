@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/tenantscope/tenantscope/internal/msgraph"
@@ -33,10 +34,15 @@ func usersResource() *resource {
 
 func syncUsers(ctx context.Context, j *job) error {
 	e := j.e
+	scope := usersScope(e.o)
 	if j.mode == store.ModeDelta {
-		link, err := e.st.DeltaLink(ctx, e.conn, usersResourceName)
+		link, was, err := e.st.DeltaLink(ctx, e.conn, usersResourceName)
 		if err != nil {
 			return err
+		}
+		if link != "" && was != scope {
+			j.res.Message = "sync options changed (domains); listed all users"
+			link = ""
 		}
 		if link != "" {
 			err := usersDelta(ctx, j, link)
@@ -95,8 +101,22 @@ func usersFull(ctx context.Context, j *job) error {
 		}
 		next = l
 	}
-	e.run.SetDeltaLink(usersResourceName, next)
+	e.run.SetDeltaLink(usersResourceName, next, usersScope(e.o))
 	return nil
+}
+
+// usersScope is what a users delta link depends on: the domains filter.
+func usersScope(o *Options) string {
+	f := newDomainFilter(o.Domains)
+	if f == nil {
+		return "domains=*"
+	}
+	ds := make([]string, 0, len(f))
+	for d := range f {
+		ds = append(ds, d)
+	}
+	slices.Sort(ds)
+	return "domains=" + strings.Join(ds, ",")
 }
 
 // usersDelta applies one delta round: changed users (with their manager,
@@ -140,7 +160,7 @@ func usersDelta(ctx context.Context, j *job, link string) error {
 	if err != nil {
 		return err
 	}
-	e.run.SetDeltaLink(usersResourceName, next)
+	e.run.SetDeltaLink(usersResourceName, next, usersScope(e.o))
 	return nil
 }
 

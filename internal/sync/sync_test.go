@@ -1,0 +1,163 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/tenantscope/tenantscope/graphsim"
+	"github.com/tenantscope/tenantscope/internal/store"
+)
+
+// assertMatchesTenant compares every stored resource with the simulator's
+// ground truth.
+func assertMatchesTenant(t *testing.T, e *simEnv, o Options) {
+	t.Helper()
+	ctx := context.Background()
+	c := e.conn(t)
+	tn := e.tenant
+
+	sameLines(t, "users", storedUsers(t, e.db, c), truthUsers(tn, o.Domains))
+	g, m, ow := storedGroups(t, e.db, c)
+	tg, tm, tow := truthGroups(tn, o.SkipOnPremGroups)
+	sameLines(t, "groups", g, tg)
+	sameLines(t, "group members", m, tm)
+	sameLines(t, "group owners", ow, tow)
+
+	// Seat counts are tenant-wide, whatever the domains filter.
+	skus, err := e.db.SubscribedSKUs(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotSKUs, wantSKUs []string
+	for _, s := range skus {
+		var plans []string
+		for _, p := range s.ServicePlans {
+			plans = append(plans, p.ServicePlanID)
+		}
+		sort.Strings(plans)
+		gotSKUs = append(gotSKUs, fmt.Sprintf("%s|%s|%s|%d|%d|%d|%d|%s", s.SkuID, s.SkuPartNumber, s.CapabilityStatus, s.ConsumedUnits, s.Enabled, s.Suspended, s.Warning, strings.Join(plans, ",")))
+	}
+	var tskus []*graphsim.SubscribedSKU
+	tn.Snapshot(func(t *graphsim.Tenant) { tskus = slices.Clone(t.SubscribedSKUs) })
+	for _, s := range tskus {
+		var plans []string
+		for _, p := range s.ServicePlans {
+			plans = append(plans, lower(p.ServicePlanID))
+		}
+		sort.Strings(plans)
+		wantSKUs = append(wantSKUs, fmt.Sprintf("%s|%s|%s|%d|%d|%d|%d|%s", lower(s.SkuID), s.SkuPartNumber, s.CapabilityStatus, tn.ConsumedUnits(s.SkuID), s.Enabled, s.Suspended, s.Warning, strings.Join(plans, ",")))
+	}
+	sort.Strings(gotSKUs)
+	sort.Strings(wantSKUs)
+	sameLines(t, "subscribed SKUs", gotSKUs, wantSKUs)
+
+	var want struct {
+		sps, apps, creds, ara, grants, jobs, devices, roleDefs, roleAssign, elig, asched, subs, domains, idps int
+		purposes                                                                                              map[string]string
+		signIns                                                                                               int
+	}
+	want.purposes = map[string]string{}
+	f := newDomainFilter(o.Domains)
+	tn.Snapshot(func(t *graphsim.Tenant) {
+		want.sps, want.apps = len(t.ServicePrincipals), len(t.Applications)
+		for _, a := range t.Applications {
+			want.creds += len(a.PasswordCredentials) + len(a.KeyCredentials)
+		}
+		want.ara, want.grants, want.jobs, want.devices = len(t.AppRoleAssignments), len(t.OAuth2PermissionGrant), len(t.SynchronizationJobs), len(t.ManagedDevices)
+		want.roleDefs, want.roleAssign = len(t.RoleDefinitions), len(t.RoleAssignments)
+		want.elig, want.asched = len(t.RoleEligibilities), len(t.RoleAssignmentScheds)
+		want.subs, want.domains, want.idps = len(t.CompanySubscriptions), len(t.Domains), len(t.IdentityProviders)
+		for _, u := range t.Users {
+			if f.admits(u.UserPrincipalName) && u.MailboxPurpose != "" {
+				want.purposes[u.ID] = u.MailboxPurpose
+			}
+			if f.admits(u.UserPrincipalName) {
+				want.signIns++
+			}
+		}
+	})
+	count := func(what string, got, want int) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s: stored %d, tenant has %d", what, got, want)
+		}
+	}
+	sps, _ := e.db.ServicePrincipals(ctx, c)
+	count("service principals", len(sps), want.sps)
+	apps, _ := e.db.Applications(ctx, c)
+	count("applications", len(apps), want.apps)
+	creds := 0
+	for _, a := range apps {
+		creds += len(a.Credentials)
+	}
+	count("application credentials", creds, want.creds)
+	ara, _ := e.db.AppRoleAssignments(ctx, c)
+	count("app role assignments", len(ara), want.ara)
+	grants, _ := e.db.OAuth2PermissionGrants(ctx, c)
+	count("oauth2 grants", len(grants), want.grants)
+	jobs, _ := e.db.SynchronizationJobs(ctx, c)
+	count("synchronization jobs", len(jobs), want.jobs)
+	devs, _ := e.db.ManagedDevices(ctx, c)
+	count("managed devices", len(devs), want.devices)
+	subs, _ := e.db.CompanySubscriptions(ctx, c)
+	count("company subscriptions", len(subs), want.subs)
+	doms, _ := e.db.Domains(ctx, c)
+	count("domains", len(doms), want.domains)
+	idps, _ := e.db.IdentityProviders(ctx, c)
+	count("identity providers", len(idps), want.idps)
+	ras, _ := e.db.RoleAssignments(ctx, c)
+	count("role assignments", len(ras), want.roleAssign)
+	if !o.SkipUnusedRoles {
+		rds, _ := e.db.RoleDefinitions(ctx, c)
+		count("role definitions", len(rds), want.roleDefs)
+	}
+	if !o.SkipP2Features {
+		el, _ := e.db.RoleSchedules(ctx, c, store.ScheduleEligibility)
+		count("role eligibility schedules", len(el), want.elig)
+		as, _ := e.db.RoleSchedules(ctx, c, store.ScheduleAssignment)
+		count("role assignment schedules", len(as), want.asched)
+	}
+	if o.MailboxPurpose {
+		mbs, _ := e.db.UserMailboxes(ctx, c)
+		got := map[string]string{}
+		for _, mb := range mbs {
+			got[mb.UserID] = mb.Purpose
+		}
+		if len(got) != len(want.purposes) {
+			t.Errorf("mailboxes: stored %d, tenant has %d", len(got), len(want.purposes))
+		}
+		for id, p := range want.purposes {
+			if got[id] != p {
+				t.Errorf("mailbox purpose of %s: stored %q, tenant %q", id, got[id], p)
+				break
+			}
+		}
+	}
+	org, _ := e.db.Organization(ctx, c)
+	if org == nil || org.ID != tn.ID || org.DisplayName != tn.DisplayName {
+		t.Errorf("organization: %+v, tenant %s %s", org, tn.ID, tn.DisplayName)
+	}
+}
+
+func TestFullSyncSmallMatchesTenant(t *testing.T) {
+	e := newSimEnv(t, "small", 1, func(p *graphsim.Profile) { p.Tier = graphsim.TierP2 }, graphsim.Options{})
+	o := e.options()
+	o.MailboxPurpose = true
+	res := e.sync(t, o)
+	for _, r := range res.Resources {
+		if r.Status != store.StatusOK {
+			t.Errorf("resource %s: %s %s", r.Resource, r.Status, r.Message)
+		}
+	}
+	assertMatchesTenant(t, e, o)
+	// A second (delta) run over an unchanged tenant changes nothing.
+	res2 := e.sync(t, o)
+	if res2.Mode != store.ModeDelta {
+		t.Fatalf("second run mode %s", res2.Mode)
+	}
+	assertMatchesTenant(t, e, o)
+}
