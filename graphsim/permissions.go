@@ -22,8 +22,9 @@ type GraphAppRole struct {
 // connector, the seeds (../shared/seeds) and issue 2 item 6 name, plus a few
 // that third-party apps in generated tenants hold. Ids and display texts are
 // Microsoft's, from the Microsoft Graph permissions reference
-// (learn.microsoft.com/graph/permissions-reference) as mirrored at
-// graphpermissions.merill.net; each id is the same in every tenant.
+// (learn.microsoft.com/graph/permissions-reference), each checked against
+// graphpermissions.merill.net or iam-specialist.com's transcriptions of
+// Microsoft Graph's appRoles (2026-11); each id is the same in every tenant.
 var graphAppRoles = [...]GraphAppRole{
 	{"9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30", "Application.Read.All", "Read all applications"},
 	{"1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9", "Application.ReadWrite.All", "Read and write all applications"},
@@ -45,7 +46,7 @@ var graphAppRoles = [...]GraphAppRole{
 	{"e2f98668-2877-4f38-a2f4-8202e0717aa1", "LicenseAssignment.Read.All", "Read all license assignments"},
 	{"5facf0c1-8979-4e95-abcf-ff3d079771c0", "LicenseAssignment.ReadWrite.All", "Manage all license assignments"},
 	{"810c84a8-4a9e-49e6-bf7d-12d183f40d01", "Mail.Read", "Read mail in all mailboxes"},
-	{"40f97065-3a51-4bde-a1a0-5ee8b8ac2e51", "MailboxSettings.Read", "Read all user mailbox settings"},
+	{"40f97065-369a-49f4-947c-6a255697ae91", "MailboxSettings.Read", "Read all user mailbox settings"},
 	{"6931bccd-447a-43d1-b442-00a195474933", "MailboxSettings.ReadWrite", "Read and write all user mailbox settings"},
 	{"498476ce-e0fe-48b0-b801-37ba7e2685c6", "Organization.Read.All", "Read organization information"},
 	{"246dd0d5-5bd0-4def-940b-0421030a5b68", "Policy.Read.All", "Read your organization's policies"},
