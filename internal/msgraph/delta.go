@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 )
 
 // DeltaPage is one page of a delta round: changed or new objects, and
@@ -27,7 +28,8 @@ type Removed struct {
 // UsersDelta runs one delta round over /users: from scratch when link is "",
 // otherwise from a stored deltaLink. fn receives each page as it arrives; the
 // round's new deltaLink is returned. An expired link gives an error matching
-// ErrDeltaExpired.
+// ErrDeltaExpired. After an expired skip token mid-round the round starts
+// over and fn sees its pages again (see deltaRound).
 func (c *Client) UsersDelta(ctx context.Context, link string, sel []string, fn func(DeltaPage[User]) error) (deltaLink string, err error) {
 	if link == "" {
 		link = c.url("v1.0", "/users/delta", ListOptions{Select: sel}.query(0))
@@ -52,13 +54,28 @@ type deltaItem struct {
 	} `json:"@removed"`
 }
 
-func deltaRound[T any, P model[T]](ctx context.Context, c *Client, link string, fn func(DeltaPage[T]) error) (string, error) {
+// deltaRound runs a round from start. If a nextLink's skip token expires
+// mid-round (400 Directory_ExpiredPageToken), the round starts over from
+// start: fn then sees the round's pages again, possibly with newer
+// versions of objects. Applying delta pages is idempotent (objects are
+// upserted or removed, membership changes added or dropped), so the result
+// is the same as an uninterrupted round.
+func deltaRound[T any, P model[T]](ctx context.Context, c *Client, start string, fn func(DeltaPage[T]) error) (string, error) {
+	link := start
+	restarts := 0
 	for n := 1; ; n++ {
 		if err := c.checkLink(link); err != nil {
 			return "", fmt.Errorf("delta page %d: %w", n, err)
 		}
 		var pg page
 		if err := c.getJSON(ctx, link, false, &pg); err != nil {
+			if n > 1 && restarts < maxRestarts && errors.Is(err, ErrPageTokenExpired) {
+				restarts++
+				c.log.LogAttrs(ctx, slog.LevelInfo, c.service+" delta skip token expired, starting the round again",
+					slog.String("path", pathOf(start)), slog.Int("page", n), slog.Int("restart", restarts))
+				link, n = start, 0
+				continue
+			}
 			return "", fmt.Errorf("delta page %d: %w", n, err)
 		}
 		dp, err := decodeDeltaPage[T, P](&pg)

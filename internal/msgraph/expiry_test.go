@@ -101,3 +101,37 @@ func TestCollectBatchedRestartsExpiredContinuation(t *testing.T) {
 		t.Fatalf("posts = %v", srv.posts)
 	}
 }
+
+func TestDeltaRoundRestartsAfterExpiredSkipToken(t *testing.T) {
+	var calls atomic.Int32
+	var base string
+	env := newEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		switch {
+		case r.URL.Query().Get("$deltatoken") == "D1":
+			writeBody(w, 200, []byte(`{"value":[{"id":"a","displayName":"A`+fmt.Sprint(n)+`"}],"@odata.nextLink":"`+base+`/v1.0/users/delta?$skiptoken=S"}`))
+		case r.URL.Query().Get("$skiptoken") == "S" && n == 2:
+			writeBody(w, 400, []byte(expiredPageToken))
+		case r.URL.Query().Get("$skiptoken") == "S":
+			writeBody(w, 200, []byte(`{"value":[{"id":"b","@removed":{"reason":"deleted"}}],"@odata.deltaLink":"`+base+`/v1.0/users/delta?$deltatoken=D2"}`))
+		}
+	}))
+	base = env.srv.URL
+	var seen []string
+	link, err := env.c.UsersDelta(context.Background(), base+"/v1.0/users/delta?$deltatoken=D1", nil, func(p DeltaPage[User]) error {
+		for _, u := range p.Items {
+			seen = append(seen, u.ID+"="+u.DisplayName)
+		}
+		for _, r := range p.Removed {
+			seen = append(seen, "-"+r.ID)
+		}
+		return nil
+	})
+	if err != nil || link != base+"/v1.0/users/delta?$deltatoken=D2" {
+		t.Fatalf("link = %s, err = %v", link, err)
+	}
+	// The round's first page comes again (newer), then the rest.
+	if fmt.Sprint(seen) != "[a=A1 a=A3 -b]" {
+		t.Fatalf("pages = %v", seen)
+	}
+}
