@@ -1012,3 +1012,45 @@ func TestReportsDuringChurn(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// FuzzReportCall feeds arbitrary path segments to the report-call parser:
+// it accepts or answers 400, never panics, and what it accepts is a known
+// function with a valid parameter.
+func FuzzReportCall(f *testing.F) {
+	for _, s := range []string{
+		"getOffice365ActiveUserDetail(period='D7')", "getEmailActivityUserDetail(date=2026-10-20)",
+		"getOffice365ActivationsUserDetail", "getMailboxUsageDetail(period='D180')", "getX(", "(period='D7')",
+		"getTeamsUserActivityUserDetail(period='D7'", "microsoft.graph.getM365AppUserDetail(period='D30')",
+		"getEmailActivityUserDetail(period='''')", "getEmailActivityUserDetail(date=)", "getEmailActivityUserDetail(=)",
+	} {
+		f.Add(s)
+	}
+	rs := &reportState{defs: reportDefs()}
+	today := rptDay(2026, 10, 30)
+	f.Fuzz(func(t *testing.T, segment string) {
+		q, e := rs.parseReportCall(segment, today)
+		if e != nil {
+			if e.Status != http.StatusBadRequest || e.Code != "BadRequest" || e.Message == "" {
+				t.Fatalf("%q: %+v", segment, e)
+			}
+			return
+		}
+		if q.def == nil {
+			t.Fatalf("%q accepted without a function", segment)
+		}
+		switch q.mode {
+		case "period":
+			if w := q.window(today); w.days != 7 && w.days != 30 && w.days != 90 && w.days != 180 {
+				t.Fatalf("%q: period of %d days", segment, w.days)
+			}
+		case "date":
+			if w := q.window(today); w.days != 1 || w.refresh.After(today) || !w.refresh.After(today.AddDate(0, 0, -30)) {
+				t.Fatalf("%q: date window %+v", segment, w)
+			}
+		case "":
+			if q.def.takesPeriod || q.def.takesDate {
+				t.Fatalf("%q: %s accepted without its parameter", segment, q.def.name)
+			}
+		}
+	})
+}
