@@ -162,11 +162,16 @@ func (a *App) RunCheck(ctx context.Context) (*CheckReport, error) {
 		rep.Tenant.Tier = string(tier)
 	}
 
+	a.Log.Debug("tenant read", "tenant", rep.Tenant.ID, "domains", len(rep.Tenant.VerifiedDomains), "tier", tier)
+
 	rep.checkCredentials(ctx, a, gc, conn)
+	a.Log.Debug("app registration read", "credentials", len(rep.App.Credentials))
 
 	eval := permission.Evaluate(claims.Roles, tier, c.Features())
 	if r, ok := eval.Result(permission.Azure); ok && r.Status == permission.OK {
-		if reason := probeARM(ctx, conn); reason != "" {
+		reason := probeARM(ctx, conn)
+		a.Log.Debug("azure resource manager probed", "problem", reason)
+		if reason != "" {
 			eval.SetDegraded(permission.Azure, reason)
 		} else {
 			for i := range eval.Features {

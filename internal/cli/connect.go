@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 
 	"github.com/tenantscope/tenantscope/internal/cloud"
@@ -21,6 +22,8 @@ type Conn struct {
 	Profile    cloud.Profile
 	HTTP       *http.Client
 	Credential *credential.Credential
+
+	log *slog.Logger
 }
 
 // LoadConfig reads the configuration (--config, TENANTSCOPE_CONFIG or the
@@ -73,7 +76,7 @@ func (a *App) Connect() (*Conn, error) {
 	if err != nil {
 		return nil, ConfigError(err)
 	}
-	return &Conn{File: f, Connection: c, Profile: p, HTTP: hc, Credential: cred}, nil
+	return &Conn{File: f, Connection: c, Profile: p, HTTP: hc, Credential: cred, log: a.Log}, nil
 }
 
 // Graph returns a Graph client for the connection, with its sync concurrency.
@@ -97,6 +100,12 @@ func (c *Conn) Graph(a *App) (*msgraph.Client, error) {
 func (c *Conn) GraphToken(ctx context.Context) (string, error) {
 	tok, err := c.Credential.Token(ctx, c.Profile.GraphScope)
 	if err != nil {
+		// The identity platform's full answer (trace and correlation IDs for
+		// a support case) goes to the debug log; it never holds the secret.
+		var ae *credential.AuthError
+		if errors.As(err, &ae) && ae.Unwrap() != nil {
+			c.log.Debug("sign-in failed", "connection", c.Connection.Name, "code", ae.Code, "detail", ae.Unwrap().Error())
+		}
 		return "", ConfigError(fmt.Errorf("connection %q: %w", c.Connection.Name, err))
 	}
 	return tok, nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -53,6 +54,7 @@ func (a *App) runDemo(ctx context.Context, profile, dir string, keep bool, steps
 	if profile != "small" && profile != "medium" {
 		return usageError{fmt.Errorf("--profile %q: the demo runs small or medium", profile)}
 	}
+	kept := dir != "" || keep
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "tenantscope-demo-")
 		if err != nil {
@@ -87,7 +89,7 @@ func (a *App) runDemo(ctx context.Context, profile, dir string, keep bool, steps
 			return &ExitError{Code: code, Err: fmt.Errorf("demo step %q failed (exit %d)", s.Title, code)}
 		}
 	}
-	if dir != "" && (keep || !isTemp(dir)) {
+	if kept {
 		fmt.Fprintf(a.Stdout, "\nDemo files kept in %s\n", dir)
 	}
 	return nil
@@ -106,20 +108,4 @@ func demoEnv(getenv func(string) string) func(string) string {
 	}
 }
 
-func isTemp(dir string) bool {
-	rel, err := filepath.Rel(os.TempDir(), dir)
-	return err == nil && !filepath.IsAbs(rel) && rel != ".." && !startsWithDotDot(rel)
-}
-
-func startsWithDotDot(p string) bool { return len(p) >= 3 && p[:3] == "../" }
-
-func joinArgs(args []string) string {
-	s := ""
-	for i, x := range args {
-		if i > 0 {
-			s += " "
-		}
-		s += x
-	}
-	return s
-}
+func joinArgs(args []string) string { return strings.Join(args, " ") }
