@@ -108,12 +108,7 @@ func (s *Server) listPage(r *http.Request, c *Caller, es *entitySet) (*odataQuer
 		return (q.Filter == nil || evalFilter(q.Filter, e, nil)) && (q.Search == nil || searchMatch(q.Search, e))
 	}
 	finish := func(e entity, obj any) entity {
-		for name, sel := range q.Expand {
-			if v := es.Expand[name](t, obj, sel); v != nil {
-				e = append(e, property{name, v})
-			}
-		}
-		return restrict(es.project(e, q.Select), visible)
+		return expand(t, es, q, obj, restrict(es.project(e, q.Select), visible))
 	}
 
 	if q.OrderBy != "" {
@@ -219,6 +214,26 @@ func (s *Server) pageSize(es *entitySet, q *odataQuery) int {
 	return size
 }
 
+// expand appends the $expand navigation properties, which Graph returns
+// whatever $select says. Read lock held.
+func expand(t *Tenant, es *entitySet, q *odataQuery, obj any, e entity) entity {
+	if len(q.Expand) == 0 {
+		return e
+	}
+	names := make([]string, 0, len(q.Expand))
+	for name := range q.Expand {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	out := slices.Clone(e)
+	for _, name := range names {
+		if v := es.Expand[name](t, obj, q.Expand[name]); v != nil {
+			out = append(out, property{name, v})
+		}
+	}
+	return out
+}
+
 // project applies $select, or the set's default projection.
 func (es *entitySet) project(e entity, sel []string) entity {
 	if sel == nil && es.DefaultProject != nil {
@@ -304,6 +319,7 @@ func writeRawJSON(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8")
 	h.Set("OData-Version", "4.0")
+	h.Set("Cache-Control", "no-cache")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
@@ -357,15 +373,11 @@ func (s *Server) serveEntity(w http.ResponseWriter, r *http.Request, c *Caller, 
 		writeAPIError(w, r, apiErr)
 		return
 	}
-	for name, sel := range q.Expand {
-		if v := es.Expand[name](t, obj, sel); v != nil {
-			e = append(e, property{name, v})
-		}
-	}
 	e = es.project(e, q.Select)
 	if es.Visible != nil {
 		e = restrict(e, es.Visible(c))
 	}
+	e = expand(t, es, q, obj, e)
 	t.mu.RUnlock()
 	writeEntity(w, r, http.StatusOK, es.ODataContext, q.Select, e)
 }

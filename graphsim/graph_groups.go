@@ -161,18 +161,21 @@ func renderDirectoryObject(t *Tenant, obj any) entity {
 			)
 		}
 	case KindDevice:
-		for _, md := range t.ManagedDevices {
-			if md.AzureADDeviceID == d.ID || md.ID == d.ID {
-				return append(head,
-					property{"id", d.ID},
-					property{"deletedDateTime", nil},
-					property{"accountEnabled", true},
-					property{"deviceId", md.AzureADDeviceID},
-					property{"displayName", md.DeviceName},
-					property{"operatingSystem", md.OperatingSystem},
-					property{"operatingSystemVersion", md.OSVersion},
-				)
-			}
+		if dev := t.deviceLocked(d.ID); dev != nil {
+			return append(head,
+				property{"id", dev.ID},
+				property{"deletedDateTime", nil},
+				property{"accountEnabled", dev.AccountEnabled},
+				property{"approximateLastSignInDateTime", graphTime(dev.ApproximateLastSignInDateTime)},
+				property{"createdDateTime", graphTime(dev.CreatedDateTime)},
+				property{"deviceId", dev.DeviceID},
+				property{"displayName", dev.DisplayName},
+				property{"isCompliant", dev.IsCompliant},
+				property{"isManaged", dev.IsManaged},
+				property{"operatingSystem", dev.OperatingSystem},
+				property{"operatingSystemVersion", dev.OperatingSystemVersion},
+				property{"trustType", dev.TrustType},
+			)
 		}
 	}
 	return append(head, property{"id", d.ID})
@@ -183,7 +186,7 @@ func renderDirectoryObject(t *Tenant, obj any) entity {
 var directoryObjectProps = func() []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, list := range [][]string{{"id"}, userProps, groupProps, {"appDisplayName", "appId", "appOwnerOrganizationId", "servicePrincipalType", "deviceId", "operatingSystem", "operatingSystemVersion"}} {
+	for _, list := range [][]string{{"id"}, userProps, groupProps, {"appDisplayName", "appId", "appOwnerOrganizationId", "servicePrincipalType", "approximateLastSignInDateTime", "deviceId", "isCompliant", "isManaged", "operatingSystem", "operatingSystemVersion", "trustType"}} {
 		for _, p := range list {
 			if !seen[p] {
 				seen[p] = true
@@ -206,17 +209,12 @@ func projectMemberDefault(e entity) entity {
 	return e
 }
 
-func groupLocked(t *Tenant, id string) *Group {
-	if g := t.groupByID[id]; g != nil {
-		return g
-	}
-	return t.groupByID[strings.ToLower(id)]
-}
+func groupLocked(t *Tenant, id string) *Group { return t.groupLocked(id) }
 
 func refs(t *Tenant, ids []string, only ObjectKind) []any {
 	out := make([]any, 0, len(ids))
 	for _, id := range ids {
-		k := t.kindByID[id]
+		k := t.kindLocked(id)
 		if only != KindUnknown && k != only {
 			continue
 		}
@@ -249,16 +247,13 @@ func transitiveMemberIDs(t *Tenant, g *Group) []string {
 	return out
 }
 
-// memberOfIDs lists the groups that directly contain id.
+// memberOfIDs lists the groups that directly contain id, from the tenant's
+// reverse membership index. Read lock held.
 func memberOfIDs(t *Tenant, id string) []string {
-	var out []string
-	for _, g := range t.Groups {
-		for _, m := range g.Members {
-			if m == id {
-				out = append(out, g.ID)
-				break
-			}
-		}
+	groups := t.memberOfLocked(id)
+	out := make([]string, len(groups))
+	for i, g := range groups {
+		out[i] = g.ID
 	}
 	return out
 }

@@ -221,15 +221,7 @@ func renderUser(t *Tenant, obj any) entity {
 
 // userLocked finds a live user by object id or userPrincipalName. Read lock
 // held.
-func userLocked(t *Tenant, key string) *User {
-	if u := t.userByID[key]; u != nil {
-		return u
-	}
-	if u := t.userByID[strings.ToLower(key)]; u != nil {
-		return u
-	}
-	return t.userByUPN[strings.ToLower(key)]
-}
+func userLocked(t *Tenant, key string) *User { return t.userLocked(key) }
 
 // guardUserQuery enforces signInActivity's requirements: AuditLog.Read.All
 // and a P1/P2 tenant (graph-facts §4; body observed in

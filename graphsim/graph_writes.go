@@ -300,17 +300,43 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, c *Caller)
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// renderAuthMethod: @odata.type, id, then the method's properties in name
-// order (the model keeps them in a map).
+// authMethodSchemas lists each method type's properties in Microsoft's
+// order (the authentication method resource types in the v1.0 reference);
+// values the model lacks are null. Array-valued properties are listed in
+// authMethodArrays.
+var authMethodSchemas = map[string][]string{
+	"#microsoft.graph.passwordAuthenticationMethod":                {"password", "createdDateTime"},
+	"#microsoft.graph.phoneAuthenticationMethod":                   {"phoneNumber", "phoneType", "smsSignInState"},
+	"#microsoft.graph.emailAuthenticationMethod":                   {"emailAddress"},
+	"#microsoft.graph.fido2AuthenticationMethod":                   {"displayName", "createdDateTime", "aaGuid", "model", "attestationCertificates", "attestationLevel"},
+	"#microsoft.graph.microsoftAuthenticatorAuthenticationMethod":  {"displayName", "deviceTag", "phoneAppVersion", "createdDateTime"},
+	"#microsoft.graph.windowsHelloForBusinessAuthenticationMethod": {"displayName", "createdDateTime", "keyStrength"},
+	"#microsoft.graph.softwareOathAuthenticationMethod":            {"secretKey"},
+	"#microsoft.graph.temporaryAccessPassAuthenticationMethod":     {"createdDateTime", "startDateTime", "lifetimeInMinutes", "isUsableOnce", "isUsable", "methodUsabilityReason"},
+}
+
+var authMethodArrays = map[string]bool{"attestationCertificates": true}
+
+// renderAuthMethod: @odata.type, id, then the type's properties.
 func renderAuthMethod(m AuthMethod) entity {
 	e := entity{{"@odata.type", m.ODataType}, {"id", m.ID}}
-	keys := make([]string, 0, len(m.Properties))
-	for k := range m.Properties {
-		keys = append(keys, k)
+	schema, known := authMethodSchemas[m.ODataType]
+	if !known {
+		for k := range m.Properties {
+			schema = append(schema, k)
+		}
+		sort.Strings(schema)
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		e = append(e, property{k, m.Properties[k]})
+	for _, k := range schema {
+		v, ok := m.Properties[k]
+		switch {
+		case authMethodArrays[k] && !ok:
+			e = append(e, property{k, []string{}})
+		case !ok:
+			e = append(e, property{k, nil})
+		default:
+			e = append(e, property{k, v})
+		}
 	}
 	return e
 }

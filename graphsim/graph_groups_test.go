@@ -1,0 +1,167 @@
+package graphsim
+
+import (
+	"slices"
+	"testing"
+)
+
+// groupWith returns the first group satisfying pred.
+func groupWith(f *simFixture, pred func(t *Tenant, g *Group) bool) *Group {
+	var out *Group
+	f.tenant.Snapshot(func(t *Tenant) {
+		for _, g := range t.Groups {
+			if pred(t, g) {
+				out = g
+				return
+			}
+		}
+	})
+	return out
+}
+
+func TestGroupsListAndFilters(t *testing.T) {
+	f := smallFixture(t)
+	var all []string
+	unified := 0
+	f.tenant.Snapshot(func(t *Tenant) {
+		for _, g := range t.Groups {
+			all = append(all, g.ID)
+			if slices.Contains(g.GroupTypes, "Unified") {
+				unified++
+			}
+		}
+	})
+	items, _ := f.all("/v1.0/groups?$select=id&$top=5")
+	got := make([]string, len(items))
+	for i, it := range items {
+		got[i], _ = it["id"].(string)
+	}
+	if !slices.Equal(got, all) {
+		t.Errorf("groups paged %v, tenant %v", got, all)
+	}
+	m365, _ := f.all("/v1.0/groups?$filter=groupTypes/any(c:c+eq+'Unified')&$select=id,groupTypes")
+	if len(m365) != unified || unified == 0 {
+		t.Errorf("Unified groups: %d, tenant has %d", len(m365), unified)
+	}
+	code, body := f.get("/v1.0/groups/$count", "ConsistencyLevel", "eventual")
+	if code != 200 || string(body) != itoa(len(all)) {
+		t.Errorf("groups/$count = %d %s, want %d", code, body, len(all))
+	}
+	none := f.withRoles("User.Read.All")
+	code, body = none.get("/v1.0/groups")
+	wantGraphError(t, code, body, 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+}
+
+func itoa(n int) string {
+	b, _ := appendJSON(nil, n)
+	return string(b)
+}
+
+func TestGroupMembersAndCasts(t *testing.T) {
+	f := smallFixture(t)
+	g := groupWith(f, func(t *Tenant, g *Group) bool {
+		users, others := 0, 0
+		for _, m := range g.Members {
+			if t.kindByID[m] == KindUser {
+				users++
+			} else {
+				others++
+			}
+		}
+		return users > 0 && others > 0
+	})
+	if g == nil {
+		g = groupWith(f, func(_ *Tenant, g *Group) bool { return len(g.Members) > 1 })
+	}
+	if g == nil {
+		t.Fatal("no group with members")
+	}
+	var members []string
+	kinds := map[string]ObjectKind{}
+	f.tenant.Snapshot(func(t *Tenant) {
+		members = slices.Clone(g.Members)
+		for _, m := range members {
+			kinds[m] = t.kindByID[m]
+		}
+	})
+	items, last := f.all("/v1.0/groups/" + g.ID + "/members?$top=1")
+	if len(items) != len(members) {
+		t.Fatalf("members: %d, tenant %d", len(items), len(members))
+	}
+	for i, it := range items {
+		if it["id"] != members[i] || it["@odata.type"] != odataTypeOf(kinds[members[i]]) {
+			t.Errorf("member %d = %v %v, want %s %s", i, it["id"], it["@odata.type"], members[i], odataTypeOf(kinds[members[i]]))
+		}
+	}
+	if last.Context != f.run.URL+"/v1.0/$metadata#directoryObjects" {
+		t.Errorf("context %q", last.Context)
+	}
+	// The cast needs ConsistencyLevel: eventual.
+	code, body := f.get("/v1.0/groups/" + g.ID + "/members/microsoft.graph.user")
+	wantGraphError(t, code, body, 400, "Request_UnsupportedQuery", "Unsupported Query.")
+	users, _ := f.all("/v1.0/groups/"+g.ID+"/members/microsoft.graph.user?$count=true", "ConsistencyLevel", "eventual")
+	wantUsers := 0
+	for _, m := range members {
+		if kinds[m] == KindUser {
+			wantUsers++
+		}
+	}
+	if len(users) != wantUsers {
+		t.Errorf("user members: %d, want %d", len(users), wantUsers)
+	}
+	code, body = f.get("/v1.0/groups/00000000-0000-0000-0000-000000000001/members")
+	wantGraphError(t, code, body, 404, "Request_ResourceNotFound", "Resource '00000000-0000-0000-0000-000000000001' does not exist or one of its queried reference-property objects are not present.")
+}
+
+func TestTransitiveMembersAndMemberOf(t *testing.T) {
+	f := smallFixture(t)
+	var parent *Group
+	var wantTransitive []string
+	f.tenant.Snapshot(func(t *Tenant) {
+		for _, g := range t.Groups {
+			for _, m := range g.Members {
+				if t.kindByID[m] == KindGroup {
+					parent = g
+				}
+			}
+			if parent != nil {
+				wantTransitive = transitiveMemberIDs(t, parent)
+				return
+			}
+		}
+	})
+	if parent == nil {
+		t.Skip("the small tenant has no nested groups")
+	}
+	items, _ := f.all("/v1.0/groups/" + parent.ID + "/transitiveMembers?$select=id")
+	got := make([]string, len(items))
+	for i, it := range items {
+		got[i], _ = it["id"].(string)
+	}
+	if !slices.Equal(got, wantTransitive) || len(wantTransitive) <= len(parent.Members) {
+		t.Errorf("transitiveMembers %d ids, want %d (direct %d)", len(got), len(wantTransitive), len(parent.Members))
+	}
+	// memberOf of a direct user member includes the parent.
+	var uid string
+	var wantOf []string
+	f.tenant.Snapshot(func(t *Tenant) {
+		for _, m := range parent.Members {
+			if t.kindByID[m] == KindUser {
+				uid = m
+				wantOf = memberOfIDs(t, m)
+				break
+			}
+		}
+	})
+	if uid == "" {
+		return
+	}
+	of, _ := f.all("/v1.0/users/" + uid + "/memberOf?$select=id")
+	ids := make([]string, len(of))
+	for i, it := range of {
+		ids[i], _ = it["id"].(string)
+	}
+	if !slices.Equal(ids, wantOf) || !slices.Contains(ids, parent.ID) {
+		t.Errorf("memberOf %v, want %v", ids, wantOf)
+	}
+}
