@@ -384,7 +384,12 @@ func parseARMFilter(src string) (armFilter, bool) {
 		if len(v) < 2 || v[0] != '\'' || v[len(v)-1] != '\'' {
 			return f, false
 		}
-		f.eq[strings.ToLower(parts[0])] = strings.ReplaceAll(v[1:len(v)-1], "''", "'")
+		inner := v[1 : len(v)-1]
+		if strings.Contains(strings.ReplaceAll(inner, "''", ""), "'") {
+			// A lone quote inside a literal: not OData.
+			return f, false
+		}
+		f.eq[strings.ToLower(parts[0])] = strings.ReplaceAll(inner, "''", "'")
 	}
 	return f, true
 }

@@ -352,3 +352,20 @@ func TestARMOddPathsAnswerInARMFormat(t *testing.T) {
 	}
 	e.expectError("GET", "/subscriptions?api-version=latest", tok, nil, http.StatusBadRequest, "InvalidApiVersionParameter", "")
 }
+
+// FuzzParseARMFilter: any $filter text parses or is rejected, never panics,
+// and what parses round-trips its principalId.
+func FuzzParseARMFilter(f *testing.F) {
+	for _, s := range []string{"atScope()", "principalId eq 'x'", "atScope() and assignedTo('a')", "roleName eq 'O''Brien'", "type eq 'BuiltInRole'", "tagName eq 'env' and tagValue eq 'prod'", "(", "eq eq eq", "' and '"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		fl, ok := parseARMFilter(src)
+		if !ok {
+			return
+		}
+		if p, has := fl.eq["principalid"]; has && strings.Contains(p, "''") {
+			t.Fatalf("unescaped quote left in %q", p)
+		}
+	})
+}
