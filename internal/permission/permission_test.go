@@ -192,6 +192,7 @@ func TestTierFromSKUs(t *testing.T) {
 		{[]SKU{{SkuPartNumber: "ENTERPRISEPACK", EnabledUnits: 25, ServicePlanNames: []string{"EXCHANGE_S_ENTERPRISE"}}}, TierFree},
 		{[]SKU{{SkuPartNumber: "SPE_E3", EnabledUnits: 10, ServicePlanNames: []string{"AAD_PREMIUM", "EXCHANGE_S_ENTERPRISE"}}}, TierP1},
 		{[]SKU{{SkuPartNumber: "SPE_E3", EnabledUnits: 10, ServicePlanNames: []string{"AAD_PREMIUM"}}, {SkuPartNumber: "SPE_E5", EnabledUnits: 5, ServicePlanNames: []string{"AAD_PREMIUM", "AAD_PREMIUM_P2"}}}, TierP2},
+		{[]SKU{{SkuPartNumber: "Microsoft_Entra_ID_Governance", EnabledUnits: 3, ServicePlanNames: []string{"Entra_Identity_Governance"}}}, TierP2},
 		// A suspended or lapsed SKU has no enabled units and gives nothing.
 		{[]SKU{{SkuPartNumber: "AAD_PREMIUM_P2", EnabledUnits: 0, ServicePlanNames: []string{"AAD_PREMIUM_P2"}}}, TierFree},
 	}
