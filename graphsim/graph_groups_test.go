@@ -115,24 +115,26 @@ func TestGroupMembersAndCasts(t *testing.T) {
 
 func TestTransitiveMembersAndMemberOf(t *testing.T) {
 	f := smallFixture(t)
-	var parent *Group
-	var wantTransitive []string
+	// Nest a group with members inside another one.
+	var parent, child *Group
 	f.tenant.Snapshot(func(t *Tenant) {
 		for _, g := range t.Groups {
-			for _, m := range g.Members {
-				if t.kindByID[m] == KindGroup {
-					parent = g
-				}
+			if len(g.Members) > 0 && child == nil {
+				child = g
 			}
-			if parent != nil {
-				wantTransitive = transitiveMemberIDs(t, parent)
+		}
+		for _, g := range t.Groups {
+			if g != child && !slices.Contains(g.Members, child.ID) {
+				parent = g
 				return
 			}
 		}
 	})
-	if parent == nil {
-		t.Skip("the small tenant has no nested groups")
+	if err := f.tenant.AddGroupMember(parent.ID, child.ID); err != nil {
+		t.Fatalf("nest %s in %s: %v", child.ID, parent.ID, err)
 	}
+	var wantTransitive []string
+	f.tenant.Snapshot(func(t *Tenant) { wantTransitive = transitiveMemberIDs(t, parent) })
 	items, _ := f.all("/v1.0/groups/" + parent.ID + "/transitiveMembers?$select=id")
 	got := make([]string, len(items))
 	for i, it := range items {
@@ -141,11 +143,12 @@ func TestTransitiveMembersAndMemberOf(t *testing.T) {
 	if !slices.Equal(got, wantTransitive) || len(wantTransitive) <= len(parent.Members) {
 		t.Errorf("transitiveMembers %d ids, want %d (direct %d)", len(got), len(wantTransitive), len(parent.Members))
 	}
-	// memberOf of a direct user member includes the parent.
+	// memberOf of a user in the child group includes the child;
+	// transitiveMemberOf also the parent.
 	var uid string
 	var wantOf []string
 	f.tenant.Snapshot(func(t *Tenant) {
-		for _, m := range parent.Members {
+		for _, m := range child.Members {
 			if t.kindByID[m] == KindUser {
 				uid = m
 				wantOf = memberOfIDs(t, m)
@@ -154,14 +157,14 @@ func TestTransitiveMembersAndMemberOf(t *testing.T) {
 		}
 	})
 	if uid == "" {
-		return
+		t.Fatal("child group has no user member")
 	}
 	of, _ := f.all("/v1.0/users/" + uid + "/memberOf?$select=id")
-	ids := make([]string, len(of))
-	for i, it := range of {
-		ids[i], _ = it["id"].(string)
-	}
-	if !slices.Equal(ids, wantOf) || !slices.Contains(ids, parent.ID) {
+	if ids := idsOf(of); !slices.Equal(ids, wantOf) || !slices.Contains(ids, child.ID) {
 		t.Errorf("memberOf %v, want %v", ids, wantOf)
+	}
+	tof, _ := f.all("/v1.0/users/" + uid + "/transitiveMemberOf?$select=id")
+	if ids := idsOf(tof); !slices.Contains(ids, parent.ID) || !slices.Contains(ids, child.ID) {
+		t.Errorf("transitiveMemberOf %v lacks %s or %s", ids, parent.ID, child.ID)
 	}
 }
