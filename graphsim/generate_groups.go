@@ -109,10 +109,16 @@ func (g *gen) groups() error {
 	if rest >= 10 {
 		nRoleAssignable = 2
 	}
+	// One dynamic group per department at most: their membership is the
+	// whole department, so more would inflate memberships unrealistically.
+	dynamicDepts := r.Perm(len(departments))
 	for k := 0; k < rest; k++ {
 		kind := []uint8{groupUnified, groupSecurity, groupDistribution, groupMailSecurity, groupDynamic}[weighted(r, []int{50, 30, 10, 4, 6})]
 		if k < nRoleAssignable {
 			kind = groupRoleAssignable
+		}
+		if kind == groupDynamic && len(dynamicDepts) == 0 {
+			kind = groupSecurity
 		}
 		topic := pick(r, groupTopics[:])
 		n := topicUse[topic]
@@ -140,7 +146,8 @@ func (g *gen) groups() error {
 			grp = newGroup("MSG - " + topic)
 			grp.MailEnabled, grp.SecurityEnabled = true, true
 		case groupDynamic:
-			d := r.IntN(len(departments))
+			d := dynamicDepts[0]
+			dynamicDepts = dynamicDepts[1:]
 			grp = newGroup("DYN - " + departments[d])
 			grp.GroupTypes, grp.SecurityEnabled = dynamic, true
 			grp.MembershipRule = `(user.department -eq "` + departments[d] + `")`
