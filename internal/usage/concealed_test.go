@@ -72,3 +72,16 @@ func TestMetaLag(t *testing.T) {
 		t.Errorf("remedy does not name the API fix: %s", ConcealedRemedy)
 	}
 }
+
+func TestLastActive(t *testing.T) {
+	var u UserActivity
+	if !u.LastActive().IsZero() {
+		t.Errorf("no activity: %v", u.LastActive())
+	}
+	u.Last[Exchange] = date(2026, 10, 1)
+	u.Last[Teams] = date(2026, 10, 28)
+	u.Last[Yammer] = date(2025, 1, 1)
+	if got := u.LastActive(); !got.Equal(date(2026, 10, 28)) {
+		t.Errorf("LastActive = %v, want 2026-10-28", got)
+	}
+}

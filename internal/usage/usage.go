@@ -179,3 +179,15 @@ func (m Meta) Lag(now time.Time) time.Duration {
 	}
 	return now.Sub(m.RefreshDate)
 }
+
+// LastActive is the latest last-activity date over every workload the row
+// carries; zero when it shows none.
+func (u UserActivity) LastActive() time.Time {
+	var last time.Time
+	for _, t := range u.Last {
+		if t.After(last) {
+			last = t
+		}
+	}
+	return last
+}
