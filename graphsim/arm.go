@@ -56,6 +56,35 @@ type armRequest struct {
 	r         *http.Request
 	t         *Tenant
 	principal string
+	// principals are the caller's service principal and the groups it is
+	// a member of, directly or nested (lower-case ids): Azure RBAC honours
+	// assignments to any of them.
+	principals map[string]bool
+}
+
+// newARMRequest starts serving an ARM call; t.mu is held.
+func newARMRequest(s *Server, w http.ResponseWriter, r *http.Request, t *Tenant, c *Caller) *armRequest {
+	ar := &armRequest{s: s, w: w, r: r, t: t, principal: armPrincipalLocked(t, c)}
+	if ar.principal != "" {
+		ar.principals = principalAndGroupsLocked(t, ar.principal)
+	}
+	return ar
+}
+
+// principalAndGroupsLocked is id and every group it belongs to, directly or
+// through nested groups, as lower-case ids; t.mu is held.
+func principalAndGroupsLocked(t *Tenant, id string) map[string]bool {
+	set := map[string]bool{strings.ToLower(id): true}
+	for _, g := range transitiveMemberOfIDs(t, id) {
+		set[strings.ToLower(g)] = true
+	}
+	return set
+}
+
+// holds reports whether an assignment is the caller's, directly or through
+// a group.
+func (ar *armRequest) holds(a *AzRoleAssignment) bool {
+	return ar.principals[strings.ToLower(a.PrincipalID)]
 }
 
 // serveARM routes every ARM path. ARM paths are case-insensitive and role
@@ -78,7 +107,7 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request, c *Caller) {
 	// unlocking, so a slow client never holds up tenant mutations.
 	buf := &armBuffer{header: w.Header()}
 	t.mu.RLock()
-	ar := &armRequest{s: s, w: buf, r: r, t: t, principal: armPrincipalLocked(t, c)}
+	ar := newARMRequest(s, buf, r, t, c)
 	ar.serveRead(path)
 	t.mu.RUnlock()
 	buf.flushTo(w)
@@ -207,7 +236,7 @@ func (ar *armRequest) allowed(action, scope string) bool {
 		return false
 	}
 	for _, a := range ar.t.Azure.RoleAssignments {
-		if !strings.EqualFold(a.PrincipalID, ar.principal) || !scopeCovers(a.Scope, scope) {
+		if !ar.holds(a) || !scopeCovers(a.Scope, scope) {
 			continue
 		}
 		if d := armRoleDefinitionLocked(ar.t, a.RoleDefinitionID); d != nil && roleAllows(d, action) {
@@ -225,7 +254,7 @@ func (ar *armRequest) visible(sub *AzSubscription) bool {
 	}
 	scope := "/subscriptions/" + sub.SubscriptionID
 	for _, a := range ar.t.Azure.RoleAssignments {
-		if strings.EqualFold(a.PrincipalID, ar.principal) && (scopeCovers(a.Scope, scope) || scopeCovers(scope, a.Scope)) {
+		if ar.holds(a) && (scopeCovers(a.Scope, scope) || scopeCovers(scope, a.Scope)) {
 			return true
 		}
 	}

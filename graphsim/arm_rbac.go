@@ -155,7 +155,7 @@ func (ar *armRequest) anyAccessBelow(scope string) bool {
 		return false
 	}
 	for _, a := range ar.t.Azure.RoleAssignments {
-		if strings.EqualFold(a.PrincipalID, ar.principal) && scopeCovers(scope, a.Scope) {
+		if ar.holds(a) && scopeCovers(scope, a.Scope) {
 			return true
 		}
 	}
@@ -171,9 +171,14 @@ func (ar *armRequest) listRoleAssignments(scope string) {
 		return
 	}
 	_, atScope := f.calls["atscope"]
-	principal := f.eq["principalid"]
+	// principalId eq matches that principal's own assignments; assignedTo
+	// also those it receives through group membership.
+	var principals map[string]bool
+	if p, ok := f.eq["principalid"]; ok {
+		principals = map[string]bool{strings.ToLower(p): true}
+	}
 	if p, ok := f.calls["assignedto"]; ok {
-		principal = p
+		principals = principalAndGroupsLocked(ar.t, p)
 	}
 	var items []entity
 	for _, a := range ar.t.Azure.RoleAssignments {
@@ -182,7 +187,7 @@ func (ar *armRequest) listRoleAssignments(scope string) {
 		if !above && (!below || atScope) {
 			continue
 		}
-		if principal != "" && !strings.EqualFold(a.PrincipalID, principal) {
+		if principals != nil && !principals[strings.ToLower(a.PrincipalID)] {
 			continue
 		}
 		if !above && !ar.allowed(actRoleAssignRead, a.Scope) {
@@ -316,7 +321,7 @@ func (s *Server) serveARMWrite(w http.ResponseWriter, r *http.Request, c *Caller
 	}
 
 	t.mu.RLock()
-	ar := &armRequest{s: s, w: w, r: r, t: t, principal: armPrincipalLocked(t, c)}
+	ar := newARMRequest(s, w, r, t, c)
 	if len(rest) != 2 || !strings.EqualFold(rest[0], "roleAssignments") {
 		t.mu.RUnlock()
 		ar.notFoundPath()

@@ -369,3 +369,52 @@ func FuzzParseARMFilter(f *testing.F) {
 		}
 	})
 }
+
+// TestARMGroupAssignmentsGrantAccess: a role held through a group counts,
+// as Azure RBAC evaluates it, and assignedTo() lists it.
+func TestARMGroupAssignmentsGrantAccess(t *testing.T) {
+	e := newDirectoryEnv(t, TierP2, Options{})
+	ten := e.tenant
+	tok := e.armToken()
+	sp := ten.Connector.ServicePrincipalID
+	sub := ten.Azure.Subscriptions[0].SubscriptionID
+	scope := "/subscriptions/" + sub
+	for _, a := range connectorAssignments(ten) {
+		if err := ten.DeleteARMRoleAssignment(a.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if subs, _ := e.listAll("/subscriptions?api-version=2022-12-01", tok); len(subs) != 0 {
+		t.Fatalf("without roles the connector sees %d subscriptions", len(subs))
+	}
+	group := ten.Groups[0]
+	if err := ten.AddGroupMember(group.ID, sp); err != nil {
+		t.Fatal(err)
+	}
+	ga, err := ten.AddARMRoleAssignment(AzRoleAssignment{Scope: scope, RoleDefinitionID: readerRoleID, PrincipalID: group.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs, _ := e.listAll("/subscriptions?api-version=2022-12-01", tok)
+	if !slices.Equal(ids(subs, "subscriptionId"), []string{sub}) {
+		t.Fatalf("subscriptions through the group = %v, want [%s]", ids(subs, "subscriptionId"), sub)
+	}
+	e.getJSON(scope+"/resourcegroups?api-version=2021-04-01", tok, http.StatusOK)
+	got, _ := e.listAll(scope+"/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter="+url.QueryEscape("assignedTo('"+sp+"')"), tok)
+	var want []string
+	ten.Snapshot(func(t *Tenant) {
+		mine := principalAndGroupsLocked(t, sp)
+		for _, a := range t.Azure.RoleAssignments {
+			if mine[strings.ToLower(a.PrincipalID)] && (scopeCovers(a.Scope, scope) || scopeCovers(scope, a.Scope)) {
+				want = append(want, a.Name)
+			}
+		}
+	})
+	if !slices.Equal(ids(got, "name"), want) || !slices.Contains(want, ga.Name) {
+		t.Fatalf("assignedTo(connector) = %v, want %v (with %s)", ids(got, "name"), want, ga.Name)
+	}
+	got, _ = e.listAll(scope+"/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter="+url.QueryEscape("principalId eq '"+sp+"'"), tok)
+	if len(got) != 0 {
+		t.Fatalf("principalId eq (direct only) = %v, want none", ids(got, "name"))
+	}
+}
