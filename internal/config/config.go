@@ -146,6 +146,16 @@ func (c *Connection) Features() []permission.Feature {
 	return out
 }
 
+// SyncOnly returns the sync engine resources (sync.Options.Only) that
+// sync.resources selects, or nil when it is empty (everything, with the
+// sync options deciding mailbox purpose and PIM).
+func (c *Connection) SyncOnly() []string {
+	if len(c.Sync.Resources) == 0 {
+		return nil
+	}
+	return permission.SyncResources(c.Features())
+}
+
 // AllDomains reports whether the domain filter lets every user through.
 func (c *Connection) AllDomains() bool {
 	return len(c.Domains) == 0 || (len(c.Domains) == 1 && c.Domains[0] == "*")

@@ -121,11 +121,15 @@ type Entry struct {
 	// Endpoints are the calls the feature makes (relative to the Graph or
 	// ARM base URL), for the documentation.
 	Endpoints []string
-	// Lost says what is missing from tenantscope's results without it.
+	// Lost says, as a phrase following "without it:", what tenantscope
+	// cannot show or do without the feature.
 	Lost  string
 	Seeds []SeedRef
 	// DefaultOff features are enabled only when the configuration asks.
 	DefaultOff bool
+	// SyncResources are the sync engine's resources (internal/sync names,
+	// as `sync --only` accepts them) that collect this feature's data.
+	SyncResources []string
 }
 
 // NotNeeded is a permission a vendor guide asks for that tenantscope does
@@ -141,26 +145,29 @@ type NotNeeded struct {
 func Catalogue() []Entry {
 	return []Entry{
 		{
-			Feature: Organization, Title: "Organization and verified domains", Kind: Read,
+			Feature: Organization, SyncResources: []string{"organization", "domains"},
+			Title: "Organization and verified domains", Kind: Read,
 			Requires:  []Requirement{{AnyOf: []string{"Organization.Read.All", "Directory.Read.All"}}},
 			Endpoints: []string{"GET /v1.0/organization"},
-			Lost:      "tenant name, verified domains and the domain filter's validation",
+			Lost:      "no tenant name or verified domains, and the domain filter cannot be checked",
 			Seeds: []SeedRef{{"000", "Organization.Read.All: tenant ID and name"}, {"001", "Organization: Organization.Read.All"},
 				{"002", "Tenants"}},
 		},
 		{
-			Feature: Users, Title: "User roster", Kind: Read,
+			Feature: Users, SyncResources: []string{"users"},
+			Title: "User roster", Kind: Read,
 			Requires:  []Requirement{{AnyOf: []string{"User.Read.All", "Directory.Read.All"}}},
 			Endpoints: []string{"GET /v1.0/users", "GET /v1.0/users/delta"},
-			Lost:      "every user, and with them licences per user, inactivity and all reports",
+			Lost:      "no users, and so no per-user licences, inactivity or reports",
 			Seeds: []SeedRef{{"000", "Core scopes: User.Read.All"}, {"001", "User: User.Read.All"}, {"002", "Accounts"},
 				{"003", "User.Read.All"}, {"004", "Application Roster"}},
 		},
 		{
-			Feature: Licenses, Title: "Licences (subscribed SKUs and assignments)", Kind: Read,
+			Feature: Licenses, SyncResources: []string{"subscribedSkus", "subscriptions"},
+			Title: "Licences (subscribed SKUs and assignments)", Kind: Read,
 			Requires:  []Requirement{{AnyOf: []string{"LicenseAssignment.Read.All", "Organization.Read.All", "Directory.Read.All"}}},
 			Endpoints: []string{"GET /v1.0/subscribedSkus", "GET /v1.0/directory/subscriptions"},
-			Lost:      "purchased, consumed and free seats per SKU, renewal dates and licence cost",
+			Lost:      "no purchased, consumed or free seats per SKU, renewal dates or licence cost",
 			Seeds: []SeedRef{{"000", "LicenseAssignment.Read.All"}, {"003", "LicenseAssignment.Read.All"},
 				{"004", "License Information"}},
 		},
@@ -175,37 +182,41 @@ func Catalogue() []Entry {
 				"GET /v1.0/reports/getM365AppUserDetail(period='D30')", "GET /v1.0/reports/getMailboxUsageDetail(period='D30')",
 				"GET /v1.0/reports/getTeamsUserActivityUserDetail(period='D30')", "GET /v1.0/reports/getOffice365ActivationsUserDetail",
 				"GET /v1.0/admin/reportSettings"},
-			Lost: "last activity per service (Exchange, OneDrive, SharePoint, Teams, Yammer, Skype, Outlook, Microsoft 365 apps); inactivity falls back to sign-ins only",
+			Lost: "no last activity per service (Exchange, OneDrive, SharePoint, Teams, Yammer, Skype, Outlook, Microsoft 365 apps); inactivity falls back to sign-ins only",
 			Seeds: []SeedRef{{"000", "Reports.Read.All: Microsoft 365 usage reports"}, {"001", "Reports: Reports.Read.All"},
 				{"003", "Reports.Read.All"}, {"004", "Application Access"}},
 		},
 		{
-			Feature: SignInActivity, Title: "Sign-in activity", Kind: Read,
+			Feature: SignInActivity, SyncResources: []string{"signIns"},
+			Title: "Sign-in activity", Kind: Read,
 			Requires: []Requirement{
 				{AnyOf: []string{"AuditLog.Read.All"}, For: "signInActivity"},
 				{AnyOf: []string{"User.Read.All", "Directory.Read.All"}, For: "the users it belongs to"},
 			},
 			MinTier:   TierP1,
 			Endpoints: []string{"GET /v1.0/users?$select=signInActivity"},
-			Lost:      "last interactive and non-interactive sign-in per user; inactivity falls back to usage reports only",
+			Lost:      "no last interactive or non-interactive sign-in per user; inactivity falls back to usage reports only",
 			Seeds:     []SeedRef{{"000", "AuditLog.Read.All"}, {"002", "AuditLog.Read.All"}, {"003", "AuditLog.Read.All"}},
 		},
 		{
-			Feature: Groups, Title: "Groups and memberships", Kind: Read,
+			Feature: Groups, SyncResources: []string{"groups", "groupOwners"},
+			Title: "Groups and memberships", Kind: Read,
 			Requires:  []Requirement{{AnyOf: []string{"GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"}}},
 			Endpoints: []string{"GET /v1.0/groups/delta", "GET /v1.0/groups/{id}/members", "GET /v1.0/groups/{id}/owners"},
-			Lost:      "groups, memberships, owners and group-based licence attribution",
+			Lost:      "no groups, memberships, owners or group-based licence attribution",
 			Seeds:     []SeedRef{{"000", "Group.Read.All, GroupMember.Read.All"}, {"002", "Groups"}},
 		},
 		{
-			Feature: Roles, Title: "Directory roles", Kind: Read,
+			Feature: Roles, SyncResources: []string{"roleDefinitions", "roleAssignments"},
+			Title: "Directory roles", Kind: Read,
 			Requires:  []Requirement{{AnyOf: []string{"RoleManagement.Read.Directory", "RoleManagement.Read.All", "Directory.Read.All"}}},
 			Endpoints: []string{"GET /v1.0/roleManagement/directory/roleDefinitions", "GET /v1.0/roleManagement/directory/roleAssignments"},
-			Lost:      "who holds which Entra ID role (privileged access reports)",
+			Lost:      "no view of who holds which Entra ID role (privileged access reports)",
 			Seeds:     []SeedRef{{"000", "RoleManagement.Read.Directory"}, {"002", "Roles"}},
 		},
 		{
-			Feature: PIM, Title: "Privileged Identity Management (eligible and active roles)", Kind: Read,
+			Feature: PIM, SyncResources: []string{"roleEligibility", "roleAssignmentSchedules"},
+			Title: "Privileged Identity Management (eligible and active roles)", Kind: Read,
 			Requires: []Requirement{
 				{AnyOf: []string{"RoleEligibilitySchedule.Read.Directory", "RoleManagement.Read.Directory", "RoleManagement.Read.All"}, For: "eligible assignments"},
 				{AnyOf: []string{"RoleAssignmentSchedule.Read.Directory", "RoleManagement.Read.Directory", "RoleManagement.Read.All"}, For: "active (time-bound) assignments"},
@@ -213,58 +224,65 @@ func Catalogue() []Entry {
 			MinTier: TierP2,
 			Endpoints: []string{"GET /v1.0/roleManagement/directory/roleEligibilitySchedules",
 				"GET /v1.0/roleManagement/directory/roleAssignmentSchedules"},
-			Lost:  "eligible and time-bound role assignments; only permanent assignments are seen (set sync.skip_p2_features on tenants without P2)",
+			Lost:  "no eligible or time-bound role assignments, only permanent ones (set sync.skip_p2_features on tenants without P2)",
 			Seeds: []SeedRef{{"002", "RoleEligibilitySchedule.Read.Directory, RoleAssignmentSchedule.Read.Directory; Skip Entra ID P2 License Features"}},
 		},
 		{
-			Feature: Apps, Title: "Enterprise apps, managed identities and app role assignments", Kind: Read,
+			Feature: Apps, SyncResources: []string{"servicePrincipals", "applications", "appRoleAssignments"},
+			Title: "Enterprise apps, managed identities and app role assignments", Kind: Read,
 			Requires: []Requirement{{AnyOf: []string{"Application.Read.All", "Directory.Read.All"}}},
 			Endpoints: []string{"GET /v1.0/servicePrincipals", "GET /v1.0/applications",
 				"GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo"},
-			Lost:  "enterprise applications, managed identities and who is assigned to each app",
+			Lost:  "no enterprise applications, managed identities or app assignments",
 			Seeds: []SeedRef{{"000", "Application.Read.All"}, {"002", "Enterprise applications; Managed identities"}},
 		},
 		{
-			Feature: OAuth2Grants, Title: "Delegated permission (OAuth2) grants", Kind: Read,
+			Feature: OAuth2Grants, SyncResources: []string{"oauth2Grants"},
+			Title: "Delegated permission (OAuth2) grants", Kind: Read,
 			Requires:  []Requirement{{AnyOf: []string{"Directory.Read.All", "DelegatedPermissionGrant.ReadWrite.All"}}},
 			Endpoints: []string{"GET /v1.0/oauth2PermissionGrants"},
-			Lost:      "which apps users consented to, and with which scopes (OAuth logins)",
+			Lost:      "no record of which apps users consented to, with which scopes (OAuth logins)",
 			Seeds:     []SeedRef{{"000", "Directory.Read.All: OAuth token permissions"}, {"001", "Directory: Directory.Read.All"}},
 		},
 		{
-			Feature: ProvisioningJobs, Title: "SCIM provisioning jobs", Kind: Read,
+			Feature: ProvisioningJobs, SyncResources: []string{"syncJobs"},
+			Title: "SCIM provisioning jobs", Kind: Read,
 			Requires:  []Requirement{{AnyOf: []string{"Synchronization.Read.All"}}},
 			Endpoints: []string{"GET /v1.0/servicePrincipals/{id}/synchronization/jobs"},
-			Lost:      "whether Entra ID provisions and deprovisions users into each app",
+			Lost:      "no view of whether Entra ID provisions and deprovisions users in each app (SCIM)",
 			Seeds:     []SeedRef{{"000", "Synchronization.Read.All"}},
 		},
 		{
-			Feature: Devices, Title: "Intune managed devices", Kind: Read,
+			Feature: Devices, SyncResources: []string{"managedDevices"},
+			Title: "Intune managed devices", Kind: Read,
 			Requires:  []Requirement{{AnyOf: []string{"DeviceManagementManagedDevices.Read.All"}}},
 			Endpoints: []string{"GET /v1.0/deviceManagement/managedDevices"},
-			Lost:      "managed devices per user (compliance, last sync)",
+			Lost:      "no managed devices per user (compliance, last sync)",
 			Seeds:     []SeedRef{{"000", "DeviceManagementManagedDevices.Read.All"}},
 		},
 		{
-			Feature: MailboxPurpose, Title: "Mailbox purpose (user, shared, room, equipment)", Kind: Read,
+			Feature: MailboxPurpose, SyncResources: []string{"mailboxes"},
+			Title: "Mailbox purpose (user, shared, room, equipment)", Kind: Read,
 			Requires:   []Requirement{{AnyOf: []string{"MailboxSettings.Read"}}},
 			Endpoints:  []string{"GET /v1.0/users/{id}/mailboxSettings/userPurpose"},
-			Lost:       "telling people from shared, room and equipment mailboxes (non-human identities)",
+			Lost:       "shared, room and equipment mailboxes are counted as people",
 			Seeds:      []SeedRef{{"002", "MailboxSettings.Read; option: get mailbox settings to determine user purpose"}, {"000", "Exchange Online mailbox features"}},
 			DefaultOff: true,
 		},
 		{
-			Feature: IdentityProviders, Title: "Identity providers", Kind: Read,
+			Feature: IdentityProviders, SyncResources: []string{"identityProviders"},
+			Title: "Identity providers", Kind: Read,
 			Requires:  []Requirement{{AnyOf: []string{"IdentityProvider.Read.All"}}},
 			Endpoints: []string{"GET /v1.0/identity/identityProviders"},
-			Lost:      "external identity providers configured in the tenant",
+			Lost:      "no external identity providers",
 			Seeds:     []SeedRef{{"000", "IdentityProvider.Read.All"}},
 		},
 		{
-			Feature: AppCredentials, Title: "This app's own secret and certificate expiry", Kind: Read,
+			Feature: AppCredentials, SyncResources: []string{"applications"},
+			Title: "This app's own secret and certificate expiry", Kind: Read,
 			Requires:  []Requirement{{AnyOf: []string{"Application.Read.All", "Directory.Read.All"}}},
 			Endpoints: []string{"GET /v1.0/applications(appId='{client_id}')"},
-			Lost:      "the warning before this connection's client secret or certificate expires",
+			Lost:      "no warning before this connection's client secret or certificate expires",
 			Seeds:     []SeedRef{{"003", "When the client secret expires, the connector will not be able to import data"}},
 		},
 		{
@@ -274,7 +292,7 @@ func Catalogue() []Entry {
 				"GET /{scope}/providers/Microsoft.Authorization/roleAssignments",
 				"GET /subscriptions/{s}/providers/Microsoft.Storage/storageAccounts",
 				"GET /subscriptions/{s}/providers/Microsoft.ManagedIdentity/userAssignedIdentities"},
-			Lost:  "Azure subscriptions, resource groups, role assignments, storage accounts and containers",
+			Lost:  "no Azure subscriptions, resource groups, role assignments, storage accounts or containers",
 			Seeds: []SeedRef{{"002", "Subscriptions; Resource groups; Resource group roles; Storage accounts; Containers (Reader on each subscription)"}},
 		},
 		{
@@ -283,7 +301,7 @@ func Catalogue() []Entry {
 				{AnyOf: []string{"LicenseAssignment.ReadWrite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"}},
 			},
 			Endpoints:  []string{"POST /v1.0/users/{id}/assignLicense"},
-			Lost:       "removing licences from inactive or leaving users",
+			Lost:       "licences cannot be removed from inactive or departed users",
 			Seeds:      []SeedRef{{"004", "Reclamation: User.ReadWrite.All"}},
 			DefaultOff: true,
 		},
@@ -296,7 +314,7 @@ func Catalogue() []Entry {
 			},
 			Endpoints: []string{"PATCH /v1.0/users/{id}", "POST /v1.0/users/{id}/revokeSignInSessions",
 				"DELETE /v1.0/groups/{id}/members/{memberId}/$ref", "DELETE /v1.0/users/{id}/authentication/{method}/{id}"},
-			Lost:       "disabling leavers, revoking their sessions, removing memberships and authentication methods",
+			Lost:       "leavers cannot be disabled, signed out, or removed from groups and authentication methods",
 			Seeds:      []SeedRef{{"000", "Deprovisioning: User.ReadWrite.All, GroupMember.ReadWrite.All, UserAuthenticationMethod.ReadWrite.All"}},
 			DefaultOff: true,
 		},
@@ -310,7 +328,7 @@ func Catalogue() []Entry {
 			ARMRole: "Owner or User Access Administrator",
 			Endpoints: []string{"POST /v1.0/groups/{id}/members/$ref", "POST /v1.0/roleManagement/directory/roleAssignments",
 				"POST /v1.0/servicePrincipals/{id}/appRoleAssignedTo", "PUT /{scope}/providers/Microsoft.Authorization/roleAssignments/{id}"},
-			Lost: "granting group memberships, directory roles, app assignments and Azure roles",
+			Lost: "group memberships, directory roles, app assignments and Azure roles cannot be granted",
 			Seeds: []SeedRef{{"000", "Provisioning: RoleManagement.ReadWrite.Directory (additional to Deprovisioning)"},
 				{"002", "To sync access data and provision access"}},
 			DefaultOff: true,
@@ -373,6 +391,24 @@ func DefaultFeatures() []Feature {
 		}
 	}
 	return fs
+}
+
+// SyncResources returns the sync engine resources that collect the given
+// features' data, in catalogue order without duplicates. Features with no
+// resource yet (usage reports, Azure) contribute none.
+func SyncResources(fs []Feature) []string {
+	var out []string
+	for _, e := range Catalogue() {
+		if !slices.Contains(fs, e.Feature) {
+			continue
+		}
+		for _, r := range e.SyncResources {
+			if !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
 }
 
 // IsKind reports whether name is a feature of kind k.

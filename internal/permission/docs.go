@@ -75,8 +75,11 @@ func Markdown() []byte {
 		if e.MinTier != "" {
 			p("- Needs Microsoft Entra ID %s.\n", e.MinTier)
 		}
-		p("- Without it: no %s.\n", e.Lost)
+		p("- Without it: %s.\n", e.Lost)
 		p("- Calls: %s.\n", codeList(e.Endpoints))
+		if len(e.SyncResources) > 0 {
+			p("- Sync resources (`sync --only`): %s.\n", codeList(e.SyncResources))
+		}
 		if len(e.Seeds) > 0 {
 			var s []string
 			for _, ref := range e.Seeds {

@@ -128,7 +128,7 @@ func Evaluate(granted []string, tier Tier, enabled []Feature) Report {
 			}
 		}
 		if res.Status == Degraded {
-			res.Reasons = append(res.Reasons, "without it: no "+e.Lost)
+			res.Reasons = append(res.Reasons, "without it: "+e.Lost)
 		}
 		if e.ARMRole != "" && res.Status == OK {
 			res.Reasons = append(res.Reasons, "needs Azure role "+e.ARMRole+" on each subscription")
