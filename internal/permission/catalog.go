@@ -308,7 +308,10 @@ func Catalogue() []Entry {
 		{
 			Feature: Deprovision, Title: "Deprovisioning leavers", Kind: Action,
 			Requires: []Requirement{
-				{AnyOf: []string{"User.ReadWrite.All", "Directory.ReadWrite.All"}, For: "disable the account and revoke sessions"},
+				// The narrow permissions are newer than the vendor guides; the
+				// guides' User.ReadWrite.All covers both.
+				{AnyOf: []string{"User.EnableDisableAccount.All", "User.ReadWrite.All", "Directory.ReadWrite.All"}, For: "disable the account"},
+				{AnyOf: []string{"User.RevokeSessions.All", "User.ReadWrite.All", "Directory.ReadWrite.All"}, For: "revoke sign-in sessions"},
 				{AnyOf: []string{"GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"}, For: "remove group memberships"},
 				{AnyOf: []string{"UserAuthenticationMethod.ReadWrite.All"}, For: "remove authentication methods"},
 			},
