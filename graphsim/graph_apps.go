@@ -114,13 +114,14 @@ func (s *Server) registerAppRoutes() {
 			return nil
 		},
 	})
-	s.registerEntitySet(&entitySet{
+	s.registerScopedEntitySet(&entitySet{
 		Path:         "/servicePrincipals/{id}/appRoleAssignedTo",
 		Perms:        permsAppRoleAssignmentsRead,
 		DefaultTop:   100,
 		MaxTop:       999,
 		Cost:         1,
-		ODataContext: "appRoleAssignments",
+		ODataContext: "servicePrincipals('{id}')/appRoleAssignedTo",
+		Type:         "microsoft.graph.appRoleAssignment",
 		Items: func(rs requestScope) ([]any, *APIError) {
 			sp := spLookupLocked(rs.Tenant, rs.PathValue("id"))
 			if sp == nil {
@@ -136,13 +137,14 @@ func (s *Server) registerAppRoutes() {
 		},
 		Render: func(t *Tenant, obj any) entity { return renderAppRoleAssignment(obj.(*AppRoleAssignment)) },
 	})
-	s.registerEntitySet(&entitySet{
+	s.registerScopedEntitySet(&entitySet{
 		Path:         "/servicePrincipals/{id}/appRoleAssignments",
 		Perms:        permsAppRoleAssignmentsRead,
 		DefaultTop:   100,
 		MaxTop:       999,
 		Cost:         1,
-		ODataContext: "appRoleAssignments",
+		ODataContext: "servicePrincipals('{id}')/appRoleAssignments",
+		Type:         "microsoft.graph.appRoleAssignment",
 		Items: func(rs requestScope) ([]any, *APIError) {
 			sp := spLookupLocked(rs.Tenant, rs.PathValue("id"))
 			if sp == nil {
@@ -152,13 +154,14 @@ func (s *Server) registerAppRoutes() {
 		},
 		Render: func(t *Tenant, obj any) entity { return renderAppRoleAssignment(obj.(*AppRoleAssignment)) },
 	})
-	s.registerEntitySet(&entitySet{
+	s.registerScopedEntitySet(&entitySet{
 		Path:         "/users/{id}/appRoleAssignments",
 		Perms:        permsUserAppRoleAssignments,
 		DefaultTop:   100,
 		MaxTop:       999,
 		Cost:         1,
-		ODataContext: "appRoleAssignments",
+		ODataContext: "users('{id}')/appRoleAssignments",
+		Type:         "microsoft.graph.appRoleAssignment",
 		Items: func(rs requestScope) ([]any, *APIError) {
 			u := userLocked(rs.Tenant, rs.PathValue("id"))
 			if u == nil {
@@ -180,11 +183,12 @@ func (s *Server) registerAppRoutes() {
 		},
 		Render: func(t *Tenant, obj any) entity { return renderOAuth2PermissionGrant(obj.(*OAuth2PermissionGrant)) },
 	})
-	s.registerEntitySet(&entitySet{
+	s.registerScopedEntitySet(&entitySet{
 		Path:         "/servicePrincipals/{id}/synchronization/jobs",
 		Perms:        permsSyncJobs,
 		Cost:         1,
 		ODataContext: "servicePrincipals('{id}')/synchronization/jobs",
+		Type:         "microsoft.graph.synchronizationJob",
 		Items: func(rs requestScope) ([]any, *APIError) {
 			sp := spLookupLocked(rs.Tenant, rs.PathValue("id"))
 			if sp == nil {
@@ -202,6 +206,18 @@ func (s *Server) registerAppRoutes() {
 	})
 	s.graph("POST /servicePrincipals/{id}/appRoleAssignedTo", 1, s.postAppRoleAssignedTo)
 	s.graph("DELETE /servicePrincipals/{id}/appRoleAssignedTo/{aid}", 1, s.deleteAppRoleAssignedTo)
+}
+
+// registerScopedEntitySet serves a collection under a parent object, whose
+// @odata.context names the parent as the client addressed it, e.g.
+// $metadata#servicePrincipals('{id}')/appRoleAssignedTo: "{id}" in
+// es.ODataContext is replaced by the path's id.
+func (s *Server) registerScopedEntitySet(es *entitySet) {
+	s.graph("GET "+es.Path, es.Cost, func(w http.ResponseWriter, r *http.Request, c *Caller) {
+		scoped := *es
+		scoped.ODataContext = strings.ReplaceAll(es.ODataContext, "{id}", r.PathValue("id"))
+		s.serveList(w, r, c, &scoped)
+	})
 }
 
 // spLookupLocked finds a service principal by object id; t.mu is held.

@@ -102,6 +102,10 @@ func TestAppRoleAssignmentsMatchTenant(t *testing.T) {
 		if !slices.Equal(ids(items, "id"), want) {
 			t.Fatalf("appRoleAssignedTo %s = %v, want %v", res, ids(items, "id"), want)
 		}
+		m := e.getJSON("/v1.0/servicePrincipals/"+res+"/appRoleAssignedTo", tok, http.StatusOK)
+		if ctx := e.http.URL + "/v1.0/$metadata#servicePrincipals('" + res + "')/appRoleAssignedTo"; m["@odata.context"] != ctx {
+			t.Fatalf("@odata.context = %v, want %s", m["@odata.context"], ctx)
+		}
 	}
 	// The connector's own grants.
 	items, _ := e.listAll("/v1.0/servicePrincipals/"+ten.Connector.ServicePrincipalID+"/appRoleAssignments", tok)
