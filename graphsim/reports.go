@@ -183,6 +183,12 @@ func (rs *reportState) serveReport(w http.ResponseWriter, r *http.Request, c *Ca
 		rs.serveJSON(w, r, t, q)
 		return
 	}
+	// "If-None-Match: if the eTag provided matches the current tag on the
+	// file, a 304 Not Modified response code is returned" (reportRoot docs).
+	if inm := r.Header.Get("If-None-Match"); inm != "" && inm == rs.etag(t, q, q.window(t.ReportRefreshDate())) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
 	tok := downloadToken{
 		Tenant: t.ID, Function: q.def.name, Mode: q.mode, Value: q.value,
 		Expires: rs.s.now().Add(downloadLifetime).Unix(),

@@ -466,6 +466,23 @@ func TestReportETagNotModified(t *testing.T) {
 	if second.StatusCode != http.StatusNotModified {
 		t.Errorf("If-None-Match: %d, want 304", second.StatusCode)
 	}
+	// The report call itself honours If-None-Match too.
+	call := env.do("GET", rptPaths["getEmailActivityUserDetail"], env.token("Reports.Read.All"), nil)
+	if call.StatusCode != http.StatusFound {
+		t.Fatalf("report call: %d", call.StatusCode)
+	}
+	req2, _ := http.NewRequest("GET", env.ts.URL+rptPaths["getEmailActivityUserDetail"], nil)
+	req2.Header.Set("Authorization", "Bearer "+env.token("Reports.Read.All"))
+	req2.Header.Set("If-None-Match", etag)
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	notModified, err := c.Do(req2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notModified.Body.Close()
+	if notModified.StatusCode != http.StatusNotModified {
+		t.Errorf("report call with If-None-Match: %d, want 304", notModified.StatusCode)
+	}
 	env.tenant.SetDisplayConcealedNames(true)
 	third, _ := http.DefaultClient.Do(req)
 	third.Body.Close()
