@@ -353,6 +353,12 @@ func (c *Client) send(ctx context.Context, req *request, token, clientRequestID 
 	c.requests.Add(1)
 	hresp, err := c.hc.Do(hr)
 	if err != nil {
+		// *url.Error repeats the whole URL, query included; the caller's
+		// message names the method and path already.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return nil, ue.Err
+		}
 		return nil, err
 	}
 	defer hresp.Body.Close()
@@ -450,10 +456,16 @@ func isTransient(err error) bool {
 	if errors.As(err, &ne) && ne.Timeout() {
 		return true
 	}
-	// net/http reports a server that hung up mid-response in prose.
+	// net/http reports a server that hung up mid-response, and HTTP/2 stream
+	// resets (its StreamError type is not exported), only in prose.
 	msg := err.Error()
-	return strings.Contains(msg, "connection reset") || strings.Contains(msg, "server closed idle connection") ||
-		strings.Contains(msg, "unexpected EOF")
+	for _, s := range []string{"connection reset", "server closed idle connection", "unexpected EOF",
+		"stream error", "GOAWAY", "client connection lost", "connection lost", "broken pipe"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // isTruncatedJSON reports whether a decode failed because the document

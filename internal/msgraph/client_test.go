@@ -486,3 +486,17 @@ func TestNewValidates(t *testing.T) {
 		t.Fatal("relative BaseURL accepted")
 	}
 }
+
+func TestTransportErrorsOmitQueryAndRetryBounded(t *testing.T) {
+	env := newEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hijack(t, w, onePage, true)
+	}))
+	_, err := collect(env.c.Users(context.Background(), ListOptions{Filter: "userPrincipalName eq 'secret@contoso.com'"}))
+	if err == nil || !strings.HasPrefix(err.Error(), "page 1: graph: GET /v1.0/users: ") || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("err = %v", err)
+	}
+	// MaxRetries 4: five attempts, four backoffs.
+	if st := env.c.Stats(); st.Requests != 5 || st.Retries != 4 || len(env.clk.Sleeps()) != 4 {
+		t.Fatalf("stats = %+v, sleeps = %v", st, env.clk.Sleeps())
+	}
+}

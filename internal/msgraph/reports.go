@@ -3,6 +3,7 @@ package msgraph
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -75,6 +76,12 @@ func (c *Client) download(ctx context.Context, u string) (io.ReadCloser, error) 
 		c.requests.Add(1)
 		hresp, err := c.hc.Do(hr)
 		if err != nil {
+			// The URL is pre-authenticated: its query is a credential and
+			// must not reach the error *url.Error would make.
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err
+			}
 			if ctx.Err() != nil || !isTransient(err) || attempt >= c.maxRetries {
 				return nil, fmt.Errorf("graph: report download %s: %w", pathOf(u), err)
 			}

@@ -92,3 +92,17 @@ func TestReportForbidden(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestReportDownloadErrorHidesSignedURL(t *testing.T) {
+	gone := httptest.NewServer(http.NotFoundHandler())
+	goneURL := gone.URL
+	gone.Close() // nothing listens there any more
+	env := newEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", goneURL+"/data/download/abc?sig=SECRETSIG")
+		w.WriteHeader(http.StatusFound)
+	}), func(o *Options) { o.MaxRetries = 1 })
+	_, err := env.c.Report(context.Background(), "getOffice365ActiveUserDetail", "D30")
+	if err == nil || strings.Contains(err.Error(), "SECRETSIG") || !strings.Contains(err.Error(), "report download /data/download/abc") {
+		t.Fatalf("err = %v", err)
+	}
+}
