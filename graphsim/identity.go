@@ -15,6 +15,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -71,6 +72,7 @@ func (k *signingKeys) get() (*keyMaterial, error) {
 func (s *Server) registerIdentityRoutes() {
 	e := s.platform.edge
 	e.HandleFunc("/{tenant}/oauth2/v2.0/token", s.handleToken)
+	e.HandleFunc("/{tenant}/oauth2/token", s.handleTokenV1)
 	e.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", s.handleOpenIDConfiguration)
 	e.HandleFunc("GET /{tenant}/discovery/v2.0/keys", s.handleJWKS)
 	e.HandleFunc("GET /common/discovery/instance", s.handleInstanceDiscovery)
@@ -169,7 +171,7 @@ func writeAADError(w http.ResponseWriter, r *http.Request, traceID, correlationI
 // handleToken serves POST /{tenant}/oauth2/v2.0/token.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	traceID, corrID := setTokenHeaders(w, r)
-	tok, expiresIn, e := s.issueFromRequest(r)
+	tok, expiresIn, _, e := s.issueFromRequest(r, false)
 	if e != nil {
 		writeAADError(w, r, traceID, corrID, e)
 		return
@@ -179,34 +181,65 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// issueFromRequest runs the client-credentials grant for one request.
-func (s *Server) issueFromRequest(r *http.Request) (string, int64, *aadError) {
+// tokenResponseV1 is the v1.0 endpoint's success body: numbers as strings,
+// plus expires_on, not_before and resource.
+type tokenResponseV1 struct {
+	TokenType    string `json:"token_type"`
+	ExpiresIn    string `json:"expires_in"`
+	ExtExpiresIn string `json:"ext_expires_in"`
+	ExpiresOn    string `json:"expires_on"`
+	NotBefore    string `json:"not_before"`
+	Resource     string `json:"resource"`
+	AccessToken  string `json:"access_token"`
+}
+
+// handleTokenV1 serves the v1.0 endpoint POST /{tenant}/oauth2/token that
+// older (ADAL-era) collectors call with resource= instead of scope=.
+func (s *Server) handleTokenV1(w http.ResponseWriter, r *http.Request) {
+	traceID, corrID := setTokenHeaders(w, r)
+	tok, expiresIn, resource, e := s.issueFromRequest(r, true)
+	if e != nil {
+		writeAADError(w, r, traceID, corrID, e)
+		return
+	}
+	now := s.now().Unix()
+	writeTokenJSON(w, http.StatusOK, tokenResponseV1{
+		TokenType: "Bearer", ExpiresIn: strconv.FormatInt(expiresIn, 10), ExtExpiresIn: strconv.FormatInt(expiresIn, 10),
+		ExpiresOn: strconv.FormatInt(now+expiresIn, 10), NotBefore: strconv.FormatInt(now, 10),
+		Resource: resource, AccessToken: tok,
+	})
+}
+
+// issueFromRequest runs the client-credentials grant for one request to the
+// v2.0 endpoint (scope=) or, with v1, the v1.0 endpoint (resource=). It
+// returns the token, its lifetime in seconds and, for v1, the resource.
+func (s *Server) issueFromRequest(r *http.Request, v1 bool) (string, int64, string, *aadError) {
 	if r.Method != http.MethodPost {
-		return "", 0, aadErr(400, "invalid_request", 900561, "The endpoint only accepts POST, OPTIONS requests. Received a %s request.", r.Method)
+		return "", 0, "", aadErr(400, "invalid_request", 900561, "The endpoint only accepts POST, OPTIONS requests. Received a %s request.", r.Method)
 	}
 	tenantSeg := r.PathValue("tenant")
 	if !validTenantIdentifier(tenantSeg) {
-		return "", 0, aadErr(400, "invalid_request", 900023, "Specified tenant identifier '%s' is neither a valid DNS name, nor a valid external domain.", tenantSeg)
+		return "", 0, "", aadErr(400, "invalid_request", 900023, "Specified tenant identifier '%s' is neither a valid DNS name, nor a valid external domain.", tenantSeg)
 	}
 	switch strings.ToLower(tenantSeg) {
 	case "common", "organizations", "consumers":
-		return "", 0, aadErr(400, "invalid_request", 50059, "No tenant-identifying information found in either the request or implied by any provided credentials.")
+		return "", 0, "", aadErr(400, "invalid_request", 50059, "No tenant-identifying information found in either the request or implied by any provided credentials.")
 	}
 	t := s.tenant(tenantSeg)
 	if t == nil {
-		return "", 0, aadErr(400, "invalid_request", 90002, "Tenant '%s' not found. This may happen if there are no active subscriptions for the tenant. Check to make sure you have the correct tenant ID. Check with your subscription administrator.", tenantSeg)
+		return "", 0, "", aadErr(400, "invalid_request", 90002, "Tenant '%s' not found. This may happen if there are no active subscriptions for the tenant. Check to make sure you have the correct tenant ID. Check with your subscription administrator.", tenantSeg)
 	}
 	r.Body = http.MaxBytesReader(nil, r.Body, 1<<20)
 	if err := r.ParseForm(); err != nil {
-		return "", 0, aadErr(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")
+		return "", 0, "", aadErr(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")
 	}
 	form := r.PostForm
 	grant := form.Get("grant_type")
 	if grant == "" {
-		return "", 0, aadErr(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")
+		return "", 0, "", aadErr(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")
 	}
 	if grant != "client_credentials" {
-		return "", 0, aadErr(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type '%s'.", grant)
+		return "", 0, "", aadErr(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type '%s'.", grant)
 	}
 	clientID := form.Get("client_id")
 	basicUser, basicPass, hasBasic := r.BasicAuth()
@@ -223,25 +256,40 @@ func (s *Server) issueFromRequest(r *http.Request) (string, int64, *aadError) {
 		}
 	}
 	if clientID == "" {
-		return "", 0, aadErr(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.")
+		return "", 0, "", aadErr(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.")
 	}
-	scope := form.Get("scope")
+	param := "scope"
+	if v1 {
+		param = "resource"
+	}
+	scope := form.Get(param)
 	if scope == "" {
-		return "", 0, aadErr(400, "invalid_request", 900144, "The request body must contain the following parameter: 'scope'.")
+		return "", 0, "", aadErr(400, "invalid_request", 900144, "The request body must contain the following parameter: '%s'.", param)
 	}
 	app, ok := lookupClient(t, clientID)
 	if !ok {
-		return "", 0, aadErr(400, "unauthorized_client", 700016, "Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", clientID, tenantDisplay(t, tenantSeg))
+		return "", 0, "", aadErr(400, "unauthorized_client", 700016, "Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", clientID, tenantDisplay(t, tenantSeg))
 	}
 	if app.spID == "" {
-		return "", 0, aadErr(400, "unauthorized_client", 7000229, "The client application %s is missing service principal in the tenant %s. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119", clientID, t.ID)
+		return "", 0, "", aadErr(400, "unauthorized_client", 7000229, "The client application %s is missing service principal in the tenant %s. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119", clientID, t.ID)
 	}
 	if !app.spEnabled {
-		return "", 0, aadErr(400, "unauthorized_client", 7000112, "Application '%s'(%s) is disabled.", clientID, app.displayName)
+		return "", 0, "", aadErr(400, "unauthorized_client", 7000112, "Application '%s'(%s) is disabled.", clientID, app.displayName)
 	}
-	audience, isGraph, e := parseClientCredentialsScope(scope, t)
-	if e != nil {
-		return "", 0, e
+	var audience string
+	var isGraph bool
+	if v1 {
+		aud, graph, ok := resourceKind(scope)
+		if !ok {
+			return "", 0, "", unknownResource(scope, t)
+		}
+		audience, isGraph = aud, graph
+	} else {
+		aud, graph, e := parseClientCredentialsScope(scope, t)
+		if e != nil {
+			return "", 0, "", e
+		}
+		audience, isGraph = aud, graph
 	}
 
 	now := s.now()
@@ -253,18 +301,18 @@ func (s *Server) issueFromRequest(r *http.Request) (string, int64, *aadError) {
 	switch {
 	case secret != "":
 		if e := checkSecret(app, secret, now); e != nil {
-			return "", 0, e
+			return "", 0, "", e
 		}
 	case form.Get("client_assertion") != "":
 		if at := form.Get("client_assertion_type"); at != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
-			return "", 0, aadErr(400, "invalid_request", 50027, "JWT token is invalid or malformed.")
+			return "", 0, "", aadErr(400, "invalid_request", 50027, "JWT token is invalid or malformed.")
 		}
 		if e := s.checkAssertion(r, t, app, form.Get("client_assertion"), now); e != nil {
-			return "", 0, e
+			return "", 0, "", e
 		}
 		acr = "2"
 	default:
-		return "", 0, aadErr(401, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+		return "", 0, "", aadErr(401, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
 	}
 
 	var roles []string
@@ -273,9 +321,9 @@ func (s *Server) issueFromRequest(r *http.Request) (string, int64, *aadError) {
 	}
 	tok, lifetime, err := s.mint(t.ID, app, audience, roles, acr)
 	if err != nil {
-		return "", 0, aadErr(500, "temporarily_unavailable", 90100, "An unexpected error occurred while issuing the token.")
+		return "", 0, "", aadErr(500, "temporarily_unavailable", 90100, "An unexpected error occurred while issuing the token.")
 	}
-	return tok, int64(lifetime / time.Second), nil
+	return tok, int64(lifetime / time.Second), scope, nil
 }
 
 // validTenantIdentifier accepts what Entra accepts in the path: a GUID or a
@@ -333,9 +381,13 @@ func parseClientCredentialsScope(scope string, t *Tenant) (audience string, isGr
 	}
 	aud, isGraph, ok := resourceKind(resources[0])
 	if !ok {
-		return "", false, aadErr(400, "invalid_resource", 500011, "The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.", resources[0], tenantDisplay(t, t.ID))
+		return "", false, unknownResource(resources[0], t)
 	}
 	return aud, isGraph, nil
+}
+
+func unknownResource(resource string, t *Tenant) *aadError {
+	return aadErr(400, "invalid_resource", 500011, "The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.", resource, tenantDisplay(t, t.ID))
 }
 
 // clientApp is what the token endpoint needs of an application, copied out

@@ -533,3 +533,58 @@ func FuzzParseJWT(f *testing.F) {
 		}
 	})
 }
+
+func TestTokenV1Endpoint(t *testing.T) {
+	f := newPlatFixture(t, nil)
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {platConnectorApp}, "client_secret": {platSecret}, "resource": {"https://graph.microsoft.com"}}
+	r := httptest.NewRequest("POST", "https://login.microsoftonline.com/contoso.com/oauth2/token", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w := httptest.NewRecorder()
+	f.s.ServeHTTP(w, r)
+	var resp tokenResponseV1
+	if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil || w.Code != 200 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	now := f.clock.now().Unix()
+	want := tokenResponseV1{TokenType: "Bearer", ExpiresIn: "3599", ExtExpiresIn: "3599", ExpiresOn: fmt.Sprint(now + 3599),
+		NotBefore: fmt.Sprint(now), Resource: "https://graph.microsoft.com", AccessToken: resp.AccessToken}
+	if resp != want {
+		t.Fatalf("v1 response %+v, want %+v", resp, want)
+	}
+	if _, claims := platDecodeClaims(t, resp.AccessToken); claims["aud"] != "https://graph.microsoft.com" || claims["appidacr"] != "1" {
+		t.Fatalf("claims %v", claims)
+	}
+	form.Set("resource", "https://example.contoso.com")
+	r = httptest.NewRequest("POST", "https://login.microsoftonline.com/contoso.com/oauth2/token", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w = httptest.NewRecorder()
+	f.s.ServeHTTP(w, r)
+	platCheckTokenError(t, w, platTokenErrorCase{status: 400, oauth: "invalid_resource", code: 500011,
+		text: "The resource principal named https://example.contoso.com was not found in the tenant named Contoso. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant."}, "")
+}
+
+// FuzzTokenEndpoint: any form body gets a well-formed answer, 200 or an
+// AADSTS error, never a 5xx or a panic.
+func FuzzTokenEndpoint(f *testing.F) {
+	fx := newPlatFixture(f, nil)
+	f.Add(platTenantID, platSecretForm(platConnectorApp, platSecret, "https://graph.microsoft.com/.default").Encode())
+	f.Add("contoso.com", "grant_type=client_credentials&client_id=x&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=a.b.c&scope=openid")
+	f.Add("common", "%%%")
+	f.Fuzz(func(t *testing.T, tenant, body string) {
+		if strings.ContainsAny(tenant, "/?#%") || tenant == "" {
+			return
+		}
+		r := httptest.NewRequest("POST", "https://login.microsoftonline.com/x/oauth2/v2.0/token", strings.NewReader(body))
+		r.URL.Path = "/" + tenant + "/oauth2/v2.0/token"
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		fx.s.ServeHTTP(w, r)
+		if w.Code == 404 || w.Code/100 == 3 {
+			return // the tenant segment made the path some other route, or one the mux cleans
+		}
+		var e tokenError
+		if w.Code >= 500 || json.Unmarshal(w.Body.Bytes(), &e) != nil || (w.Code != 200 && (len(e.ErrorCodes) != 1 || !strings.HasPrefix(e.ErrorDescription, "AADSTS"))) {
+			t.Fatalf("tenant %q body %q: %d %s", tenant, body, w.Code, w.Body)
+		}
+	})
+}
