@@ -181,6 +181,7 @@ func (a *App) RunCheck(ctx context.Context) (*CheckReport, error) {
 			}
 		}
 	}
+	rep.checkConcealedNames(ctx, a, gc, conn, &eval)
 	rep.Features, rep.Unneeded = eval.Features, eval.Unneeded
 	if rep.Unneeded == nil {
 		rep.Unneeded = []permission.Unneeded{}
@@ -190,6 +191,27 @@ func (a *App) RunCheck(ctx context.Context) (*CheckReport, error) {
 		rep.Status = permission.Degraded
 	}
 	return rep, nil
+}
+
+// checkConcealedNames degrades usage reports when they conceal user names:
+// since September 2021 tenants conceal them by default, and concealed rows
+// cannot be matched to users (seed 004 asks admins to turn this off first).
+// /admin/reportSettings exists only in the global cloud's v1.0.
+func (rep *CheckReport) checkConcealedNames(ctx context.Context, a *App, gc *msgraph.Client, conn *Conn, eval *permission.Report) {
+	r, ok := eval.Result(permission.UsageReports)
+	if !ok || r.Status != permission.OK || !conn.Profile.UsageReportsV1 {
+		return
+	}
+	concealed, err := gc.ReportSettings(ctx)
+	if err != nil {
+		rep.Notes = append(rep.Notes, "whether usage reports conceal user names is not readable: "+graphReason(err)+" (grant ReportSettings.Read.All to know)")
+		return
+	}
+	a.Log.Debug("report settings read", "displayConcealedNames", concealed)
+	if concealed {
+		eval.SetDegraded(permission.UsageReports, "usage reports conceal user names, so activity cannot be matched to users; "+
+			"turn off \"Display concealed user, group, and site names in all reports\" (Microsoft 365 admin center > Settings > Org settings > Reports)")
+	}
 }
 
 func tierSKUs(skus []msgraph.SubscribedSKU) []permission.SKU {

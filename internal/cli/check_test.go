@@ -271,3 +271,28 @@ func TestCheckCertificateCredential(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckConcealedReportNamesDegradeUsageReports(t *testing.T) {
+	s := startSim(t, func(p *graphsim.Profile) { p.Concealed = true })
+	r := runCLI(t, nil, "--config", s.config, "check")
+	if r.code != 1 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if l := featureLine(t, r.stdout, "usage_reports"); !strings.Contains(l, "degraded") || !strings.Contains(l, "usage reports conceal user names") {
+		t.Fatalf("usage_reports: %s", l)
+	}
+	// Turning concealment off in the tenant makes the check clean.
+	s.tenant.SetDisplayConcealedNames(false)
+	if r := runCLI(t, nil, "--config", s.config, "check"); r.code != 0 {
+		t.Fatalf("after turning concealment off: exit %d\n%s", r.code, r.stdout)
+	}
+	// Without ReportSettings.Read.All (and its ReadWrite twin) it is a note, not a finding.
+	s = startSim(t, func(p *graphsim.Profile) {
+		p.Concealed = true
+		p.Granted = allPermissionsExcept("ReportSettings.Read.All", "ReportSettings.ReadWrite.All")
+	})
+	r = runCLI(t, nil, "--config", s.config, "check")
+	if r.code != 0 || !strings.Contains(r.stdout, "whether usage reports conceal user names is not readable: Authorization_RequestDenied") {
+		t.Fatalf("without ReportSettings.Read.All: exit %d\n%s", r.code, r.stdout)
+	}
+}

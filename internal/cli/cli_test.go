@@ -63,6 +63,7 @@ func startSim(t *testing.T, edit func(*graphsim.Profile)) *simulator {
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.Concealed = false // the profile default conceals report names, which check flags
 	if edit != nil {
 		edit(&p)
 	}
