@@ -289,7 +289,7 @@ func (s *Server) authenticateARM(w http.ResponseWriter, r *http.Request) (*Calle
 		return nil, false
 	}
 	if i := infoFrom(r); i != nil {
-		i.appID, i.tenantID = claims.AppID, claims.Tid
+		i.appID, i.tenantID, i.principal = claims.AppID, claims.Tid, claims.Oid
 	}
 	return callerOf(claims, t), true
 }

@@ -62,6 +62,7 @@ type reqInfo struct {
 	throttled bool
 	appID     string
 	tenantID  string
+	principal string // the token's oid
 }
 
 type reqInfoKey struct{}

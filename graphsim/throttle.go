@@ -271,7 +271,11 @@ func (s *Server) chargeARM(w http.ResponseWriter, r *http.Request, c *Caller) bo
 	if segs := splitPath(r.URL.Path); len(segs) >= 2 && strings.EqualFold(segs[0], "subscriptions") {
 		scopeKind, scopeID = "subscription", strings.ToLower(segs[1])
 	}
+	// ARM counts per principal: the service principal's object id.
 	principal := c.AppID
+	if i := infoFrom(r); i != nil && i.principal != "" {
+		principal = i.principal
+	}
 	header := "x-ms-ratelimit-remaining-" + scopeKind + "-" + kind
 	if !s.opts.Throttle {
 		w.Header().Set(header, strconv.Itoa(int(lim.capacity)-1))
@@ -294,7 +298,7 @@ func (s *Server) chargeARM(w http.ResponseWriter, r *http.Request, c *Caller) bo
 		code = "TenantRequestsThrottled"
 	}
 	writeARMError(w, r, http.StatusTooManyRequests, code, fmt.Sprintf(
-		"Number of '%s' requests for %s '%s' actor '%s' exceeded. Please try again after '%d' seconds after the additional tokens are available. Refer to https://aka.ms/arm-throttling",
+		"Number of '%s' requests for %s '%s' actor '%s' exceeded. Please try again after '%d' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling for additional information.",
 		strings.TrimSuffix(kind, "s"), scopeKind, scopeID, principal, secs))
 	return false
 }

@@ -178,7 +178,7 @@ func TestARMThrottling(t *testing.T) {
 	var body armErrorBody
 	_ = json.Unmarshal(w.Body.Bytes(), &body)
 	if w.Code != 429 || w.Header().Get("Retry-After") != "1" || body.Error.Code != "SubscriptionRequestsThrottled" ||
-		body.Error.Message != "Number of 'read' requests for subscription '"+sub+"' actor '"+platConnectorApp+"' exceeded. Please try again after '1' seconds after the additional tokens are available. Refer to https://aka.ms/arm-throttling" {
+		body.Error.Message != "Number of 'read' requests for subscription '"+sub+"' actor '"+platConnectorSP+"' exceeded. Please try again after '1' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling for additional information." {
 		t.Fatalf("251st read: %d %v %s", w.Code, w.Header(), w.Body)
 	}
 	// 25 tokens per second.
