@@ -113,14 +113,9 @@ func (s *Server) registerDirectoryRoutes() {
 		Cost:         3,
 		ODataContext: "subscribedSkus",
 		Items: func(rs requestScope) ([]any, *APIError) {
-			consumed := consumedUnitsLocked(rs.Tenant)
-			out := make([]any, len(rs.Tenant.SubscribedSKUs))
-			for i, sku := range rs.Tenant.SubscribedSKUs {
-				out[i] = subscribedSKUView{sku: sku, consumed: consumed[strings.ToLower(sku.SkuID)]}
-			}
-			return out, nil
+			return anySlice(rs.Tenant.SubscribedSKUs), nil
 		},
-		Render: func(t *Tenant, obj any) entity { return renderSubscribedSKU(t, obj.(subscribedSKUView)) },
+		Render: func(t *Tenant, obj any) entity { return renderSubscribedSKU(t, obj.(*SubscribedSKU)) },
 	})
 	s.registerEntitySet(&entitySet{
 		Path:         "/directory/subscriptions",
@@ -305,28 +300,9 @@ func renderIdentityProvider(p *IdentityProvider) entity {
 	}
 }
 
-// subscribedSKUView pairs a SKU with its consumed units, counted once per
-// request rather than once per SKU.
-type subscribedSKUView struct {
-	sku      *SubscribedSKU
-	consumed int
-}
-
-// consumedUnitsLocked counts, in one pass, the users holding each SKU
-// (directly or through a group), as Graph's consumedUnits does. The caller
-// holds t.mu. Keys are lower-case SKU ids.
-func consumedUnitsLocked(t *Tenant) map[string]int {
-	out := make(map[string]int, len(t.SubscribedSKUs))
-	for _, u := range t.Users {
-		for _, al := range u.AssignedLicenses {
-			out[strings.ToLower(al.SkuID)]++
-		}
-	}
-	return out
-}
-
-func renderSubscribedSKU(t *Tenant, v subscribedSKUView) entity {
-	sku := v.sku
+// renderSubscribedSKU renders a SKU with its consumed units: the users
+// holding it directly or through a group, from the tenant's index.
+func renderSubscribedSKU(t *Tenant, sku *SubscribedSKU) entity {
 	plans := make([]any, len(sku.ServicePlans))
 	for i, sp := range sku.ServicePlans {
 		plans[i] = entity{
@@ -341,7 +317,7 @@ func renderSubscribedSKU(t *Tenant, v subscribedSKUView) entity {
 		{"accountId", sku.AccountID},
 		{"appliesTo", sku.AppliesTo},
 		{"capabilityStatus", sku.CapabilityStatus},
-		{"consumedUnits", v.consumed},
+		{"consumedUnits", t.consumedLocked(sku.SkuID)},
 		{"id", t.ID + "_" + sku.SkuID},
 		{"prepaidUnits", entity{
 			{"enabled", sku.Enabled},
