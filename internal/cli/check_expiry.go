@@ -102,4 +102,3 @@ func compareEnd(a, b *time.Time) int {
 	}
 	return a.Compare(*b)
 }
-
