@@ -46,6 +46,8 @@ var groupFilterRules = func() map[string]filterRule {
 		"createdDateTime":       {Default: "eq ge le gt lt in", Advanced: "ne not null"},
 		"visibility":            {Default: "eq in", Advanced: "ne not null"},
 		"assignedLicenses":      {Default: "eq", Advanced: "not"},
+		// Teams-enabled groups: resourceProvisioningOptions/Any(x:x eq 'Team').
+		"resourceProvisioningOptions": {Default: "eq"},
 	}
 }()
 
@@ -378,4 +380,5 @@ func (s *Server) registerGroupRoutes() {
 	s.registerEntitySet(membershipSet("/users/{id}/memberOf", 1, memberOfPerms, true, memberOfIDs, KindUnknown))
 	s.registerEntitySet(membershipSet("/users/{id}/transitiveMemberOf", 2, memberOfPerms, true, transitiveMemberOfIDs, KindUnknown))
 	s.registerEntitySet(membershipSet("/users/{id}/memberOf/microsoft.graph.group", 1, memberOfPerms, true, memberOfIDs, KindGroup))
+	s.registerEntitySet(membershipSet("/users/{id}/transitiveMemberOf/microsoft.graph.group", 2, memberOfPerms, true, transitiveMemberOfIDs, KindGroup))
 }

@@ -28,7 +28,7 @@ var userBasicProps = []string{"displayName", "givenName", "id", "mail", "surname
 var userProps = []string{
 	"businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id",
 	"accountEnabled", "assignedLicenses", "assignedPlans", "city", "companyName", "createdDateTime", "deletedDateTime", "department", "employeeId",
-	"licenseAssignmentStates", "mailNickname", "onPremisesImmutableId", "onPremisesSyncEnabled", "usageLocation", "userType",
+	"licenseAssignmentStates", "mailNickname", "onPremisesImmutableId", "onPremisesSyncEnabled", "signInSessionsValidFromDateTime", "usageLocation", "userType",
 	"signInActivity",
 }
 
@@ -213,6 +213,7 @@ func renderUser(t *Tenant, obj any) entity {
 		{"mailNickname", nullable(u.MailNickname)},
 		{"onPremisesImmutableId", nullable(u.OnPremisesImmutableID)},
 		{"onPremisesSyncEnabled", sync},
+		{"signInSessionsValidFromDateTime", graphTime(u.SignInSessionsValidFromDateTime)},
 		{"usageLocation", nullable(u.UsageLocation)},
 		{"userType", u.UserType},
 		{"signInActivity", renderSignInActivity(u.SignIn)},

@@ -321,6 +321,24 @@ func TestUserGetByIDAndUPNAndManager(t *testing.T) {
 			t.Errorf("context %v", got["@odata.context"])
 		}
 	}
+	// Guests' UPNs carry #EXT#, escaped in the path.
+	var guest *User
+	f.tenant.Snapshot(func(t *Tenant) {
+		for _, x := range t.Users {
+			if strings.Contains(x.UserPrincipalName, "#EXT#") {
+				guest = x
+				break
+			}
+		}
+	})
+	if guest == nil {
+		t.Fatal("no guest in the small tenant")
+	}
+	var g map[string]any
+	f.getOK("/v1.0/users/"+url.PathEscape(guest.UserPrincipalName)+"?$select=id,userType", &g)
+	if g["id"] != guest.ID || g["userType"] != "Guest" {
+		t.Errorf("guest by UPN = %v", g)
+	}
 	var mgr map[string]any
 	f.getOK("/v1.0/users/"+u.ID+"/manager", &mgr)
 	if mgr["id"] != m.ID || mgr["@odata.type"] != "#microsoft.graph.user" {

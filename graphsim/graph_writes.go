@@ -213,15 +213,14 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, c *Caller) {
 func (t *Tenant) patchUserFields(id string, fields map[string]string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	u := t.userByID[id]
+	u := t.userLocked(id)
 	if u == nil {
 		return
 	}
 	for k, v := range fields {
 		patchableUserFields[k](u, v)
 	}
-	t.seq++
-	u.Seq = t.seq
+	u.Seq = t.nextSeqLocked()
 }
 
 func (s *Server) revokeSignInSessions(w http.ResponseWriter, r *http.Request, c *Caller) {

@@ -90,6 +90,11 @@ func TestPatchUserAndRevoke(t *testing.T) {
 	if rv["value"] != true || rv["@odata.context"] != f.run.URL+"/v1.0/$metadata#Edm.Boolean" {
 		t.Errorf("revoke body %s", body)
 	}
+	var after map[string]any
+	f.getOK("/v1.0/users/"+uid+"?$select=signInSessionsValidFromDateTime", &after)
+	if after["signInSessionsValidFromDateTime"] != formatGraphTime(f.tenant.Now) {
+		t.Errorf("signInSessionsValidFromDateTime after revoke = %v, want %s", after["signInSessionsValidFromDateTime"], formatGraphTime(f.tenant.Now))
+	}
 	code, _, body = f.do("POST", "/v1.0/users/00000000-0000-0000-0000-000000000009/revokeSignInSessions", "")
 	wantGraphError(t, code, body, 404, "Request_ResourceNotFound", "Resource '00000000-0000-0000-0000-000000000009' does not exist or one of its queried reference-property objects are not present.")
 }
