@@ -505,6 +505,20 @@ func TestSignInLogAgreesWithSignInActivity(t *testing.T) {
 	}
 	listShape(t, "v1.0_auditLogs_signIns_list.json", e.getJSON("/v1.0/auditLogs/signIns", tok, http.StatusOK), "appliedConditionalAccessPolicies")
 
+	// The window filter clients send.
+	since := ten.Now.AddDate(0, 0, -7)
+	recent := 0
+	for _, it := range items {
+		if it["createdDateTime"].(string) >= since.UTC().Format("2006-01-02T15:04:05Z") {
+			recent++
+		}
+	}
+	window, _ := e.listAll("/v1.0/auditLogs/signIns?$filter=createdDateTime%20ge%20"+since.UTC().Format("2006-01-02T15:04:05Z"), tok)
+	if len(window) != recent || recent == 0 || recent == len(items) {
+		t.Fatalf("last 7 days: %d sign-ins, want %d (of %d)", len(window), recent, len(items))
+	}
+	e.expectError("GET", "/v1.0/auditLogs/signIns?$top=1001", tok, nil, http.StatusBadRequest, "Request_UnsupportedQuery", "")
+
 	e.expectError("GET", "/v1.0/auditLogs/signIns", e.graphToken("Directory.Read.All"), nil, http.StatusForbidden,
 		"Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 	free := newDirectoryEnv(t, TierFree, Options{})
