@@ -245,7 +245,9 @@ func serviceOfPlan(planName string) string {
 		{"SWAY", "Sway"},
 		{"FORMS", "OfficeForms"},
 		{"STREAM", "MicrosoftStream"},
-		{"BPOS", "Deskless"},
+		{"BPOS_S_TODO", "To-Do"},
+		{"DESKLESS", "Deskless"},
+		{"WHITEBOARD", "WhiteboardServices"},
 		{"M365_COPILOT", "M365CopilotService"},
 	}
 	for _, p := range prefixes {
