@@ -78,7 +78,7 @@ func licencesOf(skus map[string]*SubscribedSKU, u *User) userLicences {
 					continue
 				}
 				l.has[s] = true
-				if l.assigned[s].IsZero() || assigned.Before(l.assigned[s]) {
+				if assigned.After(l.assigned[s]) {
 					l.assigned[s] = assigned
 				}
 			}
@@ -87,20 +87,21 @@ func licencesOf(skus map[string]*SubscribedSKU, u *User) userLicences {
 	return l
 }
 
-// licenceAssignDate is when the SKU was assigned: the earliest update of its
-// assignment states (direct or via a group), else the account's creation.
+// licenceAssignDate is the last date the SKU was assigned to the user ("The
+// last date when the user was assigned an Exchange license", beta
+// office365ActiveUserDetail): the latest update of its assignment states,
+// direct or via a group, else the account's creation.
 func licenceAssignDate(u *User, skuID string) time.Time {
-	var first time.Time
+	var last time.Time
 	for _, st := range u.LicenseAssignmentStates {
-		if strings.EqualFold(st.SkuID, skuID) && !st.LastUpdatedDateTime.IsZero() &&
-			(first.IsZero() || st.LastUpdatedDateTime.Before(first)) {
-			first = st.LastUpdatedDateTime
+		if strings.EqualFold(st.SkuID, skuID) && st.LastUpdatedDateTime.After(last) {
+			last = st.LastUpdatedDateTime
 		}
 	}
-	if first.IsZero() {
+	if last.IsZero() {
 		return u.CreatedDateTime
 	}
-	return first
+	return last
 }
 
 // productNames names SKUs the way the reports' Assigned Products column

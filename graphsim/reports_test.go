@@ -51,8 +51,12 @@ func rptTenant(extraLicensed int) *Tenant {
 		UserType: "Member", AccountEnabled: true, CreatedDateTime: created, MailboxPurpose: "user",
 		// Teams disabled in her E3.
 		AssignedLicenses: []AssignedLicense{{SkuID: rptSkuE3, DisabledPlans: []string{rptPlanTeams1}}},
+		// E3 both directly and, later, through a group: the report shows
+		// the last assignment.
 		LicenseAssignmentStates: []LicenseAssignmentState{{SkuID: rptSkuE3, State: "Active", Error: "None",
-			LastUpdatedDateTime: time.Date(2024, 3, 2, 9, 30, 0, 0, time.UTC)}},
+			LastUpdatedDateTime: time.Date(2024, 3, 2, 9, 30, 0, 0, time.UTC)},
+			{SkuID: rptSkuE3, State: "Active", Error: "None", AssignedByGroup: "7a7a7a7a-0000-4000-8000-000000000001",
+				LastUpdatedDateTime: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}},
 		Activity: Activity{
 			Last: [NumServices]time.Time{
 				ServiceExchange:   time.Date(2026, 10, 29, 17, 5, 0, 0, time.UTC),
@@ -291,7 +295,7 @@ func TestReportActiveUsersMatchTenant(t *testing.T) {
 		t.Fatalf("rows for %q, want %q", upns, want)
 	}
 	a := byUPN["AdeleV@contoso.com"]
-	assigned := rptDay(2024, 3, 2)
+	assigned := rptDay(2025, 6, 1)
 	want := usage.UserActivity{
 		UserPrincipalName: "AdeleV@contoso.com", DisplayName: "Adele Vance",
 		HasLicense: [usage.NumServices]bool{usage.Exchange: true, usage.OneDrive: true, usage.SharePoint: true,
