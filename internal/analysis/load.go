@@ -17,8 +17,15 @@ import (
 // Resource names whose status in the current run decides what the data can
 // prove (see internal/sync).
 const (
-	ResourceSignIns = "signInActivity"
+	ResourceSignIns = "signIns"
 	ResourceUsage   = "usageReports"
+)
+
+// Platform rows the usage syncer writes for Microsoft 365 Apps (see
+// internal/sync/usage.go).
+const (
+	serviceDesktopApps = "m365apps:desktop"
+	serviceWebApps     = "m365apps:web"
 )
 
 // Options are the analysis settings of a connection.
@@ -167,12 +174,20 @@ func Load(ctx context.Context, r Reader, conn store.Connection, o Options) (lice
 		if !ok {
 			continue // a deleted user, or a row from a concealed report
 		}
+		u := &in.Users[i]
+		u.InReports = true
+		switch a.Service {
+		case serviceDesktopApps:
+			u.DesktopApps = true
+			continue
+		case serviceWebApps:
+			u.WebOrMobileApps = true
+			continue
+		}
 		w, ok := serviceWorkload[a.Service]
 		if !ok {
 			continue
 		}
-		u := &in.Users[i]
-		u.InReports = true
 		if a.LastActivityDate.After(u.LastActivity[w]) {
 			u.LastActivity[w] = a.LastActivityDate
 		}

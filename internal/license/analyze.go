@@ -102,7 +102,9 @@ type User struct {
 	// DesktopApps / WebOrMobileApps: Microsoft 365 Apps platforms used.
 	DesktopApps     bool
 	WebOrMobileApps bool
-	MailboxBytes    int64
+	// MailboxBytes is the mailbox's storage use when MailboxKnown.
+	MailboxBytes int64
+	MailboxKnown bool
 }
 
 // Input is everything the analysis reads. The caller (the store) fills it;
@@ -616,7 +618,7 @@ func userFindings(u *User, v UserVerdict, in Input, skus map[string]*SKUSummary,
 			if r.NoDesktop && (u.DesktopApps || !u.WebOrMobileApps) {
 				continue
 			}
-			if r.MaxMailboxBytes > 0 && u.MailboxBytes >= r.MaxMailboxBytes {
+			if r.MaxMailboxBytes > 0 && (!u.MailboxKnown || u.MailboxBytes >= r.MaxMailboxBytes) {
 				continue
 			}
 			target := caps[to.SkuID]

@@ -251,3 +251,33 @@ func TestTermValidation(t *testing.T) {
 		}
 	}
 }
+
+func TestF3DowngradeNeedsAKnownSmallMailbox(t *testing.T) {
+	m365E3 := append(slices.Clone(e3Plans), "AAD_PREMIUM", "INTUNE_A")
+	f3 := []string{"EXCHANGE_S_DESKLESS", "SHAREPOINTDESKLESS", "TEAMS1", "MCOIMP", "YAMMER_ENTERPRISE", "SHAREPOINTWAC", "OFFICEMOBILE_SUBSCRIPTION", "AAD_PREMIUM", "INTUNE_A"}
+	pricing, err := NewPricing(nil, []ListPrice{{SkuPartNumber: "SPE_E3", USDPerUserMonth: "39"}, {SkuPartNumber: "SPE_F1", USDPerUserMonth: "10"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := func(upn string, known bool, bytes int64) User {
+		return User{ID: upn, UserPrincipalName: upn, AccountEnabled: true, Created: day("2024-01-01"), Licenses: direct("e3"),
+			LastActivity: act(Exchange, "2026-10-30", M365Apps, "2026-10-30"), InReports: true, WebOrMobileApps: true,
+			MailboxKnown: known, MailboxBytes: bytes}
+	}
+	in := Input{
+		Now: now, Pricing: pricing, SignInKnown: true, ActivityKnown: true,
+		SKUs: []SKU{
+			{SkuID: "e3", SkuPartNumber: "SPE_E3", Enabled: 3, Consumed: 3, ServicePlanNames: m365E3},
+			{SkuID: "f3", SkuPartNumber: "SPE_F1", Enabled: 0, Consumed: 0, ServicePlanNames: f3},
+		},
+		Users: []User{user("small@x", true, 1<<30), user("big@x", true, 3<<30), user("unknown@x", false, 0)},
+	}
+	a, err := Analyze(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"downgrade-candidate small@x SPE_E3 348.00 USD"} // (39-10)*12
+	if got := findingKeys(a); !slices.Equal(got, want) {
+		t.Fatalf("findings = %q, want %q", got, want)
+	}
+}
