@@ -90,7 +90,8 @@ func graphVersion(r *http.Request) string {
 // function's overloads. Errors are Graph's: an unknown function or an
 // overload that does not exist is "Resource not found for the segment" (as
 // Graph answers, e.g. microsoft-graph-docs-contrib issue 5853); a bad
-// parameter value is a 400 naming it.
+// parameter value is a 400 BadRequest naming the parameter and what it
+// accepts (Microsoft does not document that wording; this is ours).
 func (rs *reportState) parseReportCall(segment string, today time.Time) (reportRequest, *APIError) {
 	name, args := segment, ""
 	if i := strings.IndexByte(segment, '('); i >= 0 {
