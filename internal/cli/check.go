@@ -40,16 +40,19 @@ credential expires within 30 days, 2 when tenantscope cannot connect.`,
 		if err != nil {
 			return err
 		}
-		if f == JSON {
+		switch f {
+		case JSON:
 			enc := json.NewEncoder(a.Stdout)
 			enc.SetIndent("", "  ")
-			if err := enc.Encode(rep); err != nil {
-				return err
-			}
-		} else {
-			if err := rep.writeText(a.Stdout); err != nil {
-				return err
-			}
+			err = enc.Encode(rep)
+		case CSV:
+			// A spreadsheet gets the feature table; the rest is in -o json.
+			err = WriteSlice(a.Stdout, CSV, checkColumns, rep.Features)
+		default:
+			err = rep.writeText(a.Stdout)
+		}
+		if err != nil {
+			return err
 		}
 		if rep.Status != permission.OK {
 			return Findings()
@@ -57,6 +60,16 @@ credential expires within 30 days, 2 when tenantscope cannot connect.`,
 		return nil
 	}
 	return cmd
+}
+
+// checkColumns are the feature table's columns for -o csv.
+var checkColumns = []Column[permission.Result]{
+	{Name: "feature", Value: func(r permission.Result) any { return string(r.Feature) }},
+	{Name: "kind", Value: func(r permission.Result) any { return string(r.Kind) }},
+	{Name: "status", Value: func(r permission.Result) any { return string(r.Status) }},
+	{Name: "using", Value: func(r permission.Result) any { return r.Using }},
+	{Name: "missing", Value: func(r permission.Result) any { return r.Missing }},
+	{Name: "reasons", Value: func(r permission.Result) any { return r.Reasons }},
 }
 
 // CheckReport is what check found; -o json prints it as is.

@@ -76,6 +76,11 @@ func TestCheckReportsWithheldIsDegraded(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
+	csv := runCLI(t, nil, "--config", s.config, "check", "-o", "csv")
+	if csv.code != 1 || !strings.HasPrefix(csv.stdout, "feature,kind,status,using,missing,reasons\n") ||
+		!strings.Contains(csv.stdout, "\nusage_reports,read,degraded,ReportSettings.Read.All;ReportSettings.ReadWrite.All,Reports.Read.All,\"missing Reports.Read.All;without it: no last activity per service") {
+		t.Fatalf("csv: exit %d\n%s", csv.code, csv.stdout)
+	}
 	l := featureLine(t, r.stdout, "usage_reports")
 	if !strings.Contains(l, "degraded") || !strings.Contains(l, "missing Reports.Read.All") || !strings.Contains(l, "without it: no last activity per service") {
 		t.Fatalf("usage_reports line: %s", l)
