@@ -21,6 +21,11 @@ import (
 // Empty dates and counts read as zero. An error from fn stops the parse and
 // is returned wrapped.
 func Parse(report Report, r io.Reader, fn func(UserActivity) error) (Meta, error) {
+	for _, known := range Reports() {
+		if strings.EqualFold(string(report), string(known)) {
+			report = known // Graph's function names are case-insensitive
+		}
+	}
 	meta := Meta{Report: report}
 	cols, ok := columnsOf(report)
 	if !ok {

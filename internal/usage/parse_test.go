@@ -236,6 +236,13 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+func TestParseReportNameCaseInsensitive(t *testing.T) {
+	meta, rows := collect(t, "GetEmailActivityUserDetail", "Report Refresh Date,User Principal Name,Last Activity Date\n2026-10-30,a@x.com,2026-10-02\n")
+	if meta.Report != EmailActivityUserDetail || len(rows) != 1 || !rows[0].Last[Exchange].Equal(date(2026, 10, 2)) {
+		t.Errorf("meta = %+v rows = %+v", meta, rows)
+	}
+}
+
 func TestParseCallbackErrorStops(t *testing.T) {
 	stop := errors.New("store full")
 	data := "Report Refresh Date,User Principal Name,Last Activity Date\n2026-10-30,a@x.com,\n2026-10-30,b@x.com,\n2026-10-30,c@x.com,\n"
