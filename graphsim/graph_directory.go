@@ -112,6 +112,9 @@ func (s *Server) registerDirectoryRoutes() {
 		Perms:        permsSubscribedSkus,
 		Cost:         3,
 		ODataContext: "subscribedSkus",
+		Type:         "microsoft.graph.subscribedSku",
+		// Only $select is supported: no property can be filtered.
+		Filter: map[string]filterRule{},
 		Items: func(rs requestScope) ([]any, *APIError) {
 			return anySlice(rs.Tenant.SubscribedSKUs), nil
 		},

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -325,6 +326,8 @@ func TestSubscribedSkusMatchTenant(t *testing.T) {
 	if len(first) != 2 {
 		t.Fatalf("$select gave %v", first)
 	}
+	e.expectError("GET", "/v1.0/subscribedSkus?$filter="+url.QueryEscape("skuPartNumber eq 'ENTERPRISEPACK'"), e.graphToken("Organization.Read.All"), nil,
+		http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property 'skuPartNumber' of resource 'SubscribedSku'.")
 	// Directory.Read.All also reads it; User.Read.All does not.
 	e.getJSON("/v1.0/subscribedSkus", e.graphToken("Directory.Read.All"), http.StatusOK)
 	e.expectError("GET", "/v1.0/subscribedSkus", e.graphToken("User.Read.All"), nil, http.StatusForbidden,
