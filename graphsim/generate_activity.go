@@ -119,6 +119,11 @@ func (g *gen) activity() error {
 		if ur.mailbox && u.MailboxPurpose == "" {
 			u.MailboxPurpose = "user"
 		}
+		// Without a mailbox a cloud-only employee has no mail address;
+		// synced ones keep the one on-premises AD gives them.
+		if !ur.mailbox && g.ukind[i] == userPerson && u.OnPremisesSyncEnabled == nil {
+			u.Mail = ""
+		}
 		a := &u.Activity
 		created := u.CreatedDateTime
 		person := g.ukind[i] == userPerson || g.ukind[i] == userGuest

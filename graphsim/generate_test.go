@@ -290,14 +290,14 @@ func countConnectorGraphRoles(ten *Tenant) int {
 func TestGeneratedMix(t *testing.T) {
 	ten := mustGenerate(t, "medium", 42, TierP2)
 	n := len(ten.Users)
-	var guests, licensedGuests, rooms, equipment, shared, licensedShared, disabledLicensed, synced, recent, both, dup, noUsage, withManager, neverSignedIn, webOnly int
+	var guests, licensedGuests, rooms, equipment, shared, licensedShared, disabledLicensed, synced, recent, both, dup, noUsage, withManager, neverSignedIn, webOnly, noMail int
 	e3, e5 := sku(t, ten, "SPE_E3"), sku(t, ten, "SPE_E5")
 	for _, u := range ten.Users {
 		switch {
 		case u.UserType == "Guest":
 			guests++
-			if !strings.Contains(u.UserPrincipalName, "#EXT#@"+ten.InitialDomain) {
-				t.Errorf("guest UPN %s", u.UserPrincipalName)
+			if want := strings.Replace(u.Mail, "@", "_", 1) + "#EXT#@" + ten.InitialDomain; u.UserPrincipalName != want {
+				t.Errorf("guest UPN %s, want %s", u.UserPrincipalName, want)
 			}
 			if len(u.AssignedLicenses) > 0 {
 				licensedGuests++
@@ -317,6 +317,12 @@ func TestGeneratedMix(t *testing.T) {
 		}
 		if u.OnPremisesSyncEnabled != nil {
 			synced++
+		}
+		if u.UserType == "Member" && u.Mail == "" {
+			noMail++
+			if u.OnPremisesSyncEnabled != nil || ten.rightsOf(u).mailbox || u.MailboxPurpose != "" {
+				t.Errorf("%s has no mail address but a mailbox or an on-premises account", u.UserPrincipalName)
+			}
 		}
 		if ten.Now.Sub(u.CreatedDateTime) < 90*24*time.Hour {
 			recent++
@@ -351,7 +357,7 @@ func TestGeneratedMix(t *testing.T) {
 	for name, c := range map[string]int{"licensed guests": licensedGuests, "licensed shared mailboxes": licensedShared,
 		"disabled users holding licences": disabledLicensed, "synced users": synced, "same SKU direct and via group": both,
 		"E3+E5 duplicates": dup, "users without usage location": noUsage, "users with a manager": withManager,
-		"members never signed in": neverSignedIn, "web/mobile-only app users": webOnly} {
+		"members never signed in": neverSignedIn, "web/mobile-only app users": webOnly, "cloud employees without a mailbox": noMail} {
 		if c == 0 {
 			t.Errorf("no %s", name)
 		}

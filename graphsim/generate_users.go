@@ -187,8 +187,14 @@ func (g *gen) guest(r *rand.Rand, u *User, used map[string]int) {
 	u.Surname = pick(r, surnames[:])
 	dom := pick(r, guestDomains[:])
 	u.DisplayName = u.GivenName + " " + u.Surname
-	local := uniqueLocal(used, strings.ToLower(u.GivenName+"."+u.Surname)+"_"+dom)
-	external := strings.TrimSuffix(local, "_"+dom)
+	// Unique by the external address; the UPN is that address with "@"
+	// written as "_" and #EXT# appended, as Entra ID writes it on invitation.
+	external := strings.ToLower(u.GivenName + "." + u.Surname)
+	for n := 2; used[external+"_"+dom] > 0; n++ {
+		external = strings.ToLower(u.GivenName+"."+u.Surname) + strconv.Itoa(n)
+	}
+	local := external + "_" + dom
+	used[local] = 1
 	u.Mail = external + "@" + dom
 	u.MailNickname = local + "#EXT#"
 	u.UserPrincipalName = local + "#EXT#@" + g.t.InitialDomain
