@@ -301,6 +301,10 @@ func TestSignInFailuresAreExplained(t *testing.T) {
 		{"app not in tenant", testTenant, 400, "unauthorized_client", 700016, "Application with identifier '" + testClient + "' was not found in the directory.",
 			"AADSTS700016", "application " + testClient + " was not found in tenant", "check client_id is the Application (client) ID"},
 		{"unknown tenant", "contoso-missing.onmicrosoft.com", 0, "", 0, "", "AADSTS90002", `tenant "contoso-missing.onmicrosoft.com" was not found`, "check tenant"},
+		{"no service principal", testTenant, 401, "invalid_client", 7000229, "The client application " + testClient + " is missing service principal in the tenant " + testTenant + ".",
+			"AADSTS7000229", "has no service principal in tenant", "must consent to the application"},
+		{"conditional access", testTenant, 400, "invalid_grant", 53003, "Access has been blocked by Conditional Access policies.",
+			"AADSTS53003", "Conditional Access policy for workload identities blocked it", "exclude this service principal"},
 		{"other code", testTenant, 400, "invalid_request", 9002313, "Invalid request.", "AADSTS9002313", "sign-in failed (AADSTS9002313): Invalid request.", "login.microsoftonline.com/error?code=9002313"},
 	}
 	for _, tc := range cases {

@@ -95,6 +95,12 @@ func explain(err error, c *Credential) error {
 	case "7000112":
 		ae.Cause = "sign-in failed: " + app + " is disabled (AADSTS7000112)"
 		ae.Fix = "an administrator must enable the application's service principal (Enterprise applications > Properties > Enabled for users to sign in)"
+	case "7000229":
+		ae.Cause = fmt.Sprintf("sign-in failed: %s has no service principal in tenant %s (AADSTS7000229)", app, c.tenant)
+		ae.Fix = "an administrator of the tenant must consent to the application (this creates its enterprise application), then grant its permissions"
+	case "53003":
+		ae.Cause = "sign-in failed: a Conditional Access policy for workload identities blocked it (AADSTS53003)"
+		ae.Fix = "run from a location the policy allows, or ask the tenant's administrators to exclude this service principal"
 	case "70011", "700022", "1002012":
 		ae.Cause = fmt.Sprintf("sign-in failed: the identity platform rejected the scope (AADSTS%s)", code)
 		ae.Fix = "check endpoints.graph_scope / endpoints.arm_scope: one resource followed by /.default"
