@@ -137,3 +137,21 @@ func (d *DB) DeltaLink(ctx context.Context, conn Connection, resource string) (l
 	}
 	return link, scope, nil
 }
+
+// ConnectionNames lists the connections the database holds, by name.
+func (d *DB) ConnectionNames(ctx context.Context) ([]string, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT name FROM connections ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list connections: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("list connections: %w", err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}

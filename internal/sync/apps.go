@@ -47,7 +47,7 @@ func servicePrincipalsResource() *resource {
 // and validity (never secret text), including the connector's own.
 func applicationsResource() *resource {
 	return &resource{
-		name: "applications", group: "apps",
+		name: "applications", group: "apps", alias: "app_credentials",
 		perms:  appReadPerms,
 		tables: []store.Table{store.TableApplications},
 		run: func(ctx context.Context, j *job) error {
@@ -148,7 +148,7 @@ func appRoleAssignmentsResource() *resource {
 
 func oauth2GrantsResource() *resource {
 	return &resource{
-		name: "oauth2Grants", group: "apps",
+		name: "oauth2Grants", group: "apps", alias: "oauth2_grants",
 		perms:  []string{"Directory.Read.All", "DelegatedPermissionGrant.Read.All"},
 		tables: []store.Table{store.TableOAuth2PermissionGrant},
 		run: func(ctx context.Context, j *job) error {
@@ -172,7 +172,7 @@ func oauth2GrantsResource() *resource {
 // syncJobsResource reads SCIM provisioning jobs per service principal.
 func syncJobsResource() *resource {
 	return &resource{
-		name: "syncJobs", group: "apps",
+		name: "syncJobs", group: "apps", alias: "provisioning_jobs",
 		perms:  []string{"Synchronization.Read.All"},
 		deps:   []string{servicePrincipalsResourceName},
 		tables: []store.Table{store.TableSynchronizationJobs},

@@ -8,7 +8,7 @@ import (
 
 func organizationResource() *resource {
 	return &resource{
-		name: "organization", group: "directory",
+		name: "organization", group: "directory", alias: "organization",
 		perms:  []string{"Organization.Read.All", "Directory.Read.All"},
 		tables: []store.Table{store.TableOrganization},
 		run: func(ctx context.Context, j *job) error {
@@ -27,7 +27,7 @@ func organizationResource() *resource {
 
 func domainsResource() *resource {
 	return &resource{
-		name: "domains", group: "directory",
+		name: "domains", group: "directory", alias: "organization",
 		perms:  []string{"Domain.Read.All", "Directory.Read.All"},
 		tables: []store.Table{store.TableDomains},
 		run: func(ctx context.Context, j *job) error {
@@ -51,7 +51,7 @@ func domainsResource() *resource {
 
 func identityProvidersResource() *resource {
 	return &resource{
-		name: "identityProviders", group: "directory",
+		name: "identityProviders", group: "directory", alias: "identity_providers",
 		perms:  []string{"IdentityProvider.Read.All"},
 		tables: []store.Table{store.TableIdentityProviders},
 		run: func(ctx context.Context, j *job) error {

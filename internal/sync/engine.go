@@ -307,7 +307,7 @@ func (e *engine) runOne(ctx context.Context, r *resource) store.ResourceResult {
 	if e.o.Progress != nil {
 		e.o.Progress.Done(r.name, res)
 	}
-	e.o.Logger.Info("resource synced", "resource", r.name, "status", res.Status, "mode", res.Mode, "items", res.Items, "removed", res.Removed, "duration", res.Duration.Round(time.Millisecond))
+	e.o.Logger.Debug("resource synced", "resource", r.name, "status", res.Status, "mode", res.Mode, "items", res.Items, "removed", res.Removed, "duration", res.Duration.Round(time.Millisecond))
 	return res
 }
 

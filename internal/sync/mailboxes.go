@@ -13,7 +13,7 @@ import (
 // equipment ...) per user with a mail address, batched 20 to a request.
 func mailboxesResource() *resource {
 	return &resource{
-		name: "mailboxes", group: "users",
+		name: "mailboxes", group: "users", alias: "mailbox_purpose",
 		perms:  []string{"MailboxSettings.Read"},
 		deps:   []string{usersResourceName},
 		tables: []store.Table{store.TableUserMailboxes},

@@ -15,6 +15,9 @@ import (
 type resource struct {
 	name  string
 	group string // the --only group it belongs to (users, groups, roles, ...)
+	// alias is the permission catalogue's feature name that also selects
+	// it (sync.resources in the configuration), when it differs.
+	alias string
 	// perms: any one of these application permissions lets it read
 	// (documentation and the permission-aware warning text).
 	perms []string
@@ -79,7 +82,7 @@ func selectResources(all []*resource, only []string) (map[string]bool, error) {
 		}
 		found := false
 		for _, r := range all {
-			if strings.EqualFold(r.name, n) || strings.EqualFold(r.group, n) {
+			if strings.EqualFold(r.name, n) || strings.EqualFold(r.group, n) || (r.alias != "" && strings.EqualFold(r.alias, n)) {
 				sel[r.name] = true
 				found = true
 			}
@@ -89,6 +92,18 @@ func selectResources(all []*resource, only []string) (map[string]bool, error) {
 		}
 	}
 	return sel, nil
+}
+
+// Knows reports whether name selects any resource (resource, group or
+// feature name); the configuration's sync.resources may also name features
+// other packages sync (usage_reports, azure).
+func Knows(name string) bool {
+	for _, r := range resources() {
+		if strings.EqualFold(r.name, name) || strings.EqualFold(r.group, name) || (r.alias != "" && strings.EqualFold(r.alias, name)) {
+			return true
+		}
+	}
+	return false
 }
 
 // Permissions returns each resource's accepted permissions (any one is

@@ -48,7 +48,7 @@ func skipP2(o *Options) string {
 
 func roleEligibilityResource() *resource {
 	return &resource{
-		name: "roleEligibility", group: "roles",
+		name: "roleEligibility", group: "pim",
 		perms:    []string{"RoleEligibilitySchedule.Read.Directory", "RoleManagement.Read.Directory", "RoleManagement.Read.All"},
 		feature:  "Microsoft Entra ID P2 or ID Governance",
 		tables:   []store.Table{store.TableRoleEligibilities},
@@ -73,7 +73,7 @@ func roleEligibilityResource() *resource {
 
 func roleAssignmentSchedulesResource() *resource {
 	return &resource{
-		name: "roleAssignmentSchedules", group: "roles",
+		name: "roleAssignmentSchedules", group: "pim",
 		perms:    []string{"RoleAssignmentSchedule.Read.Directory", "RoleManagement.Read.Directory", "RoleManagement.Read.All"},
 		feature:  "Microsoft Entra ID P2 or ID Governance",
 		tables:   []store.Table{store.TableRoleAssignmentScheds},

@@ -1,0 +1,381 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tenantscope/tenantscope/internal/store"
+)
+
+// The list commands read the current copy in the database; they never call
+// Graph. Columns carry Microsoft's property names.
+
+// openSynced opens the store for a list command and refuses a connection
+// that has never completed a sync (an empty list would look like an empty
+// tenant).
+func (a *App) openSynced(ctx context.Context) (*store.DB, store.Connection, error) {
+	db, conn, err := a.openStore(ctx)
+	if err != nil {
+		return nil, conn, err
+	}
+	if conn.Generation == 0 {
+		db.Close()
+		return nil, conn, ConfigError(fmt.Errorf("connection %q has no completed sync in %s: run tenantscope sync first", conn.Name, a.DBPath))
+	}
+	return db, conn, nil
+}
+
+func optBool(cmd *cobra.Command, name string, v bool) *bool {
+	if !cmd.Flags().Changed(name) {
+		return nil
+	}
+	return &v
+}
+
+func newUsersCommand(a *App) *cobra.Command {
+	var q store.UserQuery
+	var enabled, licensed bool
+	var sku string
+	cmd := &cobra.Command{
+		Use:   "users",
+		Short: "List users from the local copy, with their licences",
+		Args:  cobra.NoArgs,
+	}
+	out := AddOutputFlag(cmd)
+	fl := cmd.Flags()
+	fl.BoolVar(&enabled, "enabled", true, "only enabled (--enabled) or disabled (--enabled=false) accounts")
+	fl.BoolVar(&licensed, "licensed", true, "only users with (--licensed) or without (--licensed=false) a licence")
+	fl.StringVar(&sku, "sku", "", "only users holding this SKU (skuPartNumber or skuId)")
+	fl.StringVar(&q.UserType, "user-type", "", "Member or Guest")
+	fl.StringVar(&q.Department, "department", "", "exact department")
+	fl.StringVar(&q.Search, "search", "", "substring of the UPN or display name")
+	fl.IntVar(&q.Limit, "limit", 0, "at most this many rows")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		f, err := ParseFormat(*out)
+		if err != nil {
+			return err
+		}
+		ctx := cmd.Context()
+		db, conn, err := a.openSynced(ctx)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		skus, err := db.SubscribedSKUs(ctx, conn)
+		if err != nil {
+			return err
+		}
+		parts := map[string]string{}
+		for _, s := range skus {
+			parts[s.SkuID] = s.SkuPartNumber
+			if sku != "" && strings.EqualFold(s.SkuPartNumber, sku) {
+				q.SkuID = s.SkuID
+			}
+		}
+		if sku != "" && q.SkuID == "" {
+			q.SkuID = sku
+		}
+		q.Enabled, q.Licensed = optBool(cmd, "enabled", enabled), optBool(cmd, "licensed", licensed)
+		users, err := db.Users(ctx, conn, q)
+		if err != nil {
+			return err
+		}
+		return WriteSlice(a.Stdout, f, userColumns(parts), users)
+	}
+	return cmd
+}
+
+func userColumns(parts map[string]string) []Column[store.User] {
+	return []Column[store.User]{
+		{Name: "id", Value: func(u store.User) any { return u.ID }},
+		{Name: "userPrincipalName", Header: "UPN", Value: func(u store.User) any { return u.UserPrincipalName }},
+		{Name: "displayName", Header: "name", Value: func(u store.User) any { return u.DisplayName }},
+		{Name: "accountEnabled", Header: "enabled", Value: func(u store.User) any { return u.AccountEnabled }},
+		{Name: "userType", Header: "type", Value: func(u store.User) any { return u.UserType }},
+		{Name: "department", Value: func(u store.User) any { return u.Department }},
+		{Name: "jobTitle", Header: "job title", Value: func(u store.User) any { return u.JobTitle }},
+		{Name: "usageLocation", Header: "usage", Value: func(u store.User) any { return u.UsageLocation }},
+		{Name: "onPremisesSyncEnabled", Header: "on-prem", Value: func(u store.User) any { return u.OnPremisesSyncEnabled }},
+		{Name: "createdDateTime", Header: "created", Value: func(u store.User) any { return dateOrEmpty(u.CreatedDateTime) }},
+		{Name: "managerId", Header: "manager", Value: func(u store.User) any { return u.ManagerID }},
+		{Name: "assignedLicenses", Header: "licences", Value: func(u store.User) any { return licenceNames(u, parts) }},
+	}
+}
+
+// licenceNames lists a user's SKUs by part number, each once, marking those
+// that come only through a group.
+func licenceNames(u store.User, parts map[string]string) []string {
+	direct := map[string]bool{}
+	seen := map[string]bool{}
+	for _, l := range u.Licenses {
+		seen[l.SkuID] = true
+		if l.AssignedByGroup == "" {
+			direct[l.SkuID] = true
+		}
+	}
+	var out []string
+	for id := range seen {
+		n := parts[id]
+		if n == "" {
+			n = id
+		}
+		if !direct[id] {
+			n += " (group)"
+		}
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func dateOrEmpty(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+func newGroupsCommand(a *App) *cobra.Command {
+	var q store.GroupQuery
+	var onPrem, unified, licensed bool
+	cmd := &cobra.Command{
+		Use:   "groups",
+		Short: "List groups from the local copy, with member counts",
+		Args:  cobra.NoArgs,
+	}
+	out := AddOutputFlag(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&q.Search, "search", "", "substring of the display name or mail")
+	fl.BoolVar(&onPrem, "on-premises", true, "only groups synced (--on-premises) or not synced (=false) from on-premises AD")
+	fl.BoolVar(&unified, "unified", true, "only Microsoft 365 groups (--unified) or other groups (=false)")
+	fl.BoolVar(&licensed, "licensed", true, "only groups that assign licences (--licensed) or not (=false)")
+	fl.IntVar(&q.Limit, "limit", 0, "at most this many rows")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		f, err := ParseFormat(*out)
+		if err != nil {
+			return err
+		}
+		ctx := cmd.Context()
+		db, conn, err := a.openSynced(ctx)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		q.OnPrem, q.Unified, q.Licensed = optBool(cmd, "on-premises", onPrem), optBool(cmd, "unified", unified), optBool(cmd, "licensed", licensed)
+		groups, err := db.Groups(ctx, conn, q)
+		if err != nil {
+			return err
+		}
+		ms, err := db.Memberships(ctx, conn)
+		if err != nil {
+			return err
+		}
+		counts := map[string]int{}
+		for _, m := range ms {
+			counts[m.GroupID]++
+		}
+		cols := []Column[store.Group]{
+			{Name: "id", Value: func(g store.Group) any { return g.ID }},
+			{Name: "displayName", Header: "name", Value: func(g store.Group) any { return g.DisplayName }},
+			{Name: "mail", Value: func(g store.Group) any { return g.Mail }},
+			{Name: "groupTypes", Header: "types", Value: func(g store.Group) any { return g.GroupTypes }},
+			{Name: "securityEnabled", Header: "security", Value: func(g store.Group) any { return g.SecurityEnabled }},
+			{Name: "mailEnabled", Header: "mail-enabled", Value: func(g store.Group) any { return g.MailEnabled }},
+			{Name: "onPremisesSyncEnabled", Header: "on-prem", Value: func(g store.Group) any { return g.OnPremisesSyncEnabled }},
+			{Name: "memberCount", Header: "members", Value: func(g store.Group) any { return counts[g.ID] }},
+			{Name: "assignedLicenses", Header: "licences", Value: func(g store.Group) any {
+				var s []string
+				for _, l := range g.AssignedLicenses {
+					s = append(s, l.SkuID)
+				}
+				return s
+			}},
+		}
+		return WriteSlice(a.Stdout, f, cols, groups)
+	}
+	return cmd
+}
+
+func newAppsCommand(a *App) *cobra.Command {
+	var registrations bool
+	var typ string
+	cmd := &cobra.Command{
+		Use:   "apps",
+		Short: "List enterprise applications and managed identities (or app registrations)",
+		Args:  cobra.NoArgs,
+	}
+	out := AddOutputFlag(cmd)
+	cmd.Flags().BoolVar(&registrations, "registrations", false, "list app registrations with their credentials' expiry instead")
+	cmd.Flags().StringVar(&typ, "type", "", "servicePrincipalType: Application, ManagedIdentity, Legacy, SocialIdp")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		f, err := ParseFormat(*out)
+		if err != nil {
+			return err
+		}
+		ctx := cmd.Context()
+		db, conn, err := a.openSynced(ctx)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if registrations {
+			apps, err := db.Applications(ctx, conn)
+			if err != nil {
+				return err
+			}
+			return WriteSlice(a.Stdout, f, applicationColumns(a.now()), apps)
+		}
+		sps, err := db.ServicePrincipals(ctx, conn)
+		if err != nil {
+			return err
+		}
+		if typ != "" {
+			kept := sps[:0]
+			for _, s := range sps {
+				if strings.EqualFold(s.ServicePrincipalType, typ) {
+					kept = append(kept, s)
+				}
+			}
+			sps = kept
+		}
+		ara, err := db.AppRoleAssignments(ctx, conn)
+		if err != nil {
+			return err
+		}
+		assigned := map[string]int{}
+		for _, x := range ara {
+			assigned[x.ResourceID]++
+		}
+		cols := []Column[store.ServicePrincipal]{
+			{Name: "id", Value: func(s store.ServicePrincipal) any { return s.ID }},
+			{Name: "appId", Value: func(s store.ServicePrincipal) any { return s.AppID }},
+			{Name: "displayName", Header: "name", Value: func(s store.ServicePrincipal) any { return s.DisplayName }},
+			{Name: "servicePrincipalType", Header: "type", Value: func(s store.ServicePrincipal) any { return s.ServicePrincipalType }},
+			{Name: "accountEnabled", Header: "enabled", Value: func(s store.ServicePrincipal) any { return s.AccountEnabled }},
+			{Name: "appOwnerOrganizationId", Header: "owner tenant", Value: func(s store.ServicePrincipal) any { return s.AppOwnerOrganizationID }},
+			{Name: "appRoleAssignmentRequired", Header: "assignment required", Value: func(s store.ServicePrincipal) any { return s.AppRoleAssignmentRequired }},
+			{Name: "appRoleAssignmentCount", Header: "assignments", Value: func(s store.ServicePrincipal) any { return assigned[s.ID] }},
+		}
+		return WriteSlice(a.Stdout, f, cols, sps)
+	}
+	return cmd
+}
+
+func (a *App) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+func applicationColumns(now time.Time) []Column[store.Application] {
+	next := func(x store.Application) *store.AppCredential {
+		var best *store.AppCredential
+		for i := range x.Credentials {
+			c := &x.Credentials[i]
+			if c.EndDateTime.IsZero() || c.EndDateTime.Before(now) {
+				continue
+			}
+			if best == nil || c.EndDateTime.Before(best.EndDateTime) {
+				best = c
+			}
+		}
+		return best
+	}
+	return []Column[store.Application]{
+		{Name: "id", Value: func(x store.Application) any { return x.ID }},
+		{Name: "appId", Value: func(x store.Application) any { return x.AppID }},
+		{Name: "displayName", Header: "name", Value: func(x store.Application) any { return x.DisplayName }},
+		{Name: "signInAudience", Header: "audience", Value: func(x store.Application) any { return x.SignInAudience }},
+		{Name: "credentialCount", Header: "credentials", Value: func(x store.Application) any { return len(x.Credentials) }},
+		{Name: "expiredCredentials", Header: "expired", Value: func(x store.Application) any {
+			n := 0
+			for _, c := range x.Credentials {
+				if !c.EndDateTime.IsZero() && c.EndDateTime.Before(now) {
+					n++
+				}
+			}
+			return n
+		}},
+		{Name: "nextExpiry", Header: "next expiry", Value: func(x store.Application) any {
+			if c := next(x); c != nil {
+				return c.EndDateTime.UTC()
+			}
+			return nil
+		}},
+		{Name: "nextExpiryKeyId", Header: "key id", Value: func(x store.Application) any {
+			if c := next(x); c != nil {
+				return c.KeyID
+			}
+			return nil
+		}},
+	}
+}
+
+func newLicensesCommand(a *App) *cobra.Command {
+	var at string
+	cmd := &cobra.Command{
+		Use:   "licenses",
+		Short: "List subscribed SKUs with purchased, consumed and available seats",
+		Long: `licenses lists the tenant's subscribed SKUs from the local copy. Seat counts
+are tenant-wide even when the connection's domains filter limits users.
+--at shows the counts as the last sync before that time recorded them.`,
+		Args: cobra.NoArgs,
+	}
+	out := AddOutputFlag(cmd)
+	cmd.Flags().StringVar(&at, "at", "", "date or RFC 3339 time: show the seats as of then")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		f, err := ParseFormat(*out)
+		if err != nil {
+			return err
+		}
+		ctx := cmd.Context()
+		db, conn, err := a.openSynced(ctx)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		var skus []store.SubscribedSKU
+		if at != "" {
+			t, err := parseAt(at)
+			if err != nil {
+				return usageError{err}
+			}
+			if skus, err = db.SubscribedSKUsAt(ctx, conn, t); err != nil {
+				return err
+			}
+		} else if skus, err = db.SubscribedSKUs(ctx, conn); err != nil {
+			return err
+		}
+		cols := []Column[store.SubscribedSKU]{
+			{Name: "skuId", Value: func(s store.SubscribedSKU) any { return s.SkuID }},
+			{Name: "skuPartNumber", Header: "SKU", Value: func(s store.SubscribedSKU) any { return s.SkuPartNumber }},
+			{Name: "capabilityStatus", Header: "status", Value: func(s store.SubscribedSKU) any { return s.CapabilityStatus }},
+			{Name: "enabled", Header: "purchased", Value: func(s store.SubscribedSKU) any { return s.Enabled }},
+			{Name: "consumedUnits", Header: "consumed", Value: func(s store.SubscribedSKU) any { return s.ConsumedUnits }},
+			{Name: "available", Value: func(s store.SubscribedSKU) any { return s.Enabled - s.ConsumedUnits }},
+			{Name: "warning", Value: func(s store.SubscribedSKU) any { return s.Warning }},
+			{Name: "suspended", Value: func(s store.SubscribedSKU) any { return s.Suspended }},
+			{Name: "appliesTo", Header: "applies to", Value: func(s store.SubscribedSKU) any { return s.AppliesTo }},
+		}
+		return WriteSlice(a.Stdout, f, cols, skus)
+	}
+	return cmd
+}
+
+// parseAt reads --at: a date (end of that day, UTC) or an RFC 3339 time.
+func parseAt(s string) (time.Time, error) {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t.Add(24*time.Hour - time.Nanosecond), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--at %q: want YYYY-MM-DD or an RFC 3339 time", s)
+	}
+	return t, nil
+}

@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tenantscope/tenantscope/graphsim"
+)
+
+// runStoreCLI runs tenantscope like Main, with the sync, runs and list
+// commands registered even before commands() lists them.
+func runStoreCLI(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	a := newApp(Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }})
+	root := NewRootCommand(a)
+	for _, mk := range []func(*App) *cobra.Command{newSyncCommand, newRunsCommand, newUsersCommand, newGroupsCommand, newAppsCommand, newLicensesCommand} {
+		c := mk(a)
+		if found, _, err := root.Find([]string{c.Name()}); err != nil || found == root {
+			root.AddCommand(c)
+		}
+	}
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	code := exitCode(err)
+	if err != nil {
+		errb.WriteString("Error: " + err.Error() + "\n")
+		if isUsageError(err) {
+			code = ExitConfig
+		}
+	}
+	return result{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+func TestSyncRunsAndListCommands(t *testing.T) {
+	sim := startSim(t, func(p *graphsim.Profile) { p.Tier = graphsim.TierP1 })
+	db := filepath.Join(t.TempDir(), "ts.db")
+	env := map[string]string{}
+	base := []string{"--config", sim.config, "--db", db}
+
+	// Before any sync, list commands refuse rather than show an empty tenant.
+	r := runStoreCLI(t, env, append(base, "users")...)
+	if r.code != ExitConfig || !strings.Contains(r.stderr, "no completed sync") {
+		t.Fatalf("users before sync: %d %s", r.code, r.stderr)
+	}
+
+	r = runStoreCLI(t, env, append(base, "sync")...)
+	if r.code != ExitOK {
+		t.Fatalf("sync: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"users", "ok", "full", "run 1 (generation 1, full)"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Fatalf("sync output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout+r.stderr, sim.secret) {
+		t.Fatal("sync output contains the client secret")
+	}
+
+	// users -o json: one object per user, Microsoft property names.
+	r = runStoreCLI(t, env, append(base, "users", "-o", "json")...)
+	if r.code != ExitOK {
+		t.Fatalf("users: %d %s", r.code, r.stderr)
+	}
+	var users []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &users); err != nil {
+		t.Fatalf("users json: %v\n%s", err, r.stdout)
+	}
+	if len(users) != len(sim.tenant.Users) {
+		t.Fatalf("users: %d rows, tenant has %d", len(users), len(sim.tenant.Users))
+	}
+	want := sim.tenant.User(users[0]["id"].(string))
+	if users[0]["userPrincipalName"] != want.UserPrincipalName || users[0]["accountEnabled"] != want.AccountEnabled {
+		t.Fatalf("first user %v, tenant %s %v", users[0], want.UserPrincipalName, want.AccountEnabled)
+	}
+
+	// Filters: disabled users only.
+	r = runStoreCLI(t, env, append(base, "users", "--enabled=false", "-o", "csv")...)
+	disabled := 0
+	for _, u := range sim.tenant.Users {
+		if !u.AccountEnabled {
+			disabled++
+		}
+	}
+	if lines := strings.Count(strings.TrimSpace(r.stdout), "\n"); r.code != ExitOK || lines != disabled {
+		t.Fatalf("disabled users: %d rows, tenant has %d (exit %d)\n%s", lines, disabled, r.code, r.stdout)
+	}
+
+	r = runStoreCLI(t, env, append(base, "licenses", "-o", "json")...)
+	var skus []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &skus); err != nil || len(skus) != len(sim.tenant.SubscribedSKUs) {
+		t.Fatalf("licenses: %v %d rows\n%s", err, len(skus), r.stdout)
+	}
+	for _, s := range skus {
+		id := s["skuId"].(string)
+		if int(s["consumedUnits"].(float64)) != sim.tenant.ConsumedUnits(id) {
+			t.Fatalf("sku %s consumed %v, tenant %d", id, s["consumedUnits"], sim.tenant.ConsumedUnits(id))
+		}
+	}
+
+	for _, cmd := range [][]string{{"groups"}, {"apps"}, {"apps", "--registrations"}, {"runs"}, {"runs", "--resources"}} {
+		r = runStoreCLI(t, env, append(append(base, cmd...), "-o", "json")...)
+		var rows []map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &rows); r.code != ExitOK || err != nil || len(rows) == 0 {
+			t.Fatalf("%v: exit %d, %v, %d rows\n%s", cmd, r.code, err, len(rows), r.stderr)
+		}
+	}
+
+	// A second sync is a delta run and shows in the history.
+	r = runStoreCLI(t, env, append(base, "sync")...)
+	if r.code != ExitOK || !strings.Contains(r.stdout, "(generation 2, delta)") {
+		t.Fatalf("second sync: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = runStoreCLI(t, env, append(base, "runs", "-o", "json")...)
+	var runs []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil || len(runs) != 2 || runs[0]["mode"] != "delta" || runs[0]["current"] != true {
+		t.Fatalf("runs: %v\n%s", err, r.stdout)
+	}
+}

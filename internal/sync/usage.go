@@ -1,0 +1,125 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/tenantscope/tenantscope/internal/store"
+	"github.com/tenantscope/tenantscope/internal/usage"
+)
+
+// reportGraph is the slice of the Graph client the usage syncer needs:
+// *msgraph.Client implements it.
+type reportGraph interface {
+	Report(ctx context.Context, name, period string) (io.ReadCloser, error)
+}
+
+// usagePeriod is the widest window the reports offer; the last-activity
+// columns carry the last date ever, the period only bounds the counts.
+const usagePeriod = "D180"
+
+// Activity service names in the store; "m365apps:desktop" and
+// "m365apps:web" record which Microsoft 365 Apps platforms a user ran in the
+// period (Windows or Mac; web or mobile), dated with the user's last app
+// activity, because the downgrade rules turn on them.
+const (
+	ServiceDesktopApps = "m365apps:desktop"
+	ServiceWebApps     = "m365apps:web"
+)
+
+var usageServiceNames = map[usage.Service]string{
+	usage.Exchange: "exchange", usage.OneDrive: "onedrive", usage.SharePoint: "sharepoint",
+	usage.SkypeForBusiness: "skype", usage.Yammer: "yammer", usage.Teams: "teams",
+	usage.Outlook: "outlook", usage.M365Apps: "m365apps",
+}
+
+// usageReportsResource reads the per-user usage reports (Reports.Read.All):
+// last activity per workload from getOffice365ActiveUserDetail and
+// Microsoft 365 Apps use from getM365AppUserDetail. Reports whose names are
+// concealed are never joined to users: the resource turns off with a
+// warning naming the remedy, and the analysis then says "unknown" instead of
+// "inactive".
+func usageReportsResource() *resource {
+	return &resource{
+		name: "usageReports", group: "usage", alias: "usage_reports",
+		perms:  []string{"Reports.Read.All"},
+		tables: []store.Table{store.TableUserActivity},
+		run: func(ctx context.Context, j *job) error {
+			rg, ok := j.e.g.(reportGraph)
+			if !ok {
+				return fmt.Errorf("the Graph client cannot download reports")
+			}
+			filter := newDomainFilter(j.e.o.Domains)
+			var refresh time.Time
+			for _, rep := range []usage.Report{usage.ActiveUserDetail, usage.M365AppUserDetail} {
+				meta, err := j.ingestReport(ctx, rg, rep, filter)
+				if err != nil {
+					return err
+				}
+				if meta.Concealed {
+					j.discard()
+					msg := fmt.Sprintf("turned off: %s conceals user names (%d of %d rows are hashes), so activity cannot be joined to users and counts as unknown; "+
+						"turn off \"Display concealed user, group, and site names in all reports\" in the Microsoft 365 admin centre (Settings > Org settings > Reports), "+
+						"or PATCH /admin/reportSettings with ReportSettings.ReadWrite.All", rep, meta.ConcealedRows, meta.Rows)
+					j.res.Status, j.res.Message, j.res.Mode = store.StatusOff, msg, ""
+					j.e.warn(j.r.name, "%s", msg)
+					return j.sweepAll(ctx)
+				}
+				if meta.RefreshDate.After(refresh) {
+					refresh = meta.RefreshDate
+				}
+			}
+			if !refresh.IsZero() {
+				j.res.Message = fmt.Sprintf("report refresh date %s (%d days behind)", refresh.Format(time.DateOnly), int(j.e.o.Now().Sub(refresh).Hours()/24))
+			}
+			return j.add(ctx, 0, func(b *store.Batch) { b.Sweep(store.TableUserActivity) })
+		},
+	}
+}
+
+// ingestReport downloads one report and queues its activity rows.
+func (j *job) ingestReport(ctx context.Context, rg reportGraph, rep usage.Report, filter domainFilter) (usage.Meta, error) {
+	body, err := rg.Report(ctx, string(rep), usagePeriod)
+	if err != nil {
+		return usage.Meta{}, fmt.Errorf("%s: %w", rep, err)
+	}
+	defer body.Close()
+	services := rep.Services()
+	meta, err := usage.Parse(rep, body, func(row usage.UserActivity) error {
+		if row.Concealed || row.IsDeleted || !filter.admits(row.UserPrincipalName) {
+			return nil
+		}
+		upn := strings.ToLower(row.UserPrincipalName)
+		refresh := time.Time{}
+		var acts []store.UserActivity
+		for _, s := range services {
+			if row.Last[s].IsZero() {
+				continue
+			}
+			acts = append(acts, store.UserActivity{UserPrincipalName: upn, Service: usageServiceNames[s], LastActivityDate: row.Last[s], ReportRefreshDate: refresh})
+		}
+		if rep == usage.M365AppUserDetail && !row.Last[usage.M365Apps].IsZero() {
+			if row.Platforms&(usage.PlatformWindows|usage.PlatformMac) != 0 {
+				acts = append(acts, store.UserActivity{UserPrincipalName: upn, Service: ServiceDesktopApps, LastActivityDate: row.Last[usage.M365Apps]})
+			}
+			if row.Platforms&(usage.PlatformWeb|usage.PlatformMobile) != 0 {
+				acts = append(acts, store.UserActivity{UserPrincipalName: upn, Service: ServiceWebApps, LastActivityDate: row.Last[usage.M365Apps]})
+			}
+		}
+		if len(acts) == 0 {
+			return nil
+		}
+		return j.add(ctx, 1, func(b *store.Batch) {
+			for i := range acts {
+				b.PutUserActivity(&acts[i])
+			}
+		})
+	})
+	if err != nil {
+		return meta, fmt.Errorf("%s: %w", rep, err)
+	}
+	return meta, nil
+}
