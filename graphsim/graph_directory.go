@@ -461,8 +461,24 @@ func (s *Server) getMailboxSettings(w http.ResponseWriter, r *http.Request, c *C
 		return
 	}
 	body := renderMailboxSettings(u)
+	id := u.ID
 	t.mu.RUnlock()
-	ctx := baseURL(r) + "/" + versionOf(r) + "/$metadata#users('" + u.ID + "')/mailboxSettings"
+	var sel []string
+	if raw := r.URL.Query().Get("$select"); raw != "" {
+		for _, p := range strings.Split(raw, ",") {
+			p = strings.TrimSpace(p)
+			if _, ok := body.get(p); !ok {
+				writeGraphError(w, r, http.StatusBadRequest, "RequestBroker--ParseUri", "Could not find a property named '"+p+"' on type 'microsoft.graph.mailboxSettings'.")
+				return
+			}
+			sel = append(sel, p)
+		}
+		body = project(body, sel, nil)
+	}
+	ctx := baseURL(r) + "/" + versionOf(r) + "/$metadata#users('" + id + "')/mailboxSettings"
+	if sel != nil {
+		ctx += "(" + strings.Join(sel, ",") + ")"
+	}
 	writeJSON(w, http.StatusOK, append(entity{{"@odata.context", ctx}}, body...))
 }
 

@@ -404,6 +404,13 @@ func TestMailboxSettings(t *testing.T) {
 	}
 	sameShape(t, exampleJSON(t, "v1.0_users_mailboxSettings.json"), m)
 
+	sel := e.getJSON("/v1.0/users/"+withBox.ID+"/mailboxSettings?$select=userPurpose,timeZone", tok, http.StatusOK)
+	if len(sel) != 3 || sel["timeZone"] == nil || sel["userPurpose"] == nil {
+		t.Fatalf("$select=userPurpose,timeZone gave %v", sel)
+	}
+	e.expectError("GET", "/v1.0/users/"+withBox.ID+"/mailboxSettings?$select=nope", tok, nil, http.StatusBadRequest,
+		"RequestBroker--ParseUri", "Could not find a property named 'nope' on type 'microsoft.graph.mailboxSettings'.")
+
 	// By user principal name too.
 	up := e.getJSON("/v1.0/users/"+withBox.UserPrincipalName+"/mailboxSettings/userPurpose", tok, http.StatusOK)
 	if up["value"] != withBox.MailboxPurpose {
