@@ -272,3 +272,54 @@ func TestDeltaConformance(t *testing.T) {
 	_, body = f.get(pg.DeltaLink)
 	assertSameShape(t, readExample(t, "v1.0_users_delta_lastpage_deltaLink.json"), body)
 }
+
+func TestGroupsDeltaSplitsLargeMemberLists(t *testing.T) {
+	f := mediumFixture(t, Options{})
+	var big *Group
+	var users []string
+	f.tenant.Snapshot(func(t *Tenant) {
+		for _, g := range t.Groups {
+			if big == nil || len(g.Members) > len(big.Members) {
+				big = g
+			}
+		}
+		for _, u := range t.Users {
+			users = append(users, u.ID)
+		}
+	})
+	for _, uid := range users {
+		if len(f.tenant.GroupByID(big.ID).Members) > deltaMemberBudget*2+10 {
+			break
+		}
+		if f.tenant.KindOf(uid) == KindUser && !slices.Contains(big.Members, uid) {
+			if err := f.tenant.AddGroupMember(big.ID, uid); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	want := map[string][]string{}
+	f.tenant.Snapshot(func(t *Tenant) {
+		for _, g := range t.Groups {
+			want[g.ID] = slices.Clone(g.Members)
+		}
+	})
+	got := map[string][]string{}
+	appearances := map[string]int{}
+	items, _ := deltaRound(f, "/v1.0/groups/delta?$select=id,displayName,members")
+	for _, it := range items {
+		id := it["id"].(string)
+		appearances[id]++
+		md, _ := it["members@delta"].([]any)
+		for _, m := range md {
+			got[id] = append(got[id], m.(map[string]any)["id"].(string))
+		}
+	}
+	if appearances[big.ID] < 3 {
+		t.Errorf("group with %d members appeared on %d pages, want it split", len(want[big.ID]), appearances[big.ID])
+	}
+	for id, w := range want {
+		if !slices.Equal(got[id], w) && !(len(w) == 0 && len(got[id]) == 0) {
+			t.Errorf("group %s: reassembled %d members, tenant %d", id, len(got[id]), len(w))
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -26,6 +27,10 @@ const deltaTokenLifetime = 7 * 24 * time.Hour
 // Options.PageSizeCap.
 const deltaPageSize = 100
 
+// deltaMemberBudget bounds the members@delta entries on one groups delta
+// page; a larger group continues on the next page.
+const deltaMemberBudget = 2000
+
 // maxDeltaIDFilters: $filter=id eq '…' or … takes up to 50 ids.
 const maxDeltaIDFilters = 50
 
@@ -44,7 +49,10 @@ type deltaState struct {
 	Round   uint64
 	Issued  int64 // unix seconds
 	Pos     int
-	LastID  string
+	// MemberOff is how many members@delta entries of the group at Pos were
+	// already sent.
+	MemberOff int
+	LastID    string
 }
 
 const deltaMagic = "GSd1"
@@ -62,6 +70,7 @@ func encodeDeltaState(d deltaState) string {
 	b = binary.AppendUvarint(b, d.Round)
 	b = binary.AppendVarint(b, d.Issued)
 	b = binary.AppendUvarint(b, uint64(d.Pos))
+	b = binary.AppendUvarint(b, uint64(d.MemberOff))
 	b = append(b, d.LastID...)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
@@ -91,6 +100,12 @@ func decodeDeltaState(s string, kind byte) (deltaState, bool) {
 		return deltaState{}, false
 	}
 	d.Pos = int(pos)
+	b = b[n:]
+	moff, n := binary.Uvarint(b)
+	if n <= 0 || moff > 1<<31 {
+		return deltaState{}, false
+	}
+	d.MemberOff = int(moff)
 	d.LastID = string(b[n:])
 	return d, true
 }
@@ -100,8 +115,9 @@ type deltaKind struct {
 	Kind  byte
 	Set   *entitySet
 	Items func(t *Tenant, d deltaState) []deltaItem
-	// Members adds members@delta to a group entry.
-	Members func(t *Tenant, d deltaState, g *Group) []entity
+	// Members returns up to limit members@delta entries of a group from
+	// offset off, and how many there are in all.
+	Members func(t *Tenant, d deltaState, g *Group, off, limit int) (chunk []entity, total int)
 }
 
 // deltaItem is one entry of a round: a live object or a removal.
@@ -177,17 +193,20 @@ func groupDeltaItems(t *Tenant, d deltaState) []deltaItem {
 }
 
 // groupMembersDelta: the full member list on the first round, the net adds
-// and removals since the token afterwards.
-func groupMembersDelta(t *Tenant, d deltaState, g *Group) []entity {
+// and removals since the token afterwards; one window of it.
+func groupMembersDelta(t *Tenant, d deltaState, g *Group, off, limit int) ([]entity, int) {
 	ref := func(id string) entity {
 		return entity{{"@odata.type", odataTypeOf(kindForDelta(t, id))}, {"id", id}}
 	}
 	if d.Initial {
-		out := make([]entity, len(g.Members))
-		for i, id := range g.Members {
-			out[i] = ref(id)
+		total := len(g.Members)
+		off = min(off, total)
+		end := min(off+limit, total)
+		out := make([]entity, 0, end-off)
+		for _, id := range g.Members[off:end] {
+			out = append(out, ref(id))
 		}
-		return out
+		return out, total
 	}
 	last := map[string]bool{} // member -> removed
 	var order []string
@@ -200,15 +219,18 @@ func groupMembersDelta(t *Tenant, d deltaState, g *Group) []entity {
 		}
 		last[mc.MemberID] = mc.Removed
 	}
-	out := make([]entity, 0, len(order))
-	for _, id := range order {
+	total := len(order)
+	off = min(off, total)
+	end := min(off+limit, total)
+	out := make([]entity, 0, end-off)
+	for _, id := range order[off:end] {
 		e := ref(id)
 		if last[id] {
 			e = append(e, property{"@removed", entity{{"reason", "deleted"}}})
 		}
 		out = append(out, e)
 	}
-	return out
+	return out, total
 }
 
 // kindForDelta finds the kind of an object that may since have been deleted.
@@ -361,10 +383,16 @@ func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, c *Caller, d
 	if cap := s.opts.PageSizeCap; cap > 0 && size > cap {
 		size = cap
 	}
-	end := min(start+size, len(items))
 	withMembers := dk.Members != nil && (q.Select == nil || q.selected("members"))
-	out := make([]entity, 0, end-start)
-	for _, it := range items[start:end] {
+	budget := deltaMemberBudget
+	out := make([]entity, 0, min(size, len(items)-start))
+	var next *deltaState // where the next page starts; nil on the last page
+	for i := start; i < len(items); i++ {
+		if len(out) == size || (withMembers && budget <= 0) {
+			next = &deltaState{Pos: i, LastID: items[i-1].ID}
+			break
+		}
+		it := items[i]
 		if it.Obj == nil {
 			out = append(out, entity{{"id", it.ID}, {"@removed", entity{{"reason", it.Removed}}}})
 			continue
@@ -375,23 +403,37 @@ func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, c *Caller, d
 			p = project(e, es.Default, nil)
 		} else {
 			// Delta always carries id.
-			p = project(e, append(q.Select, "id"), nil)
+			p = project(e, append(slices.Clone(q.Select), "id"), nil)
 		}
 		p = restrict(p, visibleFor(es, c))
-		if withMembers {
-			if g, ok := it.Obj.(*Group); ok {
-				p = append(p, property{"members@delta", dk.Members(t, d, g)})
+		if g, ok := it.Obj.(*Group); ok && withMembers {
+			off := 0
+			if i == start {
+				off = d.MemberOff
+			}
+			chunk, total := dk.Members(t, d, g, off, budget)
+			budget -= len(chunk)
+			p = append(p, property{"members@delta", chunk})
+			if off+len(chunk) < total {
+				// A large group continues on the next page, as Graph
+				// splits members@delta across pages.
+				out = append(out, p)
+				last := ""
+				if i > 0 {
+					last = items[i-1].ID
+				}
+				next = &deltaState{Pos: i, LastID: last, MemberOff: off + len(chunk)}
+				break
 			}
 		}
 		out = append(out, p)
 	}
 	t.mu.RUnlock()
 
-	if end < len(items) {
-		next := d
-		next.Pos = end
-		next.LastID = items[end-1].ID
-		s.writeDeltaPage(w, r, es, q, out, nextLink(r, q, "$skiptoken", encodeDeltaState(next), false), "")
+	if next != nil {
+		n := d
+		n.Pos, n.LastID, n.MemberOff = next.Pos, next.LastID, next.MemberOff
+		s.writeDeltaPage(w, r, es, q, out, nextLink(r, q, "$skiptoken", encodeDeltaState(n), false), "")
 		return
 	}
 	s.writeDeltaPage(w, r, es, q, out, "", deltaLinkFor(r, q, d))
