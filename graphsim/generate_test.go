@@ -492,6 +492,21 @@ func TestConnectorProfile(t *testing.T) {
 	if ten.ReportSettings.DisplayConcealedNames {
 		t.Error("concealed names on")
 	}
+	// An expired secret (AADSTS7000222 tests) and no consent at all.
+	p.SecretExpiry = -24 * time.Hour
+	p.Granted = []string{}
+	ten, err = Generate(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc = ten.ApplicationByAppID(ten.Connector.AppID).PasswordCredentials[0]
+	if !pc.EndDateTime.Equal(defaultNow().Add(-24*time.Hour)) || !pc.StartDateTime.Before(pc.EndDateTime) {
+		t.Errorf("expired secret %v .. %v", pc.StartDateTime, pc.EndDateTime)
+	}
+	if len(ten.Connector.Granted) != 0 || countConnectorGraphRoles(ten) != 0 {
+		t.Errorf("Granted = %v, %d assignments; want none", ten.Connector.Granted, countConnectorGraphRoles(ten))
+	}
+
 	// A derived secret has Entra's shape and differs by seed.
 	a, b := mustGenerate(t, "small", 1, ""), mustGenerate(t, "small", 2, "")
 	sa, sb := a.ConnectorSecret(), b.ConnectorSecret()
