@@ -86,7 +86,9 @@ func (st *requestStats) record(r *http.Request, info *reqInfo, status int, d tim
 	c.(*atomic.Int64).Add(1)
 
 	path := r.URL.Path
-	if r.URL.RawQuery != "" {
+	// A careless client may put a client_secret in the token endpoint's
+	// query string; the log never holds it.
+	if r.URL.RawQuery != "" && !info.identity {
 		path += "?" + r.URL.RawQuery
 	}
 	rec := RequestRecord{

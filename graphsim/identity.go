@@ -74,7 +74,9 @@ func (s *Server) registerIdentityRoutes() {
 	e.HandleFunc("/{tenant}/oauth2/v2.0/token", s.handleToken)
 	e.HandleFunc("/{tenant}/oauth2/token", s.handleTokenV1)
 	e.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", s.handleOpenIDConfiguration)
+	e.HandleFunc("GET /{tenant}/.well-known/openid-configuration", s.handleOpenIDConfigurationV1)
 	e.HandleFunc("GET /{tenant}/discovery/v2.0/keys", s.handleJWKS)
+	e.HandleFunc("GET /{tenant}/discovery/keys", s.handleJWKS)
 	e.HandleFunc("GET /common/discovery/instance", s.handleInstanceDiscovery)
 }
 
@@ -734,6 +736,34 @@ func (s *Server) handleOpenIDConfiguration(w http.ResponseWriter, r *http.Reques
 	writeTokenJSON(w, http.StatusOK, cfg)
 }
 
+// handleOpenIDConfigurationV1 serves the v1.0 metadata older clients read:
+// the sts.windows.net issuer of v1.0 tokens and the v1.0 token endpoint.
+func (s *Server) handleOpenIDConfigurationV1(w http.ResponseWriter, r *http.Request) {
+	traceID, corrID := setTokenHeaders(w, r)
+	t, e := s.discoveryTenant(r.PathValue("tenant"))
+	if e != nil {
+		writeAADError(w, r, traceID, corrID, e)
+		return
+	}
+	root := baseURL(r) + "/" + t.ID
+	writeTokenJSON(w, http.StatusOK, map[string]any{
+		"token_endpoint":                        root + "/oauth2/token",
+		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
+		"jwks_uri":                              baseURL(r) + "/common/discovery/keys",
+		"response_modes_supported":              []string{"query", "fragment", "form_post"},
+		"subject_types_supported":               []string{"pairwise"},
+		"id_token_signing_alg_values_supported": []string{"RS256"},
+		"response_types_supported":              []string{"code", "id_token", "code id_token", "token id_token", "token"},
+		"scopes_supported":                      []string{"openid"},
+		"issuer":                                "https://sts.windows.net/" + t.ID + "/",
+		"authorization_endpoint":                root + "/oauth2/authorize",
+		"tenant_region_scope":                   "EU",
+		"cloud_instance_name":                   "microsoftonline.com",
+		"cloud_graph_host_name":                 "graph.windows.net",
+		"msgraph_host":                          r.Host,
+	})
+}
+
 // discoveryTenant resolves the tenant of a discovery request; unknown
 // tenants get AADSTS90002 with error invalid_tenant, as Entra answers there.
 func (s *Server) discoveryTenant(seg string) (*Tenant, *aadError) {
@@ -763,10 +793,17 @@ type jwk struct {
 // handleJWKS serves the token signing keys.
 func (s *Server) handleJWKS(w http.ResponseWriter, r *http.Request) {
 	traceID, corrID := setTokenHeaders(w, r)
-	t, e := s.discoveryTenant(r.PathValue("tenant"))
-	if e != nil {
-		writeAADError(w, r, traceID, corrID, e)
-		return
+	// The multi-tenant key set names a "{tenantid}" template issuer.
+	issuerTenant := "{tenantid}"
+	switch seg := r.PathValue("tenant"); strings.ToLower(seg) {
+	case "common", "organizations", "consumers":
+	default:
+		t, e := s.discoveryTenant(seg)
+		if e != nil {
+			writeAADError(w, r, traceID, corrID, e)
+			return
+		}
+		issuerTenant = t.ID
 	}
 	km, err := s.platform.keys.get()
 	if err != nil {
@@ -780,7 +817,7 @@ func (s *Server) handleJWKS(w http.ResponseWriter, r *http.Request) {
 		E:                 b64.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
 		X5c:               []string{base64.StdEncoding.EncodeToString(km.cert.Raw)},
 		CloudInstanceName: "microsoftonline.com",
-		Issuer:            baseURL(r) + "/" + t.ID + "/v2.0",
+		Issuer:            baseURL(r) + "/" + issuerTenant + "/v2.0",
 	}}})
 }
 

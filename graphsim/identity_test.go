@@ -588,3 +588,30 @@ func FuzzTokenEndpoint(f *testing.F) {
 		}
 	})
 }
+
+func TestV1DiscoveryAndCommonKeys(t *testing.T) {
+	f := newPlatFixture(t, nil)
+	w := f.do(t, "GET", "http://127.0.0.1:9/contoso.com/.well-known/openid-configuration", "", nil)
+	var cfg map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &cfg); err != nil || w.Code != 200 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	if cfg["issuer"] != "https://sts.windows.net/"+platTenantID+"/" || cfg["token_endpoint"] != "http://127.0.0.1:9/"+platTenantID+"/oauth2/token" {
+		t.Fatalf("v1 metadata %v", cfg)
+	}
+	w = f.do(t, "GET", cfg["jwks_uri"].(string), "", nil)
+	var set struct{ Keys []jwk }
+	if err := json.Unmarshal(w.Body.Bytes(), &set); err != nil || len(set.Keys) != 1 || set.Keys[0].Issuer != "http://127.0.0.1:9/{tenantid}/v2.0" {
+		t.Fatalf("common keys: %d %s", w.Code, w.Body)
+	}
+}
+
+func TestIdentityQueryIsNotLogged(t *testing.T) {
+	f := newPlatFixture(t, nil)
+	f.do(t, "POST", "/"+platTenantID+"/oauth2/v2.0/token?client_secret="+url.QueryEscape(platSecret), "", nil)
+	f.do(t, "GET", "/v1.0/zzplatform/echo?$select=id", "", nil)
+	log := f.s.Requests(0)
+	if len(log) != 2 || log[0].Path != "/"+platTenantID+"/oauth2/v2.0/token" || log[1].Path != "/v1.0/zzplatform/echo?$select=id" {
+		t.Fatalf("log %+v", log)
+	}
+}

@@ -63,6 +63,7 @@ type reqInfo struct {
 	appID     string
 	tenantID  string
 	principal string // the token's oid
+	identity  bool   // an identity platform request: its query is not logged
 }
 
 type reqInfoKey struct{}
@@ -104,14 +105,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	switch {
 	case p.isEdge(r):
+		info.identity = true
 		p.edge.ServeHTTP(sw, r)
 	default:
 		switch kind, n := p.fault.next(s.opts); kind {
 		case faultNone:
 			s.mux.ServeHTTP(sw, r)
 		case faultServerError:
+			_, r.Pattern = s.mux.Handler(r) // for the counters: the route it hit
 			serverError(sw, r, s.opts, n)
 		case faultReset:
+			_, r.Pattern = s.mux.Handler(r)
 			sw.status = statusReset
 			resetConnection(sw, r)
 		case faultTruncate:

@@ -101,6 +101,7 @@ type limiters struct {
 	graphRU     bucketSet // app+tenant resource units
 	graphWrite  bucketSet // app+tenant write units
 	graphApp    bucketSet // app resource units across tenants
+	graphGlobal bucketSet // app requests across tenants and services
 	tenantWrite bucketSet // tenant write units across apps
 	audit       bucketSet // app+tenant audit log requests
 	reportApp   bucketSet // app+tenant+report API requests
@@ -111,7 +112,7 @@ type limiters struct {
 func newLimiters() limiters {
 	mk := func() bucketSet { return bucketSet{m: map[string]*bucket{}} }
 	return limiters{
-		graphRU: mk(), graphWrite: mk(), graphApp: mk(), tenantWrite: mk(),
+		graphRU: mk(), graphWrite: mk(), graphApp: mk(), graphGlobal: mk(), tenantWrite: mk(),
 		audit: mk(), reportApp: mk(), reportTen: mk(), arm: mk(),
 	}
 }
@@ -120,6 +121,7 @@ func newLimiters() limiters {
 var (
 	limitWrite       = per(3000, 150*time.Second)
 	limitApp         = per(150000, 20*time.Second)
+	limitGlobal      = per(130000, 10*time.Second)
 	limitTenantWrite = per(18000, 5*time.Minute)
 	limitAudit       = per(100, 10*time.Second)
 	limitReportCSV   = per(14, 10*time.Minute)
@@ -171,11 +173,13 @@ func (s *Server) chargeGraph(w http.ResponseWriter, r *http.Request, c *Caller, 
 	charges := []charge{
 		{set: &l.graphRU, key: appTenant, lim: ru, cost: float64(units)},
 		{set: &l.graphApp, key: c.AppID, lim: limitApp, cost: float64(units)},
+		{set: &l.graphGlobal, key: c.AppID, lim: limitGlobal, cost: 1},
 	}
-	info := []string{"ResourceUnitLimitExceeded", "ResourceUnitLimitExceeded"}
+	info := []string{"ResourceUnitLimitExceeded", "ResourceUnitLimitExceeded", "RequestLimitExceeded"}
 	scope := []string{
 		"Tenant_Application/ReadWrite/" + c.AppID + "/" + tid,
 		"Application/ReadWrite/" + c.AppID,
+		"Application/Global/" + c.AppID,
 	}
 	if isWrite(r.Method) {
 		charges = append(charges,
