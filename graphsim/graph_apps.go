@@ -18,8 +18,9 @@ var (
 	permsApplications = []string{"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
 	// serviceprincipal-list-approleassignedto / -approleassignments.
 	permsAppRoleAssignmentsRead = []string{"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"}
-	// user-list-approleassignments.
-	permsUserAppRoleAssignments = []string{"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"}
+	// user-list-approleassignments: Directory.Read.All is least privileged;
+	// User.Read.All does not reach them.
+	permsUserAppRoleAssignments = []string{"Directory.Read.All", "AppRoleAssignment.ReadWrite.All", "Directory.ReadWrite.All"}
 	// oauth2permissiongrant-list: Directory.Read.All is least privileged per
 	// current docs.
 	permsOAuth2Grants = []string{"Directory.Read.All", "DelegatedPermissionGrant.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"}
@@ -167,7 +168,19 @@ func (s *Server) registerAppRoutes() {
 			if u == nil {
 				return nil, notFound(rs.PathValue("id"))
 			}
-			return appRoleAssignmentsOfPrincipal(rs.Tenant, u.ID), nil
+			// Graph also returns the assignments of groups the user is a
+			// direct member of (user-list-approleassignments).
+			holders := map[string]bool{strings.ToLower(u.ID): true}
+			for _, g := range memberOfIDs(rs.Tenant, u.ID) {
+				holders[strings.ToLower(g)] = true
+			}
+			var out []any
+			for _, a := range rs.Tenant.AppRoleAssignments {
+				if holders[strings.ToLower(a.PrincipalID)] {
+					out = append(out, a)
+				}
+			}
+			return out, nil
 		},
 		Render: func(t *Tenant, obj any) entity { return renderAppRoleAssignment(obj.(*AppRoleAssignment)) },
 	})

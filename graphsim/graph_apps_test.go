@@ -112,15 +112,39 @@ func TestAppRoleAssignmentsMatchTenant(t *testing.T) {
 	if !slices.Equal(ids(items, "id"), byPrincipal[ten.Connector.ServicePrincipalID]) || len(items) != len(ten.Connector.Granted) {
 		t.Fatalf("connector appRoleAssignments = %d, want %d granted", len(items), len(ten.Connector.Granted))
 	}
+	// A user's list also carries the assignments of the groups the user is
+	// a direct member of.
+	checked, viaGroup := 0, 0
 	for _, u := range ten.Users {
-		if want := byPrincipal[u.ID]; len(want) > 0 {
-			got, _ := e.listAll("/v1.0/users/"+u.ID+"/appRoleAssignments", e.graphToken("User.Read.All"))
-			if !slices.Equal(ids(got, "id"), want) {
-				t.Fatalf("user %s appRoleAssignments = %v, want %v", u.ID, ids(got, "id"), want)
+		holders := map[string]bool{u.ID: true}
+		for _, g := range ten.Groups {
+			if slices.Contains(g.Members, u.ID) {
+				holders[g.ID] = true
 			}
-			break
 		}
+		var want []string
+		for _, a := range ten.AppRoleAssignments {
+			if holders[a.PrincipalID] {
+				want = append(want, a.ID)
+				if a.PrincipalID != u.ID {
+					viaGroup++
+				}
+			}
+		}
+		if len(want) == 0 {
+			continue
+		}
+		got, _ := e.listAll("/v1.0/users/"+u.ID+"/appRoleAssignments", e.graphToken("Directory.Read.All"))
+		if !slices.Equal(ids(got, "id"), want) {
+			t.Fatalf("user %s appRoleAssignments = %v, want %v", u.ID, ids(got, "id"), want)
+		}
+		checked++
 	}
+	if checked == 0 || viaGroup == 0 {
+		t.Fatalf("checked %d users, %d group-held assignments: the tenant should have both", checked, viaGroup)
+	}
+	e.expectError("GET", "/v1.0/users/"+ten.Users[0].ID+"/appRoleAssignments", e.graphToken("User.Read.All"), nil,
+		http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 	e.expectError("GET", "/v1.0/servicePrincipals/00000000-0000-0000-0000-00000000dead/appRoleAssignedTo", tok, nil,
 		http.StatusNotFound, "Request_ResourceNotFound",
 		"Resource '00000000-0000-0000-0000-00000000dead' does not exist or one of its queried reference-property objects are not present.")
