@@ -22,6 +22,7 @@ var (
 	enableDisablePerms    = []string{"User.ReadWrite.All", "Directory.ReadWrite.All", "User.EnableDisableAccount.All"}
 	revokeSessionPerms    = []string{"User.ReadWrite.All", "Directory.ReadWrite.All", "User.RevokeSessions.All"}
 	memberWritePerms      = []string{"GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"}
+	groupWritePerms       = []string{"Group.ReadWrite.All", "Directory.ReadWrite.All"}
 	authMethodReadPerms   = []string{"UserAuthenticationMethod.Read.All", "UserAuthenticationMethod.ReadWrite.All"}
 	authMethodWritePerms  = []string{"UserAuthenticationMethod.ReadWrite.All"}
 	errInvalidRequestBody = &APIError{http.StatusBadRequest, "BadRequest", "Empty Payload. JSON content expected."}
@@ -34,6 +35,7 @@ func (s *Server) registerWriteRoutes() {
 	s.graph("POST /users/{id}/assignLicense", 1, s.assignLicense)
 	s.graph("PATCH /users/{id}", 1, s.patchUser)
 	s.graph("POST /users/{id}/revokeSignInSessions", 1, s.revokeSignInSessions)
+	s.graph("PATCH /groups/{id}", 1, s.patchGroup)
 	s.graph("POST /groups/{id}/members/$ref", 1, s.addMember)
 	s.graph("DELETE /groups/{id}/members/{mid}/$ref", 1, s.removeMember)
 	s.graph("GET /users/{id}/authentication/methods", 1, s.listAuthMethods)
@@ -285,6 +287,116 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request, c *Caller) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// maxMemberBinds: PATCH /groups/{id} adds at most 20 members through
+// members@odata.bind (graph-facts §6; Microsoft's group-post-members page).
+const maxMemberBinds = 20
+
+// patchGroup serves PATCH /groups/{id}: displayName and description, and
+// members@odata.bind to add up to 20 members at once; 204.
+func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, c *Caller) {
+	var body map[string]json.RawMessage
+	if apiErr := readBody(r, &body); apiErr != nil {
+		writeAPIError(w, r, apiErr)
+		return
+	}
+	onlyMembers := len(body) == 1 && body["members@odata.bind"] != nil
+	if !c.Has(groupWritePerms...) && !(onlyMembers && c.Has(memberWritePerms...)) {
+		writeAPIError(w, r, errInsufficientPrivileges)
+		return
+	}
+	fields := map[string]string{}
+	var binds []string
+	for k, raw := range body {
+		switch k {
+		case "displayName", "description":
+			var v string
+			if err := json.Unmarshal(raw, &v); err != nil || (k == "displayName" && v == "") {
+				writeAPIError(w, r, &APIError{http.StatusBadRequest, "Request_BadRequest", "Invalid value specified for property '" + k + "' of resource 'Group'."})
+				return
+			}
+			fields[k] = v
+		case "members@odata.bind":
+			var refs []string
+			if err := json.Unmarshal(raw, &refs); err != nil {
+				writeAPIError(w, r, &APIError{http.StatusBadRequest, "Request_BadRequest", "Invalid value specified for property 'members@odata.bind' of resource 'Group'."})
+				return
+			}
+			if len(refs) > maxMemberBinds {
+				writeAPIError(w, r, &APIError{http.StatusBadRequest, "Request_BadRequest", "The maximum number of members that can be added in a single request is 20."})
+				return
+			}
+			for _, ref := range refs {
+				id, ok := refTarget(ref)
+				if !ok {
+					writeAPIError(w, r, &APIError{http.StatusBadRequest, "Request_BadRequest", "Invalid URL format specified in @odata.bind for members"})
+					return
+				}
+				binds = append(binds, id)
+			}
+		default:
+			writeAPIError(w, r, &APIError{http.StatusBadRequest, "Request_BadRequest", "Property '" + k + "' is read-only or not supported and cannot be set."})
+			return
+		}
+	}
+	t := c.Tenant
+	key := r.PathValue("id")
+	t.mu.RLock()
+	g := groupLocked(t, key)
+	var missing, present string
+	if g != nil {
+		for _, id := range binds {
+			if t.kindLocked(id) == KindUnknown && missing == "" {
+				missing = id
+			}
+			if slices.Contains(g.Members, strings.ToLower(id)) {
+				present = id
+			}
+		}
+	}
+	t.mu.RUnlock()
+	switch {
+	case g == nil:
+		writeAPIError(w, r, notFound(key))
+		return
+	case missing != "":
+		writeAPIError(w, r, notFound(missing))
+		return
+	case present != "":
+		writeAPIError(w, r, &APIError{http.StatusBadRequest, "Request_BadRequest", "One or more added object references already exist for the following modified properties: 'members'."})
+		return
+	}
+	for _, id := range binds {
+		if err := t.AddGroupMember(g.ID, id); err != nil {
+			writeMutationError(w, r, err)
+			return
+		}
+	}
+	if len(fields) > 0 {
+		t.patchGroupFields(g.ID, fields)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// patchGroupFields sets displayName/description and records the change for
+// delta. It takes the write lock.
+func (t *Tenant) patchGroupFields(id string, fields map[string]string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	g := t.groupLocked(id)
+	if g == nil {
+		return
+	}
+	for k, v := range fields {
+		switch k {
+		case "displayName":
+			g.DisplayName = v
+		case "description":
+			g.Description = v
+		}
+	}
+	g.Seq = t.nextSeqLocked()
 }
 
 func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, c *Caller) {

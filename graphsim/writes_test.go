@@ -176,3 +176,49 @@ func TestAuthenticationMethods(t *testing.T) {
 	code, body = none.get("/v1.0/users/" + uid + "/authentication/methods")
 	wantGraphError(t, code, body, 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 }
+
+func TestPatchGroupBindsMembersAndRenames(t *testing.T) {
+	f := smallFixture(t)
+	var gid string
+	var add []string
+	f.tenant.Snapshot(func(t *Tenant) {
+		for _, g := range t.Groups {
+			if g.MembershipRule == "" && (g.OnPremisesSyncEnabled == nil || !*g.OnPremisesSyncEnabled) {
+				gid = g.ID
+				for _, u := range t.Users {
+					if !slices.Contains(g.Members, u.ID) && len(add) < 3 {
+						add = append(add, u.ID)
+					}
+				}
+				return
+			}
+		}
+	})
+	var refs []string
+	for _, id := range add {
+		refs = append(refs, `"https://graph.microsoft.com/v1.0/directoryObjects/`+id+`"`)
+	}
+	body := `{"displayName":"Renamed","members@odata.bind":[` + strings.Join(refs, ",") + `]}`
+	if code, _, b := f.do("PATCH", "/v1.0/groups/"+gid, body); code != 204 {
+		t.Fatalf("PATCH group: %d %s", code, b)
+	}
+	var g map[string]any
+	f.getOK("/v1.0/groups/"+gid+"?$select=displayName", &g)
+	if g["displayName"] != "Renamed" {
+		t.Errorf("displayName = %v", g["displayName"])
+	}
+	items, _ := f.all("/v1.0/groups/" + gid + "/members?$select=id")
+	for _, id := range add {
+		if !slices.Contains(idsOf(items), id) {
+			t.Errorf("bound member %s not listed", id)
+		}
+	}
+	var many []string
+	for i := 0; i < 21; i++ {
+		many = append(many, `"https://graph.microsoft.com/v1.0/directoryObjects/`+add[0]+`"`)
+	}
+	code, _, b := f.do("PATCH", "/v1.0/groups/"+gid, `{"members@odata.bind":[`+strings.Join(many, ",")+`]}`)
+	wantGraphError(t, code, b, 400, "Request_BadRequest", "The maximum number of members that can be added in a single request is 20.")
+	code, _, b = f.do("PATCH", "/v1.0/groups/"+gid, `{"members@odata.bind":[`+refs[0]+`]}`)
+	wantGraphError(t, code, b, 400, "Request_BadRequest", "One or more added object references already exist for the following modified properties: 'members'.")
+}
