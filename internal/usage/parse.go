@@ -106,6 +106,7 @@ func Parse(report Report, r io.Reader, fn func(UserActivity) error) (Meta, error
 				meta.Period = u.ReportPeriod
 			}
 		}
+		u.RefreshDate = meta.RefreshDate
 		meta.Rows++
 		if u.Concealed {
 			meta.ConcealedRows++

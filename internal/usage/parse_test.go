@@ -71,11 +71,12 @@ func TestParseActiveUserSample(t *testing.T) {
 		LicenseAssigned: [NumServices]time.Time{Exchange: date(2025, 3, 14), OneDrive: date(2025, 3, 14),
 			SharePoint: date(2025, 3, 14), Yammer: date(2025, 3, 14), Teams: date(2025, 3, 14)},
 		AssignedProducts: []string{"OFFICE 365 E3", "MICROSOFT 365 E5"},
+		RefreshDate:      date(2026, 10, 30),
 	}
 	if !reflect.DeepEqual(rows[0], adele) {
 		t.Errorf("row 1 =\n%+v\nwant\n%+v", rows[0], adele)
 	}
-	lee := UserActivity{UserPrincipalName: "Lee, Gu", DisplayName: "Lee Gu", IsDeleted: true, DeletedDate: date(2026, 10, 20)}
+	lee := UserActivity{UserPrincipalName: "Lee, Gu", DisplayName: "Lee Gu", IsDeleted: true, DeletedDate: date(2026, 10, 20), RefreshDate: date(2026, 10, 30)}
 	if !reflect.DeepEqual(rows[1], lee) {
 		t.Errorf("row 2 = %+v, want %+v", rows[1], lee)
 	}
@@ -137,6 +138,7 @@ func TestParseReorderedAndAddedColumns(t *testing.T) {
 				HasLicense:       [NumServices]bool{Teams: true},
 				AssignedProducts: []string{"MICROSOFT 365 E3"},
 				TeamChatMessages: 12, PrivateChatMessages: 40, Calls: 3, Meetings: 7, ReportPeriod: 30,
+				RefreshDate: date(2026, 10, 30),
 			}
 			if !reflect.DeepEqual(rows[0], want) {
 				t.Errorf("row =\n%+v\nwant\n%+v", rows[0], want)
@@ -183,7 +185,8 @@ func TestParseMailboxAndActivations(t *testing.T) {
 	want := UserActivity{UserPrincipalName: "a@contoso.com", DisplayName: "A", CreatedDate: date(2024, 2, 29),
 		Last: [NumServices]time.Time{Exchange: date(2026, 10, 1)}, ItemCount: 1520, StorageUsedBytes: 734003200,
 		IssueWarningQuota: 105226698752, ProhibitSendQuota: 106300440576, ProhibitSendReceiveQuota: 107374182400,
-		DeletedItemCount: 60, DeletedItemSize: 18350080, DeletedItemQuota: 32212254720, HasArchive: true, ReportPeriod: 7}
+		DeletedItemCount: 60, DeletedItemSize: 18350080, DeletedItemQuota: 32212254720, HasArchive: true, ReportPeriod: 7,
+		RefreshDate: date(2026, 10, 30)}
 	if !reflect.DeepEqual(rows[0], want) {
 		t.Errorf("mailbox row =\n%+v\nwant\n%+v", rows[0], want)
 	}
@@ -333,4 +336,21 @@ func TestParse100kRows(t *testing.T) {
 		t.Errorf("parsing 100,000 rows took %v, want under 2 s", elapsed)
 	}
 	t.Logf("100,000 rows in %v", elapsed)
+}
+
+func TestRowsCarryTheRefreshDate(t *testing.T) {
+	data := "\ufeffReport Refresh Date,User Principal Name,Display Name,Is Deleted,Deleted Date,Last Activity Date,Send Count,Receive Count,Read Count,Meeting Created Count,Meeting Interacted Count,Assigned Products,Report Period\r\n" +
+		"2026-10-30,a@contoso.com,A,False,,2026-10-29,1,2,3,0,0,OFFICE 365 E3,7\r\n" +
+		"2026-10-30,b@contoso.com,B,False,,,0,0,0,0,0,OFFICE 365 E3,7\r\n"
+	var got []time.Time
+	_, err := Parse(EmailActivityUserDetail, strings.NewReader(data), func(u UserActivity) error {
+		got = append(got, u.RefreshDate)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !got[0].Equal(date(2026, 10, 30)) || !got[1].Equal(date(2026, 10, 30)) {
+		t.Fatalf("refresh dates = %v", got)
+	}
 }

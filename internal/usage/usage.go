@@ -142,6 +142,10 @@ type UserActivity struct {
 	// product type).
 	Activation Activation
 
+	// RefreshDate is the report's Report Refresh Date (the same on every
+	// row; Meta.RefreshDate too).
+	RefreshDate time.Time
+
 	// ReportPeriod is the row's Report Period in days (0 when absent).
 	ReportPeriod int
 }
