@@ -16,8 +16,9 @@ import (
 // Application permissions per endpoint, from the Graph reference pages.
 var (
 	permsApplications = []string{"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
-	// serviceprincipal-list-approleassignedto / -approleassignments.
-	permsAppRoleAssignmentsRead = []string{"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"}
+	// serviceprincipal-list-approleassignedto / -approleassignments
+	// (AppRoleAssignment.ReadWrite.All alone does not read them).
+	permsAppRoleAssignmentsRead = []string{"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
 	// user-list-approleassignments: Directory.Read.All is least privileged;
 	// User.Read.All does not reach them.
 	permsUserAppRoleAssignments = []string{"Directory.Read.All", "AppRoleAssignment.ReadWrite.All", "Directory.ReadWrite.All"}
