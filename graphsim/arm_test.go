@@ -418,3 +418,54 @@ func TestARMGroupAssignmentsGrantAccess(t *testing.T) {
 		t.Fatalf("principalId eq (direct only) = %v, want none", ids(got, "name"))
 	}
 }
+
+// TestARMResourceGroupScope: lists under a resource group, and role
+// assignments there include those inherited from the subscription.
+func TestARMResourceGroupScope(t *testing.T) {
+	e := newDirectoryEnv(t, TierP2, Options{})
+	ten := e.tenant
+	tok := e.armToken()
+	rg := ten.Azure.ResourceGroups[0]
+	scope := "/subscriptions/" + rg.SubscriptionID + "/resourceGroups/" + rg.Name
+
+	var accts, idents []string
+	for _, a := range ten.Azure.StorageAccounts {
+		if a.SubscriptionID == rg.SubscriptionID && a.ResourceGroup == rg.Name {
+			accts = append(accts, a.Name)
+		}
+	}
+	for _, id := range ten.Azure.UserAssignedIdentities {
+		if id.SubscriptionID == rg.SubscriptionID && id.ResourceGroup == rg.Name {
+			idents = append(idents, id.Name)
+		}
+	}
+	got, _ := e.listAll(scope+"/providers/Microsoft.Storage/storageAccounts?api-version=2023-05-01", tok)
+	if !slices.Equal(ids(got, "name"), accts) {
+		t.Fatalf("storage accounts in %s = %v, want %v", rg.Name, ids(got, "name"), accts)
+	}
+	got, _ = e.listAll(scope+"/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version=2023-01-31", tok)
+	if !slices.Equal(ids(got, "name"), idents) {
+		t.Fatalf("identities in %s = %v, want %v", rg.Name, ids(got, "name"), idents)
+	}
+	if len(accts) > 0 {
+		one := e.getJSON(scope+"/providers/Microsoft.Storage/storageAccounts/"+accts[0]+"?api-version=2023-05-01", tok, http.StatusOK)
+		if one["name"] != accts[0] {
+			t.Fatalf("GET storage account = %v", one["name"])
+		}
+	}
+
+	var want []string
+	inherited := 0
+	for _, a := range ten.Azure.RoleAssignments {
+		if scopeCovers(a.Scope, scope) {
+			want = append(want, a.ID)
+			if !strings.EqualFold(a.Scope, scope) {
+				inherited++
+			}
+		}
+	}
+	got, _ = e.listAll(scope+"/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=atScope()", tok)
+	if !slices.Equal(ids(got, "id"), want) || inherited == 0 {
+		t.Fatalf("atScope() at %s = %v, want %v (%d inherited)", rg.Name, ids(got, "id"), want, inherited)
+	}
+}
