@@ -141,3 +141,24 @@ func TestApplicationByAppID(t *testing.T) {
 		t.Fatalf("missing app: %v", err)
 	}
 }
+
+func TestSignInsFixture(t *testing.T) {
+	rec := &recorder{bodies: map[string][]byte{}}
+	env := newEnv(t, rec)
+	rec.bodies["/v1.0/auditLogs/signIns?$filter=createdDateTime%20ge%202020-03-01T00:00:00Z&$top=1000"] = fixture(t, "v1.0_auditLogs_signIns_list.json", env.srv.URL)
+	rec.bodies["/v1.0/auditLogs/signIns?$top=1&$skiptoken=9177f2e3532fcd4c4d225f68f7b9bdf7_1"] = []byte(`{"value":[]}`)
+	ins, err := collect(env.c.SignIns(context.Background(), ListOptions{Filter: "createdDateTime ge 2020-03-01T00:00:00Z"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := ins[0]
+	if len(ins) != 1 || s.ID != "66ea54eb-6301-4ee5-be62-ff5a759b0100" || s.UserPrincipalName != "testaccount1@contoso.com" ||
+		s.AppDisplayName != "Graph explorer" || !s.IsInteractive || s.Status.ErrorCode != 0 || s.Status.FailureReason != nil ||
+		s.Location == nil || s.Location.City != "Redmond" || s.DeviceDetail.OperatingSystem != "Windows 10" ||
+		!s.CreatedDateTime.Equal(time.Date(2020, 3, 13, 19, 15, 41, 619583300, time.UTC)) {
+		t.Fatalf("sign-ins = %+v", ins)
+	}
+	if len(rec.lines) != 2 {
+		t.Fatalf("requests = %v", rec.lines)
+	}
+}

@@ -81,7 +81,7 @@ type testEnv struct {
 	tokens *fakeTokens
 }
 
-func newEnv(t *testing.T, h http.Handler, tweak ...func(*Options)) *testEnv {
+func newEnv(t testing.TB, h http.Handler, tweak ...func(*Options)) *testEnv {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

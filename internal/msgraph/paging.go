@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -163,10 +165,20 @@ func list[T any, P model[T]](ctx context.Context, c *Client, first string, consi
 		var zero T
 		var seen map[string]struct{}
 		restarts := 0
+		shrunk := false
 		link := first
 		for n := 1; link != ""; n++ {
 			var pg page
 			if err := c.getJSON(ctx, link, consistency, &pg); err != nil {
+				if n == 1 && !shrunk {
+					if smaller, ok := withAllowedTop(first, err); ok {
+						c.log.LogAttrs(ctx, slog.LevelInfo, c.service+" page size refused, using the maximum Graph named",
+							slog.String("path", pathOf(first)))
+						shrunk = true
+						first, link, n = smaller, smaller, 0
+						continue
+					}
+				}
 				if n > 1 && restarts < maxRestarts && errors.Is(err, ErrPageTokenExpired) {
 					restarts++
 					c.log.LogAttrs(ctx, slog.LevelInfo, c.service+" skip token expired, listing again",
@@ -206,6 +218,39 @@ func list[T any, P model[T]](ctx context.Context, c *Client, first string, consi
 			link = pg.NextLink
 		}
 	}
+}
+
+// pageSizeRefused matches Graph's 400 for a $top above a resource's
+// maximum (graph-facts §3), e.g. "Invalid page size specified: '999'. Must
+// be between 1 and 120 inclusive." — what older tenants answer for users
+// with signInActivity.
+var pageSizeRefused = regexp.MustCompile(`Invalid page size specified: '(\d+)'\. Must be between 1 and (\d+) inclusive`)
+
+// withAllowedTop rewrites first's $top to the maximum err names, when err
+// is Graph refusing the page size.
+func withAllowedTop(first string, err error) (string, bool) {
+	var e *Error
+	if !errors.As(err, &e) || e.StatusCode != http.StatusBadRequest {
+		return "", false
+	}
+	m := pageSizeRefused.FindStringSubmatch(e.Message)
+	if m == nil {
+		return "", false
+	}
+	allowed, aerr := strconv.Atoi(m[2])
+	if aerr != nil || allowed < 1 {
+		return "", false
+	}
+	old := "$top=" + m[1]
+	i := strings.Index(first, old)
+	if i < 0 {
+		return "", false
+	}
+	rest := first[i+len(old):]
+	if rest != "" && rest[0] != '&' {
+		return "", false
+	}
+	return first[:i] + "$top=" + strconv.Itoa(allowed) + rest, true
 }
 
 // listPath is list for a path under the version o selects.

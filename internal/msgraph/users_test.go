@@ -207,3 +207,32 @@ func TestSubscribedSKUsFixture(t *testing.T) {
 		t.Fatalf("request = %s", rec.lines[0])
 	}
 }
+
+func TestPageSizeRefusedFallsBackToNamedMaximum(t *testing.T) {
+	rec := &recorder{bodies: map[string][]byte{}}
+	env := newEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("$top") == "999" {
+			rec.lines = append(rec.lines, r.URL.RequestURI())
+			writeBody(w, 400, []byte(`{"error":{"code":"Request_UnsupportedQuery","message":"Invalid page size specified: '999'. Must be between 1 and 120 inclusive."}}`))
+			return
+		}
+		rec.ServeHTTP(w, r)
+	}))
+	rec.bodies["/v1.0/users?$select=id,signInActivity&$top=120"] = []byte(`{"value":[{"id":"a"}]}`)
+	users, err := collect(env.c.Users(context.Background(), ListOptions{Select: []string{"id", "signInActivity"}}))
+	if err != nil || len(users) != 1 {
+		t.Fatalf("users = %v, err = %v", users, err)
+	}
+	want := "[/v1.0/users?$select=id,signInActivity&$top=999 GET /v1.0/users?$select=id,signInActivity&$top=120]"
+	if fmt.Sprint(rec.lines) != want {
+		t.Fatalf("requests = %v", rec.lines)
+	}
+	// Any other 400 is returned as it is.
+	if _, ok := withAllowedTop("https://h/v1.0/users?$top=999", &Error{StatusCode: 400, Message: "Invalid filter clause"}); ok {
+		t.Fatal("unrelated 400 rewrote $top")
+	}
+	if got, ok := withAllowedTop("https://h/v1.0/users?$top=9999&$select=id", &Error{StatusCode: 400,
+		Message: "Invalid page size specified: '999'. Must be between 1 and 120 inclusive."}); ok {
+		t.Fatalf("rewrote a different $top: %s", got)
+	}
+}
