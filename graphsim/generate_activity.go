@@ -223,7 +223,7 @@ func (g *gen) activity() error {
 			act.SharedComputer = chance(r, 0.02)
 			a.ActivatedProducts = []Activation{act}
 		}
-		g.signIn(r, u, i, latest)
+		g.signIn(r, u, i, latest, active)
 	}
 	return nil
 }
@@ -242,10 +242,16 @@ func maxTime(a, b time.Time) time.Time {
 }
 
 // signIn sets sign-in activity: after the latest workload use when there
-// is one, otherwise by population (some never signed in).
-func (g *gen) signIn(r *rand.Rand, u *User, i int, latest time.Time) {
+// is one, otherwise by population (some never signed in). Users drawn as
+// inactive have not signed in for more than 90 days either, so sign-in
+// data and the usage reports agree about who is inactive.
+func (g *gen) signIn(r *rand.Rand, u *User, i int, latest time.Time, active bool) {
 	t := g.t
 	s := &u.SignIn
+	refreshSpan := 72 * time.Hour
+	if !active {
+		refreshSpan = 24 * time.Hour // keeps the newest sign-in over 90 days old
+	}
 	switch {
 	case g.ukind[i] == userShared || g.ukind[i] == userRoom || g.ukind[i] == userEquipment:
 		return // nobody signs in to a resource mailbox
@@ -253,12 +259,10 @@ func (g *gen) signIn(r *rand.Rand, u *User, i int, latest time.Time) {
 		s.LastSignInDateTime = latest.Add(time.Duration(r.IntN(20*3600)) * time.Second)
 	case g.ukind[i] == userGuest && chance(r, 0.45), chance(r, 0.08):
 		return // never signed in
+	case active:
+		s.LastSignInDateTime = daysAgo(r, t.Now, between(r, 1, 60))
 	default:
-		lo := 1
-		if !u.AccountEnabled {
-			lo = 30
-		}
-		s.LastSignInDateTime = daysAgo(r, t.Now, between(r, lo, 500))
+		s.LastSignInDateTime = daysAgo(r, t.Now, between(r, 95, 500))
 	}
 	if s.LastSignInDateTime.Before(u.CreatedDateTime) {
 		s.LastSignInDateTime = u.CreatedDateTime.Add(time.Hour)
@@ -269,26 +273,26 @@ func (g *gen) signIn(r *rand.Rand, u *User, i int, latest time.Time) {
 	s.LastSignInRequestID = newGUID(r)
 	// Token refreshes by apps keep non-interactive sign-ins more recent.
 	if chance(r, 0.85) {
-		ni := s.LastSignInDateTime.Add(time.Duration(r.IntN(72*3600)) * time.Second)
+		ni := s.LastSignInDateTime.Add(time.Duration(r.Int64N(int64(refreshSpan/time.Second))) * time.Second)
 		if ni.After(t.Now) {
 			ni = t.Now.Add(-time.Duration(1+r.IntN(600)) * time.Second)
 		}
 		s.LastNonInteractiveSignInDateTime = ni
 		s.LastNonInteractiveSignInRequestID = newGUID(r)
 	}
-	// The last interactive attempt failed for a few (wrong password, MFA
-	// denied): the last success is earlier.
-	s.LastSuccessfulSignInDateTime = s.LastSignInDateTime
+	// lastSuccessfulSignInDateTime is the latest successful interactive or
+	// non-interactive sign-in. For a few the last interactive attempt failed
+	// (wrong password, MFA denied), so their last interactive success is
+	// earlier.
+	s.LastSuccessfulSignInDateTime, s.LastSuccessfulSignInRequestID = s.LastSignInDateTime, s.LastSignInRequestID
 	if chance(r, 0.05) {
 		s.LastSuccessfulSignInDateTime = s.LastSignInDateTime.Add(-time.Duration(1+r.IntN(10*24)) * time.Hour)
+		s.LastSuccessfulSignInRequestID = newGUID(r)
 		if s.LastSuccessfulSignInDateTime.Before(u.CreatedDateTime) {
-			s.LastSuccessfulSignInDateTime = time.Time{}
+			s.LastSuccessfulSignInDateTime, s.LastSuccessfulSignInRequestID = time.Time{}, ""
 		}
 	}
-	if !s.LastSuccessfulSignInDateTime.IsZero() {
-		s.LastSuccessfulSignInRequestID = s.LastSignInRequestID
-		if !s.LastSuccessfulSignInDateTime.Equal(s.LastSignInDateTime) {
-			s.LastSuccessfulSignInRequestID = newGUID(r)
-		}
+	if s.LastNonInteractiveSignInDateTime.After(s.LastSuccessfulSignInDateTime) {
+		s.LastSuccessfulSignInDateTime, s.LastSuccessfulSignInRequestID = s.LastNonInteractiveSignInDateTime, s.LastNonInteractiveSignInRequestID
 	}
 }

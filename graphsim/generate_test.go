@@ -194,8 +194,11 @@ func checkInvariants(t *testing.T, ten *Tenant, generated bool) {
 			}
 		}
 		si := u.SignIn
-		if !si.LastSuccessfulSignInDateTime.IsZero() && si.LastSuccessfulSignInDateTime.After(si.LastSignInDateTime) {
-			t.Errorf("%s: last successful sign-in after last sign-in", u.UserPrincipalName)
+		if last := si.LastSuccessfulSignInDateTime; !last.IsZero() && !last.Equal(si.LastNonInteractiveSignInDateTime) && last.After(si.LastSignInDateTime) {
+			t.Errorf("%s: last successful sign-in %v after both the interactive %v and non-interactive %v ones", u.UserPrincipalName, last, si.LastSignInDateTime, si.LastNonInteractiveSignInDateTime)
+		}
+		if si.LastNonInteractiveSignInDateTime.After(si.LastSuccessfulSignInDateTime) {
+			t.Errorf("%s: non-interactive sign-in after the last successful one", u.UserPrincipalName)
 		}
 		if si.LastSignInDateTime.After(ten.Now) || si.LastNonInteractiveSignInDateTime.After(ten.Now) {
 			t.Errorf("%s: sign-in in the future", u.UserPrincipalName)
@@ -380,9 +383,11 @@ func TestGeneratedMix(t *testing.T) {
 	if full == 0 || spare == 0 || warning == 0 || suspended == 0 {
 		t.Errorf("SKU states: %d full, %d spare, %d warning, %d suspended", full, spare, warning, suspended)
 	}
-	// Inactive everywhere for more than 90 days, among enabled licensed employees.
+	// Inactive everywhere for more than 90 days (no workload use and no
+	// successful sign-in), among enabled licensed employees.
 	inactive, active := 0, 0
 	cut := ten.ReportRefreshDate().AddDate(0, 0, -90)
+	signInCut := ten.Now.AddDate(0, 0, -90)
 	for _, u := range ten.Users {
 		if u.UserType != "Member" || u.MailboxPurpose != "user" || !u.AccountEnabled || len(u.AssignedLicenses) == 0 {
 			continue
@@ -393,10 +398,17 @@ func TestGeneratedMix(t *testing.T) {
 				any = true
 			}
 		}
-		if any {
-			active++
-		} else {
+		switch signedIn := u.SignIn.LastSuccessfulSignInDateTime.After(signInCut); {
+		case !any && !signedIn:
 			inactive++
+		case !any && signedIn && u.CreatedDateTime.Before(signInCut):
+			// Signed in but used nothing: only unlicensed-for-workload users.
+			if r := ten.rightsOf(u); r.services != [NumServices]bool{} {
+				t.Errorf("%s signed in %v but shows no activity in 90 days", u.UserPrincipalName, u.SignIn.LastSuccessfulSignInDateTime)
+			}
+			active++
+		default:
+			active++
 		}
 	}
 	if share := float64(inactive) / float64(inactive+active); share < 0.07 || share > 0.16 {

@@ -138,6 +138,7 @@ func (g *gen) person(r *rand.Rand, u *User, i int, used map[string]int, managers
 	case *ceo < 0:
 		*ceo = i
 		u.JobTitle = "CEO"
+		u.AccountEnabled = true // the founder, always a Global Administrator
 		managers[d] = append(managers[d], i)
 	case len(ms) == 0 || len(ms)*8 < g.deptCount[d]:
 		// Departments get a manager per eight staff; the first reports to
