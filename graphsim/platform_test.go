@@ -553,31 +553,40 @@ func TestIsGUIDAndRandomGUID(t *testing.T) {
 	}
 }
 
-// BenchmarkGraphWrapper measures what the platform adds to every Graph
-// request in process: request ids, token validation (cached after the first
-// verification), RU accounting with throttling on, stats and the log.
+// BenchmarkGraphWrapper measures what the platform adds to a Graph request
+// in process: request ids, token validation (cached after the first
+// verification), RU accounting, stats and the log; "refused" is the 429 path.
 func BenchmarkGraphWrapper(b *testing.B) {
-	f := newPlatFixture(b, func(o *Options) { o.Throttle = true })
-	tok := f.token(b, "https://graph.microsoft.com")
-	other, _ := f.s.IssueToken(platTenantID, platOtherApp, "https://graph.microsoft.com", nil)
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		i := 0
-		for pb.Next() {
-			// Two apps alternate so the RU bucket (3,500 per 10 s on a
-			// frozen clock) is not what is measured; 429s are cheap anyway.
-			t := tok
-			if i%2 == 1 {
-				t = other
+	for _, c := range []struct {
+		name     string
+		throttle bool
+	}{{"served", false}, {"refused", true}} {
+		b.Run(c.name, func(b *testing.B) {
+			f := newPlatFixture(b, func(o *Options) { o.Throttle = c.throttle })
+			tok := f.token(b, "https://graph.microsoft.com")
+			want := 200
+			if c.throttle {
+				want = 429
+				for i := 0; i < 7; i++ { // spend the 3,500 RU; the clock stands still
+					f.do(b, "GET", "/v1.0/zzplatform/heavy", tok, nil)
+				}
 			}
-			i++
-			r := httptest.NewRequest("GET", "/v1.0/zzplatform/echo", nil)
-			r.Header.Set("Authorization", "Bearer "+t)
-			w := httptest.NewRecorder()
-			f.s.ServeHTTP(w, r)
-		}
-	})
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					r := httptest.NewRequest("GET", "/v1.0/zzplatform/heavy", nil)
+					r.Header.Set("Authorization", "Bearer "+tok)
+					w := httptest.NewRecorder()
+					f.s.ServeHTTP(w, r)
+					if w.Code != want {
+						b.Errorf("status %d, want %d", w.Code, want)
+						return
+					}
+				}
+			})
+		})
+	}
 }
 
 // BenchmarkTokenValidationUncached is the RSA verification a new token costs.

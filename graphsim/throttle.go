@@ -170,28 +170,30 @@ func (s *Server) chargeGraph(w http.ResponseWriter, r *http.Request, c *Caller, 
 	tid := c.Tenant.ID
 	appTenant := c.AppID + "/" + tid
 	ru := ruLimit(c.Tenant)
-	charges := []charge{
-		{set: &l.graphRU, key: appTenant, lim: ru, cost: float64(units)},
-		{set: &l.graphApp, key: c.AppID, lim: limitApp, cost: float64(units)},
-		{set: &l.graphGlobal, key: c.AppID, lim: limitGlobal, cost: 1},
+	// Each charge names, for a refusal, the x-ms-throttle-scope and
+	// x-ms-throttle-information Graph sends; built only when refused.
+	type named struct{ scope, info func() string }
+	charges := make([]charge, 0, 6)
+	names := make([]named, 0, 6)
+	add := func(ch charge, scope func() string, info string) {
+		charges = append(charges, ch)
+		names = append(names, named{scope: scope, info: func() string { return info }})
 	}
-	info := []string{"ResourceUnitLimitExceeded", "ResourceUnitLimitExceeded", "RequestLimitExceeded"}
-	scope := []string{
-		"Tenant_Application/ReadWrite/" + c.AppID + "/" + tid,
-		"Application/ReadWrite/" + c.AppID,
-		"Application/Global/" + c.AppID,
-	}
+	add(charge{set: &l.graphRU, key: appTenant, lim: ru, cost: float64(units)},
+		func() string { return "Tenant_Application/ReadWrite/" + c.AppID + "/" + tid }, "ResourceUnitLimitExceeded")
+	add(charge{set: &l.graphApp, key: c.AppID, lim: limitApp, cost: float64(units)},
+		func() string { return "Application/ReadWrite/" + c.AppID }, "ResourceUnitLimitExceeded")
+	add(charge{set: &l.graphGlobal, key: c.AppID, lim: limitGlobal, cost: 1},
+		func() string { return "Application/Global/" + c.AppID }, "RequestLimitExceeded")
 	if isWrite(r.Method) {
-		charges = append(charges,
-			charge{set: &l.graphWrite, key: appTenant, lim: limitWrite, cost: 1},
-			charge{set: &l.tenantWrite, key: tid, lim: limitTenantWrite, cost: 1})
-		info = append(info, "WriteLimitExceeded", "WriteLimitExceeded")
-		scope = append(scope, "Tenant_Application/Write/"+c.AppID+"/"+tid, "Tenant/Write/"+tid)
+		add(charge{set: &l.graphWrite, key: appTenant, lim: limitWrite, cost: 1},
+			func() string { return "Tenant_Application/Write/" + c.AppID + "/" + tid }, "WriteLimitExceeded")
+		add(charge{set: &l.tenantWrite, key: tid, lim: limitTenantWrite, cost: 1},
+			func() string { return "Tenant/Write/" + tid }, "WriteLimitExceeded")
 	}
 	if strings.HasPrefix(strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/v1.0"), "/beta"), "/auditLogs/") {
-		charges = append(charges, charge{set: &l.audit, key: appTenant, lim: limitAudit, cost: 1})
-		info = append(info, "RequestLimitExceeded")
-		scope = append(scope, "Tenant_Application/Read/"+c.AppID+"/"+tid)
+		add(charge{set: &l.audit, key: appTenant, lim: limitAudit, cost: 1},
+			func() string { return "Tenant_Application/Read/" + c.AppID + "/" + tid }, "RequestLimitExceeded")
 	}
 	refused, wait, remaining := takeAll(s.now(), charges)
 	// Usage after this request's charge; when refused, what it would be.
@@ -207,8 +209,8 @@ func (s *Server) chargeGraph(w http.ResponseWriter, r *http.Request, c *Caller, 
 	}
 	h := w.Header()
 	h.Set("Retry-After", formatRetryAfter(wait))
-	h.Set("x-ms-throttle-scope", scope[refused])
-	h.Set("x-ms-throttle-information", info[refused])
+	h.Set("x-ms-throttle-scope", names[refused].scope())
+	h.Set("x-ms-throttle-information", names[refused].info())
 	s.markThrottled(r)
 	writeThrottled(w, r)
 	return false
