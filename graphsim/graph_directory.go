@@ -2,15 +2,14 @@ package graphsim
 
 // Directory-wide Graph resources other than users and groups: the
 // organization, its domains and identity providers, subscribed SKUs and
-// commerce subscriptions, Intune managed devices, and per-user mailbox
-// settings. Shapes and property order follow the documented payloads in
-// shared/graph-examples (v1.0_organization_list.json, v1.0_domains_list.json,
-// v1.0_identity_identityProviders_list.json, v1.0_subscribedSkus.json,
-// v1.0_deviceManagement_managedDevices_list.json,
-// v1.0_users_mailboxSettings*.json).
+// commerce subscriptions; this file also registers the managed devices
+// (graph_devices.go), sign-in log (graph_signins.go) and mailbox settings
+// (graph_mailbox.go) routes. Shapes and property order follow the documented
+// payloads in shared/graph-examples (v1.0_organization_list.json,
+// v1.0_domains_list.json, v1.0_identity_identityProviders_list.json,
+// v1.0_subscribedSkus.json).
 
 import (
-	"net/http"
 	"strings"
 	"time"
 )
@@ -23,10 +22,9 @@ var (
 	permsIdentityProvider = []string{"IdentityProvider.Read.All", "IdentityProvider.ReadWrite.All"}
 	// subscribedsku-list: LicenseAssignment.Read.All is least privileged in
 	// the current docs; Organization.Read.All and Directory.Read.All remain.
-	permsSubscribedSkus  = []string{"LicenseAssignment.Read.All", "Organization.Read.All", "Directory.Read.All", "Organization.ReadWrite.All", "Directory.ReadWrite.All"}
-	permsCompanySubs     = []string{"LicenseAssignment.Read.All", "Organization.Read.All", "Directory.Read.All", "Organization.ReadWrite.All", "Directory.ReadWrite.All"}
-	permsManagedDevices  = []string{"DeviceManagementManagedDevices.Read.All", "DeviceManagementManagedDevices.ReadWrite.All"}
-	permsMailboxSettings = []string{"MailboxSettings.Read", "MailboxSettings.ReadWrite"}
+	permsSubscribedSkus = []string{"LicenseAssignment.Read.All", "Organization.Read.All", "Directory.Read.All", "Organization.ReadWrite.All", "Directory.ReadWrite.All"}
+	permsCompanySubs    = []string{"LicenseAssignment.Read.All", "Organization.Read.All", "Directory.Read.All", "Organization.ReadWrite.All", "Directory.ReadWrite.All"}
+	permsManagedDevices = []string{"DeviceManagementManagedDevices.Read.All", "DeviceManagementManagedDevices.ReadWrite.All"}
 )
 
 // zeroDateTime is how Graph (and Intune) serialise an unset non-nullable
@@ -355,239 +353,4 @@ func renderCompanySubscription(cs *CompanySubscription) entity {
 		{"status", cs.Status},
 		{"totalLicenses", cs.TotalLicenses},
 	}
-}
-
-// renderManagedDevice follows the managedDevice resource in the order of
-// intune-devices-manageddevice-list. Properties the model does not track take
-// the values Intune reports for a device that never set them.
-func renderManagedDevice(t *Tenant, d *ManagedDevice) entity {
-	var displayName, email any
-	if u := userLocked(t, d.UserID); u != nil {
-		displayName = u.DisplayName
-		email = stringOrNull(u.Mail)
-	}
-	enrollment := "userEnrollment"
-	if strings.EqualFold(d.OperatingSystem, "Windows") {
-		enrollment = "windowsAzureADJoin"
-	}
-	jailBroken := "Unknown"
-	switch strings.ToLower(d.OperatingSystem) {
-	case "ios", "ipados", "android":
-		jailBroken = "False"
-	}
-	return entity{
-		{"@odata.type", "#microsoft.graph.managedDevice"},
-		{"id", d.ID},
-		{"userId", d.UserID},
-		{"deviceName", d.DeviceName},
-		{"managedDeviceOwnerType", d.ManagedDeviceOwnerType},
-		{"deviceActionResults", []any{}},
-		{"enrolledDateTime", dateTimeOrZero(d.EnrolledDateTime)},
-		{"lastSyncDateTime", dateTimeOrZero(d.LastSyncDateTime)},
-		{"operatingSystem", d.OperatingSystem},
-		{"complianceState", d.ComplianceState},
-		{"jailBroken", jailBroken},
-		{"managementAgent", d.ManagementAgent},
-		{"osVersion", d.OSVersion},
-		{"easActivated", false},
-		{"easDeviceId", ""},
-		{"easActivationDateTime", zeroDateTime},
-		{"azureADRegistered", true},
-		{"deviceEnrollmentType", enrollment},
-		{"activationLockBypassCode", nil},
-		{"emailAddress", email},
-		{"azureADDeviceId", d.AzureADDeviceID},
-		{"deviceRegistrationState", "registered"},
-		{"deviceCategoryDisplayName", "Unknown"},
-		{"isSupervised", false},
-		{"exchangeLastSuccessfulSyncDateTime", zeroDateTime},
-		{"exchangeAccessState", "none"},
-		{"exchangeAccessStateReason", "none"},
-		{"remoteAssistanceSessionUrl", nil},
-		{"remoteAssistanceSessionErrorDetails", nil},
-		{"isEncrypted", d.IsEncrypted},
-		{"userPrincipalName", d.UserPrincipalName},
-		{"model", d.Model},
-		{"manufacturer", d.Manufacturer},
-		{"imei", ""},
-		{"complianceGracePeriodExpirationDateTime", "9999-12-31T23:59:59Z"},
-		{"serialNumber", d.SerialNumber},
-		{"phoneNumber", ""},
-		{"androidSecurityPatchLevel", ""},
-		{"userDisplayName", displayName},
-		{"configurationManagerClientEnabledFeatures", nil},
-		{"wiFiMacAddress", ""},
-		{"deviceHealthAttestationState", nil},
-		{"subscriberCarrier", ""},
-		{"meid", ""},
-		{"totalStorageSpaceInBytes", 0},
-		{"freeStorageSpaceInBytes", 0},
-		{"managedDeviceName", d.DeviceName},
-		{"partnerReportedThreatState", "unknown"},
-		{"iccid", nil},
-		{"udid", nil},
-		{"notes", nil},
-		{"ethernetMacAddress", nil},
-		{"physicalMemoryInBytes", 0},
-	}
-}
-
-// mailboxError answers a mailbox request for a user Exchange cannot serve:
-// an unknown user, or one without an Exchange Online mailbox. Wording as
-// Exchange-backed Graph endpoints send it (observed: ErrorInvalidUser;
-// MailboxNotEnabledForRESTAPI, 404).
-func mailboxError(u *User, key string) *APIError {
-	if u == nil {
-		return &APIError{Status: http.StatusNotFound, Code: "ErrorInvalidUser", Message: "The requested user '" + key + "' is invalid."}
-	}
-	if u.MailboxPurpose == "" {
-		return &APIError{Status: http.StatusNotFound, Code: "MailboxNotEnabledForRESTAPI", Message: "The mailbox is either inactive, soft-deleted, or is hosted on-premise."}
-	}
-	return nil
-}
-
-func (s *Server) getMailboxSettings(w http.ResponseWriter, r *http.Request, c *Caller) {
-	if !c.Has(permsMailboxSettings...) {
-		writeGraphError(w, r, http.StatusForbidden, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
-		return
-	}
-	t := c.Tenant
-	key := r.PathValue("id")
-	t.mu.RLock()
-	u := userLocked(t, key)
-	if e := mailboxError(u, key); e != nil {
-		t.mu.RUnlock()
-		writeAPIError(w, r, e)
-		return
-	}
-	body := renderMailboxSettings(u)
-	id := u.ID
-	t.mu.RUnlock()
-	var sel []string
-	if raw := r.URL.Query().Get("$select"); raw != "" {
-		for _, p := range strings.Split(raw, ",") {
-			p = strings.TrimSpace(p)
-			if _, ok := body.get(p); !ok {
-				writeGraphError(w, r, http.StatusBadRequest, "RequestBroker--ParseUri", "Could not find a property named '"+p+"' on type 'microsoft.graph.mailboxSettings'.")
-				return
-			}
-			sel = append(sel, p)
-		}
-		body = project(body, sel, nil)
-	}
-	ctx := baseURL(r) + "/" + versionOf(r) + "/$metadata#users('" + id + "')/mailboxSettings"
-	if sel != nil {
-		ctx += "(" + strings.Join(sel, ",") + ")"
-	}
-	writeJSON(w, http.StatusOK, append(entity{{"@odata.context", ctx}}, body...))
-}
-
-func (s *Server) getMailboxUserPurpose(w http.ResponseWriter, r *http.Request, c *Caller) {
-	if !c.Has(permsMailboxSettings...) {
-		writeGraphError(w, r, http.StatusForbidden, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
-		return
-	}
-	t := c.Tenant
-	key := r.PathValue("id")
-	t.mu.RLock()
-	u := userLocked(t, key)
-	if e := mailboxError(u, key); e != nil {
-		t.mu.RUnlock()
-		writeAPIError(w, r, e)
-		return
-	}
-	id, purpose := u.ID, u.MailboxPurpose
-	t.mu.RUnlock()
-	writeJSON(w, http.StatusOK, entity{
-		{"@odata.context", baseURL(r) + "/" + versionOf(r) + "/$metadata#users('" + id + "')/mailboxSettings/userPurpose"},
-		{"value", purpose},
-	})
-}
-
-// renderMailboxSettings renders the mailboxSettings of a user with a
-// mailbox. Exchange Online defaults for a mailbox nobody customised:
-// automatic replies off, Monday-Friday 08:00-17:00 working hours in the
-// mailbox's time zone.
-func renderMailboxSettings(u *User) entity {
-	locale := u.PreferredLanguage
-	if locale == "" {
-		locale = "en-US"
-	}
-	tz := timeZoneForUsageLocation(u.UsageLocation)
-	start := u.CreatedDateTime.UTC().Truncate(time.Hour)
-	return entity{
-		{"automaticRepliesSetting", entity{
-			{"status", "disabled"},
-			{"externalAudience", "all"},
-			// Exchange seeds the (unused) schedule with the hour the mailbox
-			// was created and the day after.
-			{"scheduledStartDateTime", entity{{"dateTime", exchangeDateTime(start)}, {"timeZone", "UTC"}}},
-			{"scheduledEndDateTime", entity{{"dateTime", exchangeDateTime(start.Add(24 * time.Hour))}, {"timeZone", "UTC"}}},
-			{"internalReplyMessage", ""},
-			{"externalReplyMessage", ""},
-		}},
-		{"timeZone", tz},
-		{"language", entity{{"locale", locale}, {"displayName", languageDisplayName(locale)}}},
-		{"workingHours", entity{
-			{"daysOfWeek", []string{"monday", "tuesday", "wednesday", "thursday", "friday"}},
-			{"startTime", "08:00:00.0000000"},
-			{"endTime", "17:00:00.0000000"},
-			{"timeZone", entity{{"name", tz}}},
-		}},
-		// The documented example wraps userPurpose in an object; see
-		// graph-facts §4.
-		{"userPurpose", entity{{"value", u.MailboxPurpose}}},
-		{"dateFormat", "M/d/yyyy"},
-		{"timeFormat", "h:mm tt"},
-		{"delegateMeetingMessageDeliveryOptions", "sendToDelegateOutOfOffice"},
-	}
-}
-
-// exchangeDateTime formats a dateTimeTimeZone.dateTime as Exchange does:
-// seven fractional digits, no offset.
-func exchangeDateTime(t time.Time) string {
-	return t.Format("2006-01-02T15:04:05.0000000")
-}
-
-// timeZoneForUsageLocation picks a Windows time zone name for the country a
-// mailbox was created in.
-func timeZoneForUsageLocation(country string) string {
-	switch strings.ToUpper(country) {
-	case "US":
-		return "Pacific Standard Time"
-	case "CA":
-		return "Eastern Standard Time"
-	case "GB", "IE":
-		return "GMT Standard Time"
-	case "DE", "FR", "NL", "BE", "ES", "IT", "AT", "CH", "SE", "NO", "DK", "PL":
-		return "W. Europe Standard Time"
-	case "IN":
-		return "India Standard Time"
-	case "JP":
-		return "Tokyo Standard Time"
-	case "AU":
-		return "AUS Eastern Standard Time"
-	case "BR":
-		return "E. South America Standard Time"
-	}
-	return "UTC"
-}
-
-func languageDisplayName(locale string) string {
-	names := map[string]string{
-		"en-US": "English (United States)",
-		"en-GB": "English (United Kingdom)",
-		"de-DE": "German (Germany)",
-		"fr-FR": "French (France)",
-		"es-ES": "Spanish (Spain)",
-		"nl-NL": "Dutch (Netherlands)",
-		"ja-JP": "Japanese (Japan)",
-		"pt-BR": "Portuguese (Brazil)",
-		"it-IT": "Italian (Italy)",
-		"sv-SE": "Swedish (Sweden)",
-	}
-	if n, ok := names[locale]; ok {
-		return n
-	}
-	return locale
 }
