@@ -63,15 +63,14 @@ type gen struct {
 	t   *Tenant
 
 	// Scratch shared between steps, dropped when Generate returns.
-	plans      []licencePlan // by user index
-	ukind      []uint8       // userPerson, userGuest ... by user index
-	dept       []uint8       // department index by user index; 255 = none
-	deptCount  [len(departments)]int
-	syncedTrue *bool      // shared by every synced user's OnPremisesSyncEnabled
-	people     []int      // user indexes of member people (not guests or resource mailboxes)
-	skuSpecs   []*skuSpec // parallel to t.SubscribedSKUs
-	skuByPart  map[string]int
-	licGroups  map[string]*Group // skuPartNumber -> licensing group
+	plans     []licencePlan // by user index
+	ukind     []uint8       // userPerson, userGuest ... by user index
+	dept      []uint8       // department index by user index; 255 = none
+	deptCount [len(departments)]int
+	people    []int      // user indexes of member people (not guests or resource mailboxes)
+	skuSpecs  []*skuSpec // parallel to t.SubscribedSKUs
+	skuByPart map[string]int
+	licGroups map[string]*Group // skuPartNumber -> licensing group
 	// groupLicensed are the skuPartNumbers assigned through licensing groups.
 	groupLicensed []string
 	managedIDs    []*AzUserAssignedIdentity
@@ -149,4 +148,11 @@ func weighted(r *rand.Rand, weights []int) int {
 		n -= w
 	}
 	return len(weights) - 1
+}
+
+// synced returns a fresh onPremisesSyncEnabled value of true. Each object
+// gets its own, so changing one object's flag cannot change another's.
+func synced() *bool {
+	v := true
+	return &v
 }

@@ -90,7 +90,7 @@ func (g *gen) groups() error {
 	for d := 0; d < nDept; d++ {
 		grp := newGroup("Dept - " + departments[d])
 		grp.SecurityEnabled = true
-		grp.OnPremisesSyncEnabled = g.syncedTrue
+		grp.OnPremisesSyncEnabled = synced()
 		grp.Description = departments[d] + " department (synchronised from on-premises AD)"
 		setMail(grp, "dept-"+domainLabel(departments[d]))
 		deptGroups[d] = grp
@@ -137,7 +137,7 @@ func (g *gen) groups() error {
 			grp = newGroup("SG - " + topic)
 			grp.SecurityEnabled = true
 			if chance(r, 0.3) {
-				grp.OnPremisesSyncEnabled = g.syncedTrue
+				grp.OnPremisesSyncEnabled = synced()
 			}
 		case groupDistribution:
 			grp = newGroup("DL - " + topic)

@@ -76,8 +76,6 @@ func (g *gen) users() error {
 
 	t.Users = make([]*User, 0, n)
 	used := make(map[string]int, n) // UPN local part -> times used
-	synced := true
-	g.syncedTrue = &synced
 
 	// Creation dates rise with creation order; the last recentShare were
 	// created within the last 90 days.
@@ -168,7 +166,7 @@ func (g *gen) person(r *rand.Rand, u *User, i int, used map[string]int, managers
 		u.MobilePhone = o.Phone + fourDigits(r)
 	}
 	if chance(r, syncedShare/1000.0) {
-		u.OnPremisesSyncEnabled = g.syncedTrue
+		u.OnPremisesSyncEnabled = synced()
 		var b [16]byte
 		for k := range b {
 			b[k] = byte(r.Uint32())
