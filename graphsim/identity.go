@@ -268,7 +268,7 @@ func (s *Server) issueFromRequest(r *http.Request, v1 bool) (string, int64, stri
 	if scope == "" {
 		return "", 0, "", aadErr(400, "invalid_request", 900144, "The request body must contain the following parameter: '%s'.", param)
 	}
-	app, ok := lookupClient(t, clientID)
+	app, ok := s.lookupClient(t, clientID)
 	if !ok {
 		return "", 0, "", aadErr(400, "unauthorized_client", 700016, "Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", clientID, tenantDisplay(t, tenantSeg))
 	}
@@ -404,41 +404,54 @@ type clientApp struct {
 	graphRoles  []string
 }
 
-// lookupClient finds appID's application registration and service principal
-// in t, with the Graph application permissions it holds: the tenant's
-// Connector.Granted for the connector, otherwise its app role assignments to
-// the Microsoft Graph service principal.
-func lookupClient(t *Tenant, appID string) (*clientApp, bool) {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	var app *Application
-	for _, a := range t.Applications {
-		if strings.EqualFold(a.AppID, appID) {
-			app = a
-			break
-		}
-	}
-	if app == nil {
+// lookupClient finds the client appID in tenant t: its service principal
+// there, its application registration (in t, or in the home tenant of a
+// multi-tenant app when the simulator serves it) and the Graph application
+// permissions it holds: the tenant's Connector.Granted for the connector,
+// otherwise its app role assignments to the Microsoft Graph service
+// principal. ok is false when t knows neither a registration nor a service
+// principal for appID.
+func (s *Server) lookupClient(t *Tenant, appID string) (c *clientApp, ok bool) {
+	c = &clientApp{appID: appID}
+	found, hasApp := clientInTenant(t, appID, c)
+	if !found {
 		return nil, false
 	}
-	c := &clientApp{
-		appID:       app.AppID,
-		displayName: app.DisplayName,
-		passwords:   append([]PasswordCredential(nil), app.PasswordCredentials...),
-		keys:        append([]KeyCredential(nil), app.KeyCredentials...),
+	if !hasApp {
+		// Multi-tenant app: only the service principal lives here.
+		for _, home := range s.servedTenants() {
+			if home != t && appRegistrationIn(home, appID, c) {
+				break
+			}
+		}
 	}
+	return c, true
+}
+
+// clientInTenant fills c from t. found: t has the app or its service
+// principal; hasApp: t holds the registration itself.
+func clientInTenant(t *Tenant, appID string, c *clientApp) (found, hasApp bool) {
+	hasApp = appRegistrationIn(t, appID, c)
+	t.mu.RLock()
+	defer t.mu.RUnlock()
 	var graphSP *ServicePrincipal
 	for _, sp := range t.ServicePrincipals {
 		switch {
-		case strings.EqualFold(sp.AppID, app.AppID):
+		case strings.EqualFold(sp.AppID, appID):
 			c.spID, c.spEnabled = sp.ID, sp.AccountEnabled
+			if c.displayName == "" {
+				c.displayName = sp.DisplayName
+			}
 		case sp.AppID == graphAppID:
 			graphSP = sp
 		}
 	}
-	if strings.EqualFold(t.Connector.AppID, app.AppID) {
+	if !hasApp && c.spID == "" {
+		return false, false
+	}
+	if strings.EqualFold(t.Connector.AppID, appID) {
 		c.graphRoles = append([]string(nil), t.Connector.Granted...)
-		return c, true
+		return true, hasApp
 	}
 	if graphSP != nil && c.spID != "" {
 		byID := make(map[string]string, len(graphSP.AppRoles))
@@ -453,7 +466,39 @@ func lookupClient(t *Tenant, appID string) (*clientApp, bool) {
 			}
 		}
 	}
-	return c, true
+	return true, hasApp
+}
+
+// appRegistrationIn copies appID's registration (name and credentials) from
+// t into c, if t holds it.
+func appRegistrationIn(t *Tenant, appID string, c *clientApp) bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	for _, a := range t.Applications {
+		if strings.EqualFold(a.AppID, appID) {
+			c.appID = a.AppID
+			c.displayName = a.DisplayName
+			c.passwords = append([]PasswordCredential(nil), a.PasswordCredentials...)
+			c.keys = append([]KeyCredential(nil), a.KeyCredentials...)
+			return true
+		}
+	}
+	return false
+}
+
+// servedTenants lists each served tenant once.
+func (s *Server) servedTenants() []*Tenant {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	seen := make(map[*Tenant]bool, len(s.tenants))
+	var out []*Tenant
+	for _, t := range s.tenants {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // checkSecret compares secret with the app's password credentials in
@@ -679,7 +724,7 @@ func (s *Server) IssueToken(tenantID, appID, audience string, roles []string) (s
 	if t == nil {
 		return "", fmt.Errorf("issue token: tenant %q not served", tenantID)
 	}
-	app, ok := lookupClient(t, appID)
+	app, ok := s.lookupClient(t, appID)
 	if !ok {
 		return "", fmt.Errorf("issue token: application %q not found in tenant %s", appID, t.ID)
 	}

@@ -633,3 +633,43 @@ func BenchmarkTokenEndpoint(b *testing.B) {
 		}
 	}
 }
+
+func TestMultiTenantApp(t *testing.T) {
+	clock := &platClock{t: time.Now().UTC().Truncate(time.Second)}
+	contoso, _, _ := platTenant(t, clock.now())
+	const fabrikamID = "e3b0c442-98fc-4c14-9afb-f4c8996fb924"
+	const fabrikamOtherSP = "f0f0f0f0-0000-4000-8000-000000000002"
+	fabrikam := &Tenant{
+		ID: fabrikamID, DisplayName: "Fabrikam",
+		Domains: []*Domain{{ID: "fabrikam.onmicrosoft.com", IsInitial: true}},
+		ServicePrincipals: []*ServicePrincipal{
+			// Contoso's "Other app", consented in Fabrikam: a service
+			// principal here, the registration in Contoso.
+			{ID: fabrikamOtherSP, AppID: platOtherApp, DisplayName: "Other app", AccountEnabled: true},
+			{ID: "f0f0f0f0-0000-4000-8000-000000000001", AppID: graphAppID, DisplayName: "Microsoft Graph", AccountEnabled: true,
+				AppRoles: []AppRole{{ID: roleUserReadAll, Value: "User.Read.All", IsEnabled: true}}},
+		},
+		AppRoleAssignments: []*AppRoleAssignment{{ID: "y1", AppRoleID: roleUserReadAll, PrincipalID: fabrikamOtherSP,
+			ResourceID: "f0f0f0f0-0000-4000-8000-000000000001"}},
+	}
+	s := New(Options{Clock: clock.now}, contoso, fabrikam)
+	f := &platFixture{s: s, t: contoso, clock: clock}
+
+	w := f.postToken(t, "fabrikam.onmicrosoft.com", platSecretForm(platOtherApp, platSecret, "https://graph.microsoft.com/.default"), nil)
+	if w.Code != 200 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	var resp tokenResponse
+	_ = json.Unmarshal(w.Body.Bytes(), &resp)
+	_, claims := platDecodeClaims(t, resp.AccessToken)
+	if claims["tid"] != fabrikamID || claims["oid"] != fabrikamOtherSP || !reflect.DeepEqual(claims["roles"], []any{"User.Read.All"}) {
+		t.Fatalf("claims %v", claims)
+	}
+	// The connector has no service principal in Fabrikam.
+	w = f.postToken(t, fabrikamID, platSecretForm(platConnectorApp, platSecret, "https://graph.microsoft.com/.default"), nil)
+	var e tokenError
+	_ = json.Unmarshal(w.Body.Bytes(), &e)
+	if w.Code != 400 || e.ErrorCodes[0] != 700016 || !strings.Contains(e.ErrorDescription, "in the directory 'Fabrikam'") {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+}
