@@ -462,3 +462,56 @@ func TestChurn(t *testing.T) {
 		t.Fatalf("Churn(0) = %+v", c)
 	}
 }
+
+// TestConcurrentMutations runs writers and readers together; run with -race
+// it proves the exported methods lock what they touch.
+func TestConcurrentMutations(t *testing.T) {
+	ten := mustGenerate(t, "small", 23, "")
+	var users []string
+	var grp string
+	ten.Snapshot(func(ten *Tenant) {
+		for _, u := range ten.Users {
+			users = append(users, u.ID)
+		}
+		for _, g := range ten.Groups {
+			if cloudManaged(g) == nil {
+				grp = g.ID
+				break
+			}
+		}
+	})
+	visio := sku(t, ten, "VISIOCLIENT").SkuID
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 200; i++ {
+			id := users[i%len(users)]
+			_, _ = ten.AssignLicense(id, []AssignedLicense{{SkuID: visio}}, nil)
+			_ = ten.AddGroupMember(grp, id)
+			_ = ten.RemoveGroupMember(grp, id)
+			_ = ten.SetAccountEnabled(id, i%2 == 0)
+			if i%50 == 0 {
+				ten.Churn(0.05, int64(i))
+			}
+		}
+	}()
+	reads := 0
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		_ = ten.User(users[reads%len(users)])
+		_ = ten.ConsumedUnits(visio)
+		_ = ten.MemberChangesSince(0)
+		ten.Snapshot(func(ten *Tenant) {
+			for _, u := range ten.Users {
+				_ = u.AccountEnabled
+				_ = len(u.AssignedLicenses)
+			}
+		})
+		reads++
+	}
+	checkInvariants(t, ten, false)
+}
