@@ -8,6 +8,12 @@ import "github.com/spf13/cobra"
 func commands() []func(*App) *cobra.Command {
 	return []func(*App) *cobra.Command{
 		newCheckCommand,
+		newSyncCommand,
+		newRunsCommand,
+		newUsersCommand,
+		newGroupsCommand,
+		newAppsCommand,
+		newLicensesCommand,
 		newConfigCommand,
 		newSimCommand,
 		newDemoCommand,

@@ -27,6 +27,8 @@ type DemoStep struct {
 func demoSteps() []DemoStep {
 	return []DemoStep{
 		{Title: "Check the connection: sign-in, permissions, tier, credential expiry", Args: []string{"check"}},
+		{Title: "Sync the tenant into the local database", Args: []string{"sync"}},
+		{Title: "Licences: purchased, consumed and free seats per SKU", Args: []string{"licenses"}},
 	}
 }
 
