@@ -555,6 +555,10 @@ func (s *Server) checkAssertion(r *http.Request, t *Tenant, app *clientApp, asse
 	if key == nil {
 		return aadErr(401, "invalid_client", 700027, "The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '%s', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '%s'. Review the documentation at https://docs.microsoft.com/en-us/graph/deployments to determine the corresponding service endpoint and https://docs.microsoft.com/en-us/graph/api/application-get?view=graph-rest-1.0&tabs=http to build a query request URL, such as 'https://graph.microsoft.com/beta/applications/%s']", thumb, app.appID, app.appID)
 	}
+	if !key.StartDateTime.IsZero() && now.Before(key.StartDateTime) {
+		return aadErr(401, "invalid_client", 700027, "Client assertion contains an invalid signature. [Reason - The key used is not yet valid., Thumbprint of key used by client: '%s', Found key 'Start=%s, End=%s', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '%s'.]",
+			thumb, key.StartDateTime.UTC().Format("01/02/2006 15:04:05"), key.EndDateTime.UTC().Format("01/02/2006 15:04:05"), app.appID)
+	}
 	if !key.EndDateTime.IsZero() && !now.Before(key.EndDateTime) {
 		return aadErr(401, "invalid_client", 700027, "Client assertion contains an invalid signature. [Reason - The key used is expired., Thumbprint of key used by client: '%s', Found key 'Start=%s, End=%s', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '%s'.]",
 			thumb, key.StartDateTime.UTC().Format("01/02/2006 15:04:05"), key.EndDateTime.UTC().Format("01/02/2006 15:04:05"), app.appID)
