@@ -186,29 +186,34 @@ func renderOrganization(t *Tenant) entity {
 	if verified == nil {
 		verified = []any{}
 	}
+	o := t.Organization
+	// onPremisesSyncEnabled is true for a synchronised directory and null
+	// for one that never was.
+	var syncEnabled any
+	if o.OnPremisesSyncEnabled {
+		syncEnabled = true
+	}
 	return entity{
 		{"id", t.ID},
 		{"deletedDateTime", nil},
 		{"assignedPlans", plans},
-		{"businessPhones", []string{}},
-		// The model carries no postal address; Graph sends null for unset
-		// address fields.
-		{"city", nil},
-		{"country", nil},
-		{"countryLetterCode", nil},
+		{"businessPhones", stringsOrEmpty(o.BusinessPhones)},
+		{"city", stringOrNull(o.City)},
+		{"country", stringOrNull(o.Country)},
+		{"countryLetterCode", stringOrNull(o.CountryLetterCode)},
 		{"createdDateTime", dateTimeOrNull(t.Created)},
 		{"defaultUsageLocation", nil},
 		{"displayName", t.DisplayName},
 		{"marketingNotificationEmails", []string{}},
-		{"onPremisesLastSyncDateTime", nil},
-		{"onPremisesSyncEnabled", nil},
-		{"postalCode", nil},
-		{"preferredLanguage", nil},
+		{"onPremisesLastSyncDateTime", dateTimeOrNull(o.OnPremisesLastSyncDateTime)},
+		{"onPremisesSyncEnabled", syncEnabled},
+		{"postalCode", stringOrNull(o.PostalCode)},
+		{"preferredLanguage", stringOrNull(o.PreferredLanguage)},
 		{"securityComplianceNotificationMails", []string{}},
 		{"securityComplianceNotificationPhones", []string{}},
-		{"state", nil},
-		{"street", nil},
-		{"technicalNotificationMails", []string{}},
+		{"state", stringOrNull(o.State)},
+		{"street", stringOrNull(o.Street)},
+		{"technicalNotificationMails", stringsOrEmpty(o.TechnicalNotificationMails)},
 		{"tenantType", "AAD"},
 		{"provisionedPlans", []any{}},
 		{"verifiedDomains", verified},

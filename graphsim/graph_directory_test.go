@@ -238,6 +238,13 @@ func TestOrganizationMatchesTenant(t *testing.T) {
 	if n := len(org["assignedPlans"].([]any)); n != plans {
 		t.Fatalf("assignedPlans: %d, want %d", n, plans)
 	}
+	o := ten.Organization
+	if org["city"] != o.City || org["countryLetterCode"] != o.CountryLetterCode || org["street"] != o.Street || o.City == "" {
+		t.Fatalf("organization address = %v/%v/%v, want %+v", org["street"], org["city"], org["countryLetterCode"], o)
+	}
+	if len(org["businessPhones"].([]any)) != len(o.BusinessPhones) || len(org["technicalNotificationMails"].([]any)) != len(o.TechnicalNotificationMails) {
+		t.Fatalf("organization phones/mails = %v/%v, want %+v", org["businessPhones"], org["technicalNotificationMails"], o)
+	}
 	listShape(t, "v1.0_organization_list.json", m)
 }
 
