@@ -31,45 +31,105 @@ credential expires within 30 days, 2 when tenantscope cannot connect.`,
 		Args: cobra.NoArgs,
 	}
 	out := AddOutputFlag(cmd)
+	all := cmd.Flags().Bool("all", false, "check every connection in the configuration (exit code: the worst)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		f, err := ParseFormat(*out)
 		if err != nil {
 			return err
 		}
-		rep, err := a.RunCheck(cmd.Context())
-		if err != nil {
-			return err
+		names := []string{a.ConnectionName}
+		if *all {
+			cf, _, err := a.LoadConfig()
+			if err != nil {
+				return err
+			}
+			names = names[:0]
+			for _, c := range cf.Connections {
+				names = append(names, c.Name)
+			}
 		}
-		switch f {
-		case JSON:
-			enc := json.NewEncoder(a.Stdout)
-			enc.SetIndent("", "  ")
-			err = enc.Encode(rep)
-		case CSV:
-			// A spreadsheet gets the feature table; the rest is in -o json.
-			err = WriteSlice(a.Stdout, CSV, checkColumns, rep.Features)
-		default:
-			err = rep.writeText(a.Stdout)
-		}
-		if err != nil {
-			return err
-		}
-		if rep.Status != permission.OK {
-			return Findings()
-		}
-		return nil
+		return a.checkConnections(cmd.Context(), f, names, *all)
 	}
 	return cmd
 }
 
+// checkConnections checks each named connection in turn and prints the
+// reports; with many, a sign-in failure of one is reported and the others
+// still run. The exit code is the worst of them.
+func (a *App) checkConnections(ctx context.Context, f Format, names []string, many bool) error {
+	worst := ExitOK
+	var reports []*CheckReport
+	var rows []checkRow
+	for i, name := range names {
+		a.ConnectionName = name
+		rep, err := a.RunCheck(ctx)
+		if err != nil {
+			if !many {
+				return err
+			}
+			fmt.Fprintf(a.Stderr, "Error: %v\n", err)
+			worst = max(worst, exitCode(err))
+			continue
+		}
+		if rep.Status != permission.OK {
+			worst = max(worst, ExitFindings)
+		}
+		switch f {
+		case JSON:
+			reports = append(reports, rep)
+		case CSV:
+			for _, r := range rep.Features {
+				rows = append(rows, checkRow{rep.Connection, r})
+			}
+		default:
+			if i > 0 {
+				fmt.Fprintln(a.Stdout)
+			}
+			if err := rep.writeText(a.Stdout); err != nil {
+				return err
+			}
+		}
+	}
+	var err error
+	switch {
+	case f == JSON && many:
+		err = writeIndentedJSON(a, reports)
+	case f == JSON && len(reports) == 1:
+		err = writeIndentedJSON(a, reports[0])
+	case f == CSV:
+		// A spreadsheet gets the feature table; the rest is in -o json.
+		err = WriteSlice(a.Stdout, CSV, checkColumns, rows)
+	}
+	if err != nil {
+		return err
+	}
+	if worst != ExitOK {
+		return &ExitError{Code: worst}
+	}
+	return nil
+}
+
+func writeIndentedJSON(a *App, v any) error {
+	enc := json.NewEncoder(a.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// checkRow is one feature of one connection, for -o csv.
+type checkRow struct {
+	connection string
+	permission.Result
+}
+
 // checkColumns are the feature table's columns for -o csv.
-var checkColumns = []Column[permission.Result]{
-	{Name: "feature", Value: func(r permission.Result) any { return string(r.Feature) }},
-	{Name: "kind", Value: func(r permission.Result) any { return string(r.Kind) }},
-	{Name: "status", Value: func(r permission.Result) any { return string(r.Status) }},
-	{Name: "using", Value: func(r permission.Result) any { return r.Using }},
-	{Name: "missing", Value: func(r permission.Result) any { return r.Missing }},
-	{Name: "reasons", Value: func(r permission.Result) any { return r.Reasons }},
+var checkColumns = []Column[checkRow]{
+	{Name: "connection", Value: func(r checkRow) any { return r.connection }},
+	{Name: "feature", Value: func(r checkRow) any { return string(r.Feature) }},
+	{Name: "kind", Value: func(r checkRow) any { return string(r.Kind) }},
+	{Name: "status", Value: func(r checkRow) any { return string(r.Status) }},
+	{Name: "using", Value: func(r checkRow) any { return r.Using }},
+	{Name: "missing", Value: func(r checkRow) any { return r.Missing }},
+	{Name: "reasons", Value: func(r checkRow) any { return r.Reasons }},
 }
 
 // CheckReport is what check found; -o json prints it as is.

@@ -77,8 +77,8 @@ func TestCheckReportsWithheldIsDegraded(t *testing.T) {
 		t.Fatalf("exit %d, want 1\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	csv := runCLI(t, nil, "--config", s.config, "check", "-o", "csv")
-	if csv.code != 1 || !strings.HasPrefix(csv.stdout, "feature,kind,status,using,missing,reasons\n") ||
-		!strings.Contains(csv.stdout, "\nusage_reports,read,degraded,ReportSettings.Read.All;ReportSettings.ReadWrite.All,Reports.Read.All,\"missing Reports.Read.All;without it: no last activity per service") {
+	if csv.code != 1 || !strings.HasPrefix(csv.stdout, "connection,feature,kind,status,using,missing,reasons\n") ||
+		!strings.Contains(csv.stdout, "\nsim,usage_reports,read,degraded,ReportSettings.Read.All;ReportSettings.ReadWrite.All,Reports.Read.All,\"missing Reports.Read.All;without it: no last activity per service") {
 		t.Fatalf("csv: exit %d\n%s", csv.code, csv.stdout)
 	}
 	l := featureLine(t, r.stdout, "usage_reports")
@@ -299,5 +299,37 @@ func TestCheckConcealedReportNamesDegradeUsageReports(t *testing.T) {
 	r = runCLI(t, nil, "--config", s.config, "check")
 	if r.code != 0 || !strings.Contains(r.stdout, "whether usage reports conceal user names is not readable: Authorization_RequestDenied") {
 		t.Fatalf("without ReportSettings.Read.All: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+func TestCheckAllConnections(t *testing.T) {
+	good := startSim(t, nil)
+	degraded := startSim(t, func(p *graphsim.Profile) { p.Granted = allPermissionsExcept("Reports.Read.All") })
+	// One file with both simulators' connections (absolute paths) and a
+	// third that cannot sign in.
+	conf := func(s *simulator, name string) string {
+		b, _ := os.ReadFile(s.config)
+		body := strings.SplitN(string(b), "connections:\n", 2)[1]
+		body = strings.Replace(body, "name: sim", "name: "+name, 1)
+		body = strings.Replace(body, "file:sim.secret", "file:"+filepath.Join(s.dir, "sim.secret"), 1)
+		return strings.Replace(body, "ca_file: sim-ca.pem", "ca_file: "+filepath.Join(s.dir, "sim-ca.pem"), 1)
+	}
+	broken := strings.Replace(conf(good, "broken"), "client_secret: file:", "client_secret: file:/nonexistent", 1)
+	path := filepath.Join(t.TempDir(), "all.yaml")
+	os.WriteFile(path, []byte("connections:\n"+conf(good, "good")+conf(degraded, "degraded")), 0o644)
+
+	r := runCLI(t, nil, "--config", path, "check", "--all", "-o", "json")
+	var reps []CheckReport
+	if err := json.Unmarshal([]byte(r.stdout), &reps); err != nil || r.code != 1 || len(reps) != 2 {
+		t.Fatalf("exit %d, %v\n%s\n%s", r.code, err, r.stdout, r.stderr)
+	}
+	if reps[0].Connection != "good" || reps[0].Status != permission.OK || reps[1].Connection != "degraded" || reps[1].Status != permission.Degraded {
+		t.Fatalf("reports: %s %s, %s %s", reps[0].Connection, reps[0].Status, reps[1].Connection, reps[1].Status)
+	}
+
+	os.WriteFile(path, []byte("connections:\n"+conf(good, "good")+broken+conf(degraded, "degraded")), 0o644)
+	r = runCLI(t, nil, "--config", path, "check", "--all")
+	if r.code != 2 || strings.Count(r.stdout, "Result: ") != 2 || !strings.Contains(r.stderr, `connection "broken": client_secret: secret unavailable`) {
+		t.Fatalf("with a broken connection: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
