@@ -381,6 +381,11 @@ func TestConcurrencyBound(t *testing.T) {
 			done <- err
 		}()
 	}
+	// Wait until the bound is reached, then give the rest a chance to
+	// exceed it.
+	for deadline := time.Now().Add(10 * time.Second); inFlight.Load() < 3 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	time.Sleep(100 * time.Millisecond)
 	close(release)
 	for range 10 {
