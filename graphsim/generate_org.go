@@ -24,7 +24,7 @@ func (g *gen) organization() error {
 		{ID: t.DefaultDomain, AuthenticationType: "Managed", IsDefault: true, IsVerified: true, IsAdminManaged: true, IsRoot: true,
 			SupportedServices: []string{"Email", "OfficeCommunicationsOnline", "Intune"}},
 		// A federated subsidiary domain (AD FS), as hybrid tenants keep.
-		{ID: "corp." + base + ".com", AuthenticationType: "Federated", IsVerified: true, IsAdminManaged: true, IsRoot: false,
+		{ID: subsidiaryDomain(t), AuthenticationType: "Federated", IsVerified: true, IsAdminManaged: true, IsRoot: false,
 			SupportedServices: []string{"Email", "OfficeCommunicationsOnline"}},
 		// Added but never verified: Graph lists it with isVerified false.
 		{ID: base + ".net", AuthenticationType: "Managed", IsVerified: false, IsAdminManaged: true, IsRoot: true},

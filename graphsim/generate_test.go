@@ -134,7 +134,14 @@ func checkInvariants(t *testing.T, ten *Tenant, generated bool) {
 	// Consumption: counted from users equals the index, within prepaid units.
 	counted := map[string]int{}
 	upns := map[string]bool{}
+	verified := map[string]bool{}
+	for _, d := range ten.Domains {
+		verified[d.ID] = d.IsVerified
+	}
 	for _, u := range ten.Users {
+		if dom := u.UserPrincipalName[strings.LastIndex(u.UserPrincipalName, "@")+1:]; !verified[dom] {
+			t.Fatalf("%s is not in a verified domain", u.UserPrincipalName)
+		}
 		if !guidRE.MatchString(u.ID) {
 			t.Fatalf("user id %q is not a v4 GUID", u.ID)
 		}
@@ -293,7 +300,7 @@ func countConnectorGraphRoles(ten *Tenant) int {
 func TestGeneratedMix(t *testing.T) {
 	ten := mustGenerate(t, "medium", 42, TierP2)
 	n := len(ten.Users)
-	var guests, licensedGuests, rooms, equipment, shared, licensedShared, disabledLicensed, synced, recent, both, dup, noUsage, withManager, neverSignedIn, webOnly, noMail int
+	var guests, licensedGuests, rooms, equipment, shared, licensedShared, disabledLicensed, synced, recent, both, dup, noUsage, withManager, neverSignedIn, webOnly, noMail, subsidiary int
 	e3, e5 := sku(t, ten, "SPE_E3"), sku(t, ten, "SPE_E5")
 	for _, u := range ten.Users {
 		switch {
@@ -320,6 +327,12 @@ func TestGeneratedMix(t *testing.T) {
 		}
 		if u.OnPremisesSyncEnabled != nil {
 			synced++
+		}
+		if strings.HasSuffix(u.UserPrincipalName, "@corp."+strings.TrimSuffix(ten.DefaultDomain, ".com")+".com") {
+			subsidiary++
+			if u.OnPremisesSyncEnabled == nil {
+				t.Errorf("%s is in the federated domain but not synchronised", u.UserPrincipalName)
+			}
 		}
 		if u.UserType == "Member" && u.Mail == "" {
 			noMail++
@@ -360,7 +373,7 @@ func TestGeneratedMix(t *testing.T) {
 	for name, c := range map[string]int{"licensed guests": licensedGuests, "licensed shared mailboxes": licensedShared,
 		"disabled users holding licences": disabledLicensed, "synced users": synced, "same SKU direct and via group": both,
 		"E3+E5 duplicates": dup, "users without usage location": noUsage, "users with a manager": withManager,
-		"members never signed in": neverSignedIn, "web/mobile-only app users": webOnly, "cloud employees without a mailbox": noMail} {
+		"members never signed in": neverSignedIn, "web/mobile-only app users": webOnly, "cloud employees without a mailbox": noMail, "federated-domain employees": subsidiary} {
 		if c == 0 {
 			t.Errorf("no %s", name)
 		}

@@ -121,9 +121,7 @@ func (g *gen) person(r *rand.Rand, u *User, i int, used map[string]int, managers
 	u.Surname = pick(r, surnames[:])
 	u.DisplayName = u.GivenName + " " + u.Surname
 	local := uniqueLocal(used, strings.ToLower(u.GivenName+"."+u.Surname))
-	u.UserPrincipalName = local + "@" + t.DefaultDomain
 	u.MailNickname = local
-	u.Mail = u.UserPrincipalName
 	u.AccountEnabled = !chance(r, disabledPersonShare/1000.0)
 
 	d := departmentFor(r, *ceo < 0)
@@ -159,13 +157,22 @@ func (g *gen) person(r *rand.Rand, u *User, i int, used map[string]int, managers
 	u.OfficeLocation = o.Name
 	u.UsageLocation = o.Country
 	u.PreferredLanguage = o.Language
+	// The continental European subsidiary keeps its own federated domain
+	// (AD FS), so its people are synchronised from on-premises AD; the
+	// domains filter of the sync (seed 003) has someone to filter.
+	domain := t.DefaultDomain
+	if euSubsidiary(o.Country) {
+		domain = subsidiaryDomain(t)
+	}
+	u.UserPrincipalName = local + "@" + domain
+	u.Mail = u.UserPrincipalName
 	if chance(r, 0.8) {
 		u.BusinessPhones = []string{o.Phone + fourDigits(r)}
 	}
 	if chance(r, 0.7) {
 		u.MobilePhone = o.Phone + fourDigits(r)
 	}
-	if chance(r, syncedShare/1000.0) {
+	if euSubsidiary(o.Country) || chance(r, syncedShare/1000.0) {
 		u.OnPremisesSyncEnabled = synced()
 		var b [16]byte
 		for k := range b {
@@ -278,4 +285,19 @@ func companyOf(domain string) string {
 		return "Northwind Traders"
 	}
 	return ""
+}
+
+// euSubsidiary: offices whose people belong to the subsidiary with its own
+// federated domain.
+func euSubsidiary(country string) bool {
+	switch country {
+	case "DE", "FR", "NL":
+		return true
+	}
+	return false
+}
+
+// subsidiaryDomain is the federated domain organization() creates.
+func subsidiaryDomain(t *Tenant) string {
+	return "corp." + strings.TrimSuffix(t.DefaultDomain, ".com") + ".com"
 }
