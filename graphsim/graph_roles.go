@@ -53,6 +53,23 @@ func (s *Server) registerRoleRoutes() {
 			}
 			return nil
 		},
+		// $expand=members saves a request per role; Graph returns the
+		// members' default properties unless the expand selects some.
+		Expand: map[string]func(t *Tenant, obj any, sel []string) any{
+			"members": func(t *Tenant, obj any, sel []string) any {
+				refs := refs(t, roleMembersLocked(t, obj.(*RoleDefinition)), KindUnknown)
+				out := make([]entity, len(refs))
+				for i, ref := range refs {
+					e := renderDirectoryObject(t, ref)
+					if sel == nil {
+						out[i] = projectMemberDefault(e)
+					} else {
+						out[i] = project(e, sel, nil)
+					}
+				}
+				return out
+			},
+		},
 	})
 	s.registerEntitySet(&entitySet{
 		Path:         "/directoryRoles/{id}/members",

@@ -61,6 +61,19 @@ func TestDirectoryRolesAreActivatedRolesOnly(t *testing.T) {
 			}
 		}
 	}
+	expanded := e.getJSON("/v1.0/directoryRoles?$expand=members($select=id)", tok, http.StatusOK)
+	first := expanded["value"].([]any)[0].(map[string]any)
+	var expandedIDs []string
+	for _, m := range first["members"].([]any) {
+		mm := m.(map[string]any)
+		if len(mm) != 2 { // @odata.type and id
+			t.Fatalf("$expand=members($select=id) member = %v", mm)
+		}
+		expandedIDs = append(expandedIDs, mm["id"].(string))
+	}
+	if !slices.Equal(expandedIDs, members) {
+		t.Fatalf("$expand=members = %v, want %v", expandedIDs, members)
+	}
 	one := e.getJSON("/v1.0/directoryRoles/"+roleIDs[0], tok, http.StatusOK)
 	if one["roleTemplateId"] != want[0] {
 		t.Fatalf("GET directoryRoles/{id} = %v", one)
