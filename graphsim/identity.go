@@ -1,23 +1,18 @@
 package graphsim
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/subtle"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -25,49 +20,6 @@ import (
 // the client-credentials grant (secret or certificate assertion), OpenID
 // discovery, the signing keys (JWKS) and the instance-discovery endpoint
 // MSAL calls. Behaviour follows graph-facts §1 and the token_* examples.
-
-// signingKeys is the simulator's token-signing key, made on first use so that
-// servers that never issue a token never pay for RSA key generation.
-type signingKeys struct {
-	once sync.Once
-	mat  *keyMaterial
-	err  error
-}
-
-type keyMaterial struct {
-	key  *rsa.PrivateKey
-	cert *x509.Certificate // self-signed, published in the JWKS x5c as Entra does
-	kid  string            // = x5t: base64url SHA-1 of the certificate
-}
-
-func (k *signingKeys) get() (*keyMaterial, error) {
-	k.once.Do(func() {
-		key, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			k.err = fmt.Errorf("generate token signing key: %w", err)
-			return
-		}
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(1),
-			Subject:      pkix.Name{CommonName: "accounts.accesscontrol.windows.net"},
-			NotBefore:    time.Now().Add(-24 * time.Hour),
-			NotAfter:     time.Now().Add(5 * 365 * 24 * time.Hour),
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-		if err != nil {
-			k.err = fmt.Errorf("self-sign token signing key: %w", err)
-			return
-		}
-		cert, err := x509.ParseCertificate(der)
-		if err != nil {
-			k.err = fmt.Errorf("parse token signing certificate: %w", err)
-			return
-		}
-		sum := sha1.Sum(der)
-		k.mat = &keyMaterial{key: key, cert: cert, kid: b64.EncodeToString(sum[:])}
-	})
-	return k.mat, k.err
-}
 
 func (s *Server) registerIdentityRoutes() {
 	e := s.platform.edge
@@ -677,72 +629,6 @@ var loginHosts = map[string]bool{
 	"login.microsoftonline.us":         true,
 	"login.chinacloudapi.cn":           true,
 	"login.partner.microsoftonline.cn": true,
-}
-
-// mint signs an app-only v1.0 access token for app in tenant tid.
-func (s *Server) mint(tid string, app *clientApp, audience string, roles []string, acr string) (string, time.Duration, error) {
-	km, err := s.platform.keys.get()
-	if err != nil {
-		return "", 0, err
-	}
-	lifetime := s.opts.TokenLifetime
-	if lifetime <= 0 {
-		lifetime = 3599 * time.Second
-	}
-	now := s.now()
-	iss := "https://sts.windows.net/" + tid + "/"
-	claims := accessClaims{
-		Aud:      audience,
-		Iss:      iss,
-		Iat:      now.Unix(),
-		Nbf:      now.Unix(),
-		Exp:      now.Add(lifetime).Unix(),
-		Aio:      randomB64(base64.StdEncoding, 36),
-		AppName:  app.displayName,
-		AppID:    app.appID,
-		AppIDAcr: acr,
-		Idp:      iss,
-		Idtyp:    "app",
-		Oid:      app.spID,
-		Rh:       "0." + randomB64(base64.RawURLEncoding, 39) + ".",
-		Roles:    roles,
-		Sub:      app.spID,
-		Tid:      tid,
-		Uti:      randomB64(base64.RawURLEncoding, 16),
-		Ver:      "1.0",
-	}
-	tok, err := signRS256(km.key, jwtHeader{Typ: "JWT", Alg: "RS256", X5t: km.kid, Kid: km.kid}, claims)
-	return tok, lifetime, err
-}
-
-func randomB64(enc *base64.Encoding, n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return enc.EncodeToString(b)
-}
-
-// IssueToken mints a valid access token without the HTTP flow, for tests and
-// benchmarks. roles are taken as given (nil: none).
-func (s *Server) IssueToken(tenantID, appID, audience string, roles []string) (string, error) {
-	t := s.tenant(tenantID)
-	if t == nil {
-		return "", fmt.Errorf("issue token: tenant %q not served", tenantID)
-	}
-	app, ok := s.lookupClient(t, appID)
-	if !ok {
-		return "", fmt.Errorf("issue token: application %q not found in tenant %s", appID, t.ID)
-	}
-	if app.spID == "" {
-		return "", fmt.Errorf("issue token: application %q has no service principal in tenant %s", appID, t.ID)
-	}
-	if audience == "" {
-		return "", errors.New("issue token: empty audience")
-	}
-	tok, _, err := s.mint(t.ID, app, audience, roles, "1")
-	if err != nil {
-		return "", fmt.Errorf("issue token: %w", err)
-	}
-	return tok, nil
 }
 
 // handleOpenIDConfiguration serves the tenant's v2.0 OpenID Connect metadata
