@@ -26,7 +26,8 @@ const (
 // outer and inner. ByRoute (keyed by mux pattern, e.g. "GET /v1.0/users")
 // and ByStatus count outer and inner requests alike, so their totals are
 // Requests+InnerRequests. ByStatus[0] counts connections the simulator reset
-// or truncated on purpose.
+// on purpose; ByStatus[499] clients that hung up during the simulated
+// latency.
 type Stats struct {
 	Requests      int64            `json:"requests"`
 	InnerRequests int64            `json:"innerRequests"`

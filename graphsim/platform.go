@@ -100,7 +100,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// is counted too.
 	defer func() { p.stats.record(r, info, sw.code(), time.Since(start)) }()
 	if err := p.delay(r.Context()); err != nil {
-		return // the client went away while we slept
+		sw.status = statusClientClosed // the client went away while we slept
+		return
 	}
 
 	switch {
@@ -269,8 +270,13 @@ type statusWriter struct {
 	status int
 }
 
-// statusReset marks a connection the simulator reset on purpose.
-const statusReset = 0
+// Statuses the counters use for answers that never had one: a connection
+// the simulator reset (or truncated) on purpose, and a client that hung up
+// during the simulated latency (nginx's 499).
+const (
+	statusReset        = 0
+	statusClientClosed = 499
+)
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
