@@ -374,7 +374,14 @@ func (c *Client) apiError(ctx context.Context, req *request, resp *response, cli
 	e.service = c.service
 	e.Method = req.method
 	e.Path = pathOf(req.url)
-	c.log.LogAttrs(ctx, slog.LevelDebug, c.service+" error",
+	// Throttling that outlasted the retries and server errors are worth a
+	// warning; 4xx answers are usually expected (a permission not granted)
+	// and the caller decides.
+	level := slog.LevelInfo
+	if e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests {
+		level = slog.LevelWarn
+	}
+	c.log.LogAttrs(ctx, level, c.service+" error",
 		slog.String("method", e.Method), slog.String("path", e.Path),
 		slog.Int("status", e.StatusCode), slog.String("code", e.Code),
 		slog.String("request_id", e.RequestID), slog.String("client_request_id", clientRequestID))

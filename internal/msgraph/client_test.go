@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -505,3 +507,43 @@ func TestTransportErrorsOmitQueryAndRetryBounded(t *testing.T) {
 		t.Fatalf("stats = %+v, sleeps = %v", st, env.clk.Sleeps())
 	}
 }
+
+func TestLogsCarryRequestIDButNoSecrets(t *testing.T) {
+	var buf strings.Builder
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return buf.Write(p)
+	}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var calls atomic.Int32
+	env := newEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch calls.Add(1) {
+		case 1:
+			writeBody(w, 401, []byte(`{"error":{"code":"InvalidAuthenticationToken","message":"Access token has expired or is not yet valid."}}`))
+		case 2:
+			w.Header().Set("Retry-After", "1")
+			writeBody(w, 429, fixture(t, "error_throttled_429.json", ""))
+		default:
+			writeBody(w, 403, []byte(`{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation.","innerError":{"request-id":"rid-403"}}}`))
+		}
+	}), func(o *Options) { o.Logger = logger })
+	_, err := collect(env.c.Users(context.Background(), ListOptions{Filter: "mail eq 'secret@contoso.com'"}))
+	if !IsForbidden(err) {
+		t.Fatalf("err = %v", err)
+	}
+	mu.Lock()
+	out := buf.String()
+	mu.Unlock()
+	if strings.Contains(out, "tok-") || strings.Contains(out, "Bearer") || strings.Contains(out, "secret@") {
+		t.Fatalf("log leaks a token or query:\n%s", out)
+	}
+	if !strings.Contains(out, "request_id=rid-403") || !strings.Contains(out, "level=INFO msg=\"graph error\"") ||
+		!strings.Contains(out, "msg=\"graph throttled\"") {
+		t.Fatalf("log =\n%s", out)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -68,8 +68,17 @@ func alreadyMember(err error) bool {
 }
 
 // RemoveGroupMember removes a direct member from a group (DELETE
-// members/{id}/$ref).
+// members/{id}/$ref). A member that is not there (404 naming the member, not
+// the group) counts as success, so the call is idempotent like
+// AddGroupMember; a missing group is still an error.
 func (c *Client) RemoveGroupMember(ctx context.Context, groupID, memberID string) error {
 	u := c.url("v1.0", "/groups/"+pathEscape(groupID)+"/members/"+pathEscape(memberID)+"/$ref", nil)
-	return c.sendJSON(ctx, http.MethodDelete, u, nil, nil)
+	err := c.sendJSON(ctx, http.MethodDelete, u, nil, nil)
+	var e *Error
+	if errors.As(err, &e) && e.StatusCode == http.StatusNotFound &&
+		strings.Contains(strings.ToLower(e.Message), "'"+strings.ToLower(memberID)+"'") &&
+		!strings.Contains(strings.ToLower(e.Message), "'"+strings.ToLower(groupID)+"'") {
+		return nil
+	}
+	return err
 }

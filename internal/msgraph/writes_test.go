@@ -143,3 +143,15 @@ func TestReportSettings(t *testing.T) {
 		t.Fatal("settings without displayConcealedNames accepted")
 	}
 }
+
+func TestRemoveGroupMemberNotMemberIsSuccess(t *testing.T) {
+	rec := &writeRecorder{status: 404, reply: `{"error":{"code":"Request_ResourceNotFound","message":"Resource 'u1' does not exist or one of its queried reference-property objects are not present."}}`}
+	env := newEnv(t, rec)
+	if err := env.c.RemoveGroupMember(context.Background(), "g1", "u1"); err != nil {
+		t.Fatalf("not a member: %v", err)
+	}
+	rec.reply = `{"error":{"code":"Request_ResourceNotFound","message":"Resource 'g1' does not exist or one of its queried reference-property objects are not present."}}`
+	if err := env.c.RemoveGroupMember(context.Background(), "g1", "u1"); !IsNotFound(err) {
+		t.Fatalf("missing group: %v", err)
+	}
+}
