@@ -1,10 +1,12 @@
 package graphsim
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -206,5 +208,20 @@ func TestLatencyAndJitter(t *testing.T) {
 	}
 	if draw(5, 1, saltJitter) == draw(6, 1, saltJitter) {
 		t.Fatal("jitter does not depend on the seed")
+	}
+}
+
+func TestClientGoneDuringLatency(t *testing.T) {
+	f := newPlatFixture(t, func(o *Options) { o.Latency = 10 * time.Second })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	r := httptest.NewRequest("GET", "/v1.0/zzplatform/echo", nil).WithContext(ctx)
+	start := time.Now()
+	f.s.ServeHTTP(httptest.NewRecorder(), r)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("served after %v: the latency ignored the client leaving", d)
+	}
+	if st := f.s.Stats(); st.Requests != 1 || st.ByStatus[499] != 1 || st.ByStatus[0] != 0 {
+		t.Fatalf("stats %+v", st)
 	}
 }
