@@ -167,8 +167,10 @@ func checkInvariants(t *testing.T, ten *Tenant, generated bool) {
 			t.Errorf("licensed user %s has no usage location", u.UserPrincipalName)
 		}
 		for _, s := range u.LicenseAssignmentStates {
-			if !seen[s.SkuID] {
-				t.Errorf("%s: assignment state for %s not in assignedLicenses", u.UserPrincipalName, s.SkuID)
+			// An active assignment is in assignedLicenses; one in error
+			// (e.g. CountViolation: no seat left) gives no licence.
+			if s.State == "Active" && !seen[s.SkuID] || s.State == "Error" && s.Error == "None" {
+				t.Errorf("%s: assignment state %+v does not match assignedLicenses", u.UserPrincipalName, s)
 			}
 			if s.AssignedByGroup != "" {
 				g := ten.GroupByID(s.AssignedByGroup)
@@ -572,5 +574,30 @@ func TestGraphAppRoles(t *testing.T) {
 	}
 	if r, ok := GraphAppRoleByID("DF021288-BDEF-4463-88DB-98F22DE89214"); !ok || r.Value != "User.Read.All" {
 		t.Errorf("GraphAppRoleByID(User.Read.All) = %+v, %v", r, ok)
+	}
+}
+
+// TestTinyProfiles: the smallest tenants generate, satisfy the invariants
+// and survive heavy churn (no panics on edge sizes: one user, no groups, no
+// room for managed identities).
+func TestTinyProfiles(t *testing.T) {
+	for users := 1; users <= 4; users++ {
+		for _, groups := range []int{0, 2, 3} {
+			for _, sps := range []int{minServicePrincipals, minServicePrincipals + 1} {
+				for _, tier := range []Tier{TierFree, TierP1, TierP2} {
+					p := Profile{Name: "tiny", Seed: int64(users*100 + groups*10 + sps), Users: users, Groups: groups, ServicePrincipals: sps, Devices: groups, Tier: tier}
+					ten, err := Generate(p)
+					if err != nil {
+						t.Fatalf("%+v: %v", p, err)
+					}
+					if len(ten.Users) != users || len(ten.Groups) != groups || len(ten.ServicePrincipals) != sps {
+						t.Fatalf("%+v: %d users, %d groups, %d SPs", p, len(ten.Users), len(ten.Groups), len(ten.ServicePrincipals))
+					}
+					checkInvariants(t, ten, true)
+					ten.Churn(0.5, 1)
+					checkInvariants(t, ten, false)
+				}
+			}
+		}
 	}
 }
