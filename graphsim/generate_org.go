@@ -38,12 +38,14 @@ func (g *gen) organization() error {
 			ClientID: newGUID(r)[:24] + ".apps.googleusercontent.com"},
 	}
 
-	o := pick(r, offices[:])
+	// Headquarters: the first office, where most staff work.
+	hq := offices[0]
 	t.Organization = Organization{
-		Street: "1 " + t.DisplayName + " Way", City: o.Name, CountryLetterCode: o.Country, Country: countryName(o.Country),
-		PostalCode: "98052", BusinessPhones: []string{o.Phone + "0100"},
+		Street: "1 " + t.DisplayName + " Way", City: hq.Name, State: "WA", PostalCode: "98052",
+		CountryLetterCode: hq.Country, Country: countryName(hq.Country),
+		BusinessPhones:             []string{hq.Phone + "0100"},
 		TechnicalNotificationMails: []string{"it-admins@" + t.DefaultDomain},
-		PreferredLanguage:          o.Language,
+		PreferredLanguage:          hq.Language,
 		OnPremisesSyncEnabled:      true,
 		OnPremisesLastSyncDateTime: t.Now.Add(-time.Duration(r.IntN(1800)) * time.Second), // Entra Connect runs every 30 minutes
 	}
