@@ -40,8 +40,8 @@ func resourceKind(resource string) (audience string, isGraph, ok bool) {
 		return r, true, true
 	}
 	if armAudiences[r] {
-		// management.core.windows.net keeps its trailing slash in aud.
-		if strings.Contains(r, "core.windows.net") {
+		// The classic management.core.* resources keep their trailing slash.
+		if strings.Contains(r, "//management.core.") {
 			return r + "/", false, true
 		}
 		return r, false, true
@@ -244,6 +244,10 @@ func (s *Server) issueFromRequest(r *http.Request, v1 bool) (string, int64, stri
 			return "", 0, "", e
 		}
 		audience, isGraph = aud, graph
+	}
+
+	if crossCloud(r.Host, audience) {
+		return "", 0, "", unknownResource(audience, t)
 	}
 
 	now := s.now()

@@ -673,3 +673,38 @@ func TestMultiTenantApp(t *testing.T) {
 		t.Fatalf("%d %s", w.Code, w.Body)
 	}
 }
+
+func TestTokensDoNotCrossClouds(t *testing.T) {
+	f := newPlatFixture(t, nil)
+	post := func(loginHost, scope string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("POST", "https://"+loginHost+"/"+platTenantID+"/oauth2/v2.0/token",
+			strings.NewReader(platSecretForm(platConnectorApp, platSecret, scope).Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		f.s.ServeHTTP(w, r)
+		return w
+	}
+	// The US Government login host issues tokens for its own Graph only.
+	if w := post("login.microsoftonline.us", "https://graph.microsoft.us/.default"); w.Code != 200 {
+		t.Fatalf("usgov token: %d %s", w.Code, w.Body)
+	}
+	w := post("login.microsoftonline.us", "https://graph.microsoft.com/.default")
+	var e tokenError
+	_ = json.Unmarshal(w.Body.Bytes(), &e)
+	if w.Code != 400 || e.Error != "invalid_resource" || !strings.HasPrefix(e.ErrorDescription, "AADSTS500011: The resource principal named https://graph.microsoft.com was not found") {
+		t.Fatalf("global resource from the usgov login host: %d %s", w.Code, w.Body)
+	}
+	// A global Graph token on the US Government Graph host is refused; on the
+	// simulator's own address (no cloud) and on graph.microsoft.com it works.
+	tok := f.token(t, "https://graph.microsoft.com")
+	for host, want := range map[string]int{"graph.microsoft.us": 401, "127.0.0.1:8443": 200, "graph.microsoft.com": 200, "microsoftgraph.chinacloudapi.cn": 401} {
+		if w := f.do(t, "GET", "https://"+host+"/v1.0/zzplatform/echo", tok, nil); w.Code != want {
+			t.Errorf("%s: %d, want %d", host, w.Code, want)
+		}
+	}
+	arm := f.token(t, "https://management.usgovcloudapi.net")
+	if w := f.do(t, "GET", "https://management.azure.com/subscriptions/s/zzplatform?api-version=1", arm, nil); w.Code != 401 ||
+		!strings.Contains(w.Body.String(), "InvalidAuthenticationTokenAudience") {
+		t.Fatalf("usgov ARM token on global ARM: %d %s", w.Code, w.Body)
+	}
+}

@@ -13,7 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -167,8 +169,46 @@ var (
 		"https://management.core.windows.net": true, "https://management.core.windows.net/": true,
 		"https://management.usgovcloudapi.net": true, "https://management.usgovcloudapi.net/": true,
 		"https://management.chinacloudapi.cn": true, "https://management.chinacloudapi.cn/": true,
+		"https://management.core.usgovcloudapi.net": true, "https://management.core.usgovcloudapi.net/": true,
+		"https://management.core.chinacloudapi.cn": true, "https://management.core.chinacloudapi.cn/": true,
 	}
 )
+
+// cloudHosts names the national cloud each Microsoft host belongs to
+// (graph-facts §2). Tokens do not cross clouds: a request that reaches a
+// cloud's own host name (through a hosts mapping) must name a resource of
+// that cloud. On any other host, such as the simulator's own address, every
+// cloud is served.
+var cloudHosts = map[string]string{
+	"login.microsoftonline.com": "global", "login.windows.net": "global", "login.microsoft.com": "global",
+	"sts.windows.net": "global", "graph.microsoft.com": "global",
+	"management.azure.com": "global", "management.core.windows.net": "global",
+	"login.microsoftonline.us": "usgov", "login.usgovcloudapi.net": "usgov",
+	"graph.microsoft.us": "usgov", "dod-graph.microsoft.us": "usgov",
+	"management.usgovcloudapi.net": "usgov", "management.core.usgovcloudapi.net": "usgov",
+	"login.chinacloudapi.cn": "china", "login.partner.microsoftonline.cn": "china",
+	"microsoftgraph.chinacloudapi.cn": "china",
+	"management.chinacloudapi.cn": "china", "management.core.chinacloudapi.cn": "china",
+}
+
+func cloudOfHost(hostport string) string {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	return cloudHosts[strings.ToLower(host)]
+}
+
+// crossCloud reports whether a request to requestHost names a resource (a
+// URL, or Graph's app id, which every cloud shares) of another cloud.
+func crossCloud(requestHost, resource string) bool {
+	u, err := url.Parse(resource)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	a, b := cloudOfHost(requestHost), cloudOfHost(u.Host)
+	return a != "" && b != "" && a != b
+}
 
 // graphAppID is Microsoft Graph's well-known application id.
 const graphAppID = "00000003-0000-0000-c000-000000000000"
@@ -238,7 +278,7 @@ func callerOf(c *accessClaims, t *Tenant) *Caller {
 // terms when the token is refused.
 func (s *Server) authenticateGraph(w http.ResponseWriter, r *http.Request) (*Caller, bool) {
 	claims, t, why := s.validateAccessToken(bearerToken(r))
-	if why == authOK && !graphAudiences[claims.Aud] {
+	if why == authOK && (!graphAudiences[claims.Aud] || crossCloud(r.Host, claims.Aud)) {
 		why = authWrongAudience
 	}
 	if why != authOK {
@@ -266,7 +306,7 @@ func (s *Server) authenticateGraph(w http.ResponseWriter, r *http.Request) (*Cal
 // terms when the token is refused.
 func (s *Server) authenticateARM(w http.ResponseWriter, r *http.Request) (*Caller, bool) {
 	claims, t, why := s.validateAccessToken(bearerToken(r))
-	if why == authOK && !armAudiences[claims.Aud] {
+	if why == authOK && (!armAudiences[claims.Aud] || crossCloud(r.Host, claims.Aud)) {
 		why = authWrongAudience
 	}
 	if why != authOK {

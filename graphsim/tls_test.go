@@ -73,8 +73,12 @@ func TestTLSWithTheSimulatorCA(t *testing.T) {
 
 	// The certificate names Microsoft's hosts, so a hosts mapping works.
 	mapped := platHostsMapped(rs)
-	tok, _ := rs.Server.IssueToken(platTenantID, platConnectorApp, "https://graph.microsoft.com", nil)
 	for _, host := range []string{"graph.microsoft.com", "graph.microsoft.us", "microsoftgraph.chinacloudapi.cn", "localhost"} {
+		aud := "https://" + host // each cloud's Graph takes its own tokens
+		if host == "localhost" {
+			aud = "https://graph.microsoft.com"
+		}
+		tok, _ := rs.Server.IssueToken(platTenantID, platConnectorApp, aud, nil)
 		req, _ := http.NewRequest("GET", "https://"+host+"/v1.0/zzplatform/echo", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
 		resp, err := mapped.Do(req)
