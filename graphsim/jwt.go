@@ -188,7 +188,7 @@ var cloudHosts = map[string]string{
 	"management.usgovcloudapi.net": "usgov", "management.core.usgovcloudapi.net": "usgov",
 	"login.chinacloudapi.cn": "china", "login.partner.microsoftonline.cn": "china",
 	"microsoftgraph.chinacloudapi.cn": "china",
-	"management.chinacloudapi.cn": "china", "management.core.chinacloudapi.cn": "china",
+	"management.chinacloudapi.cn":     "china", "management.core.chinacloudapi.cn": "china",
 }
 
 func cloudOfHost(hostport string) string {
