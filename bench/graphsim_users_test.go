@@ -23,8 +23,18 @@ const userSelect25 = "id,userPrincipalName,displayName,givenName,surname,mail,ma
 // 20,000 users/s on the 2-core machine.
 //
 //	go test ./bench/ -run '^$' -bench ListUsers -benchtime 20x
-func BenchmarkListUsers(b *testing.B) {
-	p, err := graphsim.ProfileByName("medium", 1)
+func BenchmarkListUsers(b *testing.B) { benchListUsers(b, "medium", "") }
+
+// BenchmarkListUsersLarge is the same over the large tenant (100,000 users;
+// generating it takes several seconds before the timer starts).
+func BenchmarkListUsersLarge(b *testing.B) { benchListUsers(b, "large", "") }
+
+// BenchmarkListUsersFiltered pages the licensed users of one SKU
+// (assignedLicenses/any), which evaluates the filter on every user.
+func BenchmarkListUsersFiltered(b *testing.B) { benchListUsers(b, "medium", "sku") }
+
+func benchListUsers(b *testing.B, profile, filter string) {
+	p, err := graphsim.ProfileByName(profile, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -46,6 +56,23 @@ func BenchmarkListUsers(b *testing.B) {
 	}
 	client := run.Client()
 	first := run.URL + "/v1.0/users?$top=999&$select=" + userSelect25
+	want := len(ten.Users)
+	if filter == "sku" {
+		var sku string
+		ten.Snapshot(func(t *graphsim.Tenant) {
+			sku = t.SubscribedSKUs[0].SkuID
+			want = 0
+			for _, u := range t.Users {
+				for _, l := range u.AssignedLicenses {
+					if l.SkuID == sku {
+						want++
+						break
+					}
+				}
+			}
+		})
+		first += "&$filter=assignedLicenses/any(x:x/skuId%20eq%20" + sku + ")"
+	}
 
 	users, bytes := 0, int64(0)
 	b.ResetTimer()
@@ -79,8 +106,8 @@ func BenchmarkListUsers(b *testing.B) {
 	}
 	elapsed := time.Since(start)
 	b.StopTimer()
-	if want := len(ten.Users) * b.N; users != want {
-		b.Fatalf("served %d users, want %d", users, want)
+	if users != want*b.N {
+		b.Fatalf("served %d users, want %d", users, want*b.N)
 	}
 	b.ReportMetric(float64(users)/elapsed.Seconds(), "users/s")
 	b.ReportMetric(float64(bytes)/float64(users), "B/user")

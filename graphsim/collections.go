@@ -51,16 +51,11 @@ type page struct {
 	Next  string // absolute nextLink, "" on the last page
 }
 
-// listPage computes one page of es for the request. It reads the tenant under
-// its read lock and returns rendered entities, so the caller can write the
-// response without holding the lock.
+// listPage computes one page of es for the request. The caller holds the
+// tenant's read lock until the page is encoded: rendered values may read the
+// model in place (modelRef).
 func (s *Server) listPage(r *http.Request, c *Caller, es *entitySet) (*odataQuery, *page, *APIError) {
-	if !c.Has(es.Perms...) {
-		return nil, nil, errInsufficientPrivileges
-	}
 	t := c.Tenant
-	t.mu.RLock()
-	defer t.mu.RUnlock()
 	sc := requestScope{Tenant: t, Caller: c, PathValue: r.PathValue}
 	items, apiErr := es.Items(sc)
 	if apiErr != nil {
@@ -124,7 +119,7 @@ func (s *Server) listPage(r *http.Request, c *Caller, es *entitySet) (*odataQuer
 			e := es.Render(t, obj)
 			if match(e) {
 				v, _ := e.get(q.OrderBy)
-				k, _ := v.(string)
+				k, _ := plainOf(v).(string)
 				rows = append(rows, row{e, obj, strings.ToLower(k)})
 			}
 		}
@@ -258,7 +253,7 @@ func restrict(e entity, visible []string) entity {
 
 func idOf(e entity) string {
 	v, _ := e.get("id")
-	id, _ := v.(string)
+	id, _ := plainOf(v).(string)
 	return id
 }
 
@@ -283,14 +278,35 @@ func (es *entitySet) propertyNames(t *Tenant, items []any) []string {
 }
 
 func (s *Server) serveList(w http.ResponseWriter, r *http.Request, c *Caller, es *entitySet) {
-	q, p, apiErr := s.listPage(r, c, es)
-	if apiErr != nil {
-		writeAPIError(w, r, apiErr)
+	if !c.Has(es.Perms...) {
+		writeAPIError(w, r, errInsufficientPrivileges)
 		return
 	}
-	b := make([]byte, 0, 512+len(p.Items)*256)
+	t := c.Tenant
+	t.mu.RLock()
+	q, p, apiErr := s.listPage(r, c, es)
+	var body []byte
+	var err error
+	if apiErr == nil {
+		body, err = encodePage(r, es.ODataContext, q.Select, p)
+	}
+	t.mu.RUnlock()
+	switch {
+	case apiErr != nil:
+		writeAPIError(w, r, apiErr)
+	case err != nil:
+		writeGraphError(w, r, http.StatusInternalServerError, "generalException", "An error occurred serialising the response.")
+	default:
+		writeRawJSON(w, http.StatusOK, body)
+	}
+}
+
+// encodePage writes a collection page: @odata.context, @odata.count,
+// @odata.nextLink, value, in Graph's order. Read lock held.
+func encodePage(r *http.Request, ctx string, sel []string, p *page) ([]byte, error) {
+	b := make([]byte, 0, 512+len(p.Items)*1280)
 	b = append(b, `{"@odata.context":`...)
-	b = appendJSONString(b, contextURL(r, es.ODataContext, q.Select))
+	b = appendJSONString(b, contextURL(r, ctx, sel))
 	if p.Count >= 0 {
 		b = append(b, `,"@odata.count":`...)
 		b = strconv.AppendInt(b, int64(p.Count), 10)
@@ -306,12 +322,10 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, c *Caller, es
 		}
 		var err error
 		if b, err = appendJSON(b, e); err != nil {
-			writeGraphError(w, r, http.StatusInternalServerError, "generalException", "An error occurred serialising the response.")
-			return
+			return nil, err
 		}
 	}
-	b = append(b, "]}"...)
-	writeRawJSON(w, http.StatusOK, b)
+	return append(b, "]}"...), nil
 }
 
 // writeRawJSON writes an already-encoded JSON body with Graph's headers.
@@ -325,9 +339,10 @@ func writeRawJSON(w http.ResponseWriter, status int, body []byte) {
 	_, _ = w.Write(body)
 }
 
-// writeEntity writes one object with its @odata.context.
-func writeEntity(w http.ResponseWriter, r *http.Request, status int, ctx string, sel []string, e entity) {
-	b := append([]byte(`{"@odata.context":`), nil...)
+// encodeEntity writes one object with its @odata.context. Read lock held
+// when e reads the model in place.
+func encodeEntity(r *http.Request, ctx string, sel []string, e entity) ([]byte, error) {
+	b := append([]byte(nil), `{"@odata.context":`...)
 	b = appendJSONString(b, contextURL(r, ctx, sel)+"/$entity")
 	for _, p := range e {
 		b = append(b, ',')
@@ -335,12 +350,26 @@ func writeEntity(w http.ResponseWriter, r *http.Request, status int, ctx string,
 		b = append(b, ':')
 		var err error
 		if b, err = appendJSON(b, p.Value); err != nil {
-			writeGraphError(w, r, http.StatusInternalServerError, "generalException", "An error occurred serialising the response.")
-			return
+			return nil, err
 		}
 	}
-	b = append(b, '}')
-	writeRawJSON(w, status, b)
+	return append(b, '}'), nil
+}
+
+// writeEntity encodes and writes one object (read lock held if e reads the
+// model in place).
+func writeEntity(w http.ResponseWriter, r *http.Request, status int, ctx string, sel []string, e entity) {
+	body, err := encodeEntity(r, ctx, sel, e)
+	writeEncoded(w, r, status, body, err)
+}
+
+// writeEncoded answers with an encoded body, or 500 if encoding failed.
+func writeEncoded(w http.ResponseWriter, r *http.Request, status int, body []byte, err error) {
+	if err != nil {
+		writeGraphError(w, r, http.StatusInternalServerError, "generalException", "An error occurred serialising the response.")
+		return
+	}
+	writeRawJSON(w, status, body)
 }
 
 func (s *Server) serveEntity(w http.ResponseWriter, r *http.Request, c *Caller, es *entitySet, key string) {
@@ -378,8 +407,9 @@ func (s *Server) serveEntity(w http.ResponseWriter, r *http.Request, c *Caller, 
 		e = restrict(e, es.Visible(c))
 	}
 	e = expand(t, es, q, obj, e)
+	body, err := encodeEntity(r, es.ODataContext, q.Select, e)
 	t.mu.RUnlock()
-	writeEntity(w, r, http.StatusOK, es.ODataContext, q.Select, e)
+	writeEncoded(w, r, http.StatusOK, body, err)
 }
 
 // serveCount answers GET {Path}/$count: text/plain, and only with

@@ -34,6 +34,85 @@ func (e entity) get(name string) (any, bool) {
 // tenant lock is held, so nothing reads the model after the lock is gone.
 type lazyValue func() any
 
+// modelRef is a property value that reads the tenant model in place: it
+// serialises straight into the response buffer, and Plain returns the
+// ordinary value ($filter, $search and $orderby work on that). Values are
+// small pointer-shaped structs, which an interface holds without allocating,
+// so rendering a large page makes little garbage. Both methods read the
+// model, so they run under the tenant's read lock.
+type modelRef interface {
+	AppendJSON(b []byte) []byte
+	Plain() any
+}
+
+// strRef is a string property that is never null.
+type strRef struct{ p *string }
+
+func (r strRef) AppendJSON(b []byte) []byte { return appendJSONString(b, *r.p) }
+func (r strRef) Plain() any                 { return *r.p }
+
+// nullStrRef is a string property Graph sends as null when empty.
+type nullStrRef struct{ p *string }
+
+func (r nullStrRef) AppendJSON(b []byte) []byte {
+	if *r.p == "" {
+		return append(b, "null"...)
+	}
+	return appendJSONString(b, *r.p)
+}
+
+func (r nullStrRef) Plain() any {
+	if *r.p == "" {
+		return nil
+	}
+	return *r.p
+}
+
+// timeRef is a timestamp property; the zero time is null.
+type timeRef struct{ p *time.Time }
+
+func (r timeRef) AppendJSON(b []byte) []byte {
+	if r.p.IsZero() {
+		return append(b, "null"...)
+	}
+	b = append(b, '"')
+	b = r.p.UTC().AppendFormat(b, "2006-01-02T15:04:05Z")
+	return append(b, '"')
+}
+
+func (r timeRef) Plain() any {
+	if r.p.IsZero() {
+		return nil
+	}
+	return formatGraphTime(*r.p)
+}
+
+// stringsRef is a string collection; nil serialises as [].
+type stringsRef struct{ p *[]string }
+
+func (r stringsRef) AppendJSON(b []byte) []byte {
+	b, _ = appendJSON(b, *r.p) // a nil []string is written as []
+	return b
+}
+
+func (r stringsRef) Plain() any {
+	if *r.p == nil {
+		return []string{}
+	}
+	return *r.p
+}
+
+// plainOf turns a modelRef or lazyValue into its ordinary value.
+func plainOf(v any) any {
+	switch x := v.(type) {
+	case modelRef:
+		return x.Plain()
+	case lazyValue:
+		return x()
+	}
+	return v
+}
+
 // getFold is get with Graph's case-insensitive property names.
 func (e entity) getFold(name string) (any, bool) {
 	if v, ok := e.get(name); ok {
@@ -132,6 +211,8 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		return append(b, x...), nil
 	case lazyValue:
 		return appendJSON(b, x())
+	case modelRef:
+		return x.AppendJSON(b), nil
 	}
 	raw, err := json.Marshal(v)
 	if err != nil {

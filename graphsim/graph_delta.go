@@ -346,7 +346,8 @@ func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, c *Caller, d
 	case v.Get("$deltatoken") == "latest":
 		t.mu.RUnlock()
 		d = deltaState{Kind: dk.Kind, Since: cur, Round: cur, Issued: now.Unix()}
-		s.writeDeltaPage(w, r, es, q, nil, "", deltaLinkFor(r, q, d))
+		body, err := encodeDeltaPage(r, es, q, nil, "", deltaLinkFor(r, q, d))
+		writeEncoded(w, r, http.StatusOK, body, err)
 		return
 	case v.Get("$deltatoken") != "":
 		prev, ok := decodeDeltaState(v.Get("$deltatoken"), dk.Kind)
@@ -428,15 +429,17 @@ func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, c *Caller, d
 		}
 		out = append(out, p)
 	}
-	t.mu.RUnlock()
-
+	var nextURL, deltaURL string
 	if next != nil {
 		n := d
 		n.Pos, n.LastID, n.MemberOff = next.Pos, next.LastID, next.MemberOff
-		s.writeDeltaPage(w, r, es, q, out, nextLink(r, q, "$skiptoken", encodeDeltaState(n), false), "")
-		return
+		nextURL = nextLink(r, q, "$skiptoken", encodeDeltaState(n), false)
+	} else {
+		deltaURL = deltaLinkFor(r, q, d)
 	}
-	s.writeDeltaPage(w, r, es, q, out, "", deltaLinkFor(r, q, d))
+	body, err := encodeDeltaPage(r, es, q, out, nextURL, deltaURL)
+	t.mu.RUnlock()
+	writeEncoded(w, r, http.StatusOK, body, err)
 }
 
 func visibleFor(es *entitySet, c *Caller) []string {
@@ -457,8 +460,10 @@ func deltaLinkFor(r *http.Request, q *odataQuery, d deltaState) string {
 // validates the names.
 func url2Select(sel string) string { return "$select=" + queryEscape(sel) }
 
-func (s *Server) writeDeltaPage(w http.ResponseWriter, r *http.Request, es *entitySet, q *odataQuery, items []entity, next, delta string) {
-	b := make([]byte, 0, 512+len(items)*256)
+// encodeDeltaPage writes a delta page: @odata.context, then nextLink or
+// deltaLink, then value. Read lock held when items read the model.
+func encodeDeltaPage(r *http.Request, es *entitySet, q *odataQuery, items []entity, next, delta string) ([]byte, error) {
+	b := make([]byte, 0, 512+len(items)*1280)
 	b = append(b, `{"@odata.context":`...)
 	b = appendJSONString(b, contextURL(r, es.ODataContext, q.Select))
 	if next != "" {
@@ -476,10 +481,8 @@ func (s *Server) writeDeltaPage(w http.ResponseWriter, r *http.Request, es *enti
 		}
 		var err error
 		if b, err = appendJSON(b, e); err != nil {
-			writeGraphError(w, r, http.StatusInternalServerError, "generalException", "An error occurred serialising the response.")
-			return
+			return nil, err
 		}
 	}
-	b = append(b, "]}"...)
-	writeRawJSON(w, http.StatusOK, b)
+	return append(b, "]}"...), nil
 }

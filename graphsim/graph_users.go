@@ -177,47 +177,97 @@ func renderSignInActivity(a SignInActivity) any {
 	}
 }
 
-// renderUser renders every user property; callers project. Read lock held.
+// renderUser renders every user property; callers project. Values read
+// the model in place (modelRef), so the read lock must be held until the
+// result is encoded.
 func renderUser(t *Tenant, obj any) entity {
 	u := obj.(*User)
-	phones := u.BusinessPhones
-	if phones == nil {
-		phones = []string{}
-	}
-	var sync any
-	if u.OnPremisesSyncEnabled != nil {
-		sync = *u.OnPremisesSyncEnabled
-	}
 	return entity{
-		{"businessPhones", phones},
-		{"displayName", nullable(u.DisplayName)},
-		{"givenName", nullable(u.GivenName)},
-		{"jobTitle", nullable(u.JobTitle)},
-		{"mail", nullable(u.Mail)},
-		{"mobilePhone", nullable(u.MobilePhone)},
-		{"officeLocation", nullable(u.OfficeLocation)},
-		{"preferredLanguage", nullable(u.PreferredLanguage)},
-		{"surname", nullable(u.Surname)},
-		{"userPrincipalName", u.UserPrincipalName},
-		{"id", u.ID},
+		{"businessPhones", stringsRef{&u.BusinessPhones}},
+		{"displayName", nullStrRef{&u.DisplayName}},
+		{"givenName", nullStrRef{&u.GivenName}},
+		{"jobTitle", nullStrRef{&u.JobTitle}},
+		{"mail", nullStrRef{&u.Mail}},
+		{"mobilePhone", nullStrRef{&u.MobilePhone}},
+		{"officeLocation", nullStrRef{&u.OfficeLocation}},
+		{"preferredLanguage", nullStrRef{&u.PreferredLanguage}},
+		{"surname", nullStrRef{&u.Surname}},
+		{"userPrincipalName", strRef{&u.UserPrincipalName}},
+		{"id", strRef{&u.ID}},
 		{"accountEnabled", u.AccountEnabled},
-		{"assignedLicenses", renderAssignedLicenses(u.AssignedLicenses)},
+		{"assignedLicenses", licencesRef{u}},
 		{"assignedPlans", lazyValue(func() any { return renderAssignedPlans(t, u) })},
 		{"city", nil},
-		{"companyName", nullable(u.CompanyName)},
-		{"createdDateTime", graphTime(u.CreatedDateTime)},
-		{"deletedDateTime", graphTime(u.DeletedDateTime)},
-		{"department", nullable(u.Department)},
-		{"employeeId", nullable(u.EmployeeID)},
-		{"licenseAssignmentStates", renderLicenseStates(u.LicenseAssignmentStates)},
-		{"mailNickname", nullable(u.MailNickname)},
-		{"onPremisesImmutableId", nullable(u.OnPremisesImmutableID)},
-		{"onPremisesSyncEnabled", sync},
-		{"signInSessionsValidFromDateTime", graphTime(u.SignInSessionsValidFromDateTime)},
-		{"usageLocation", nullable(u.UsageLocation)},
-		{"userType", u.UserType},
-		{"signInActivity", renderSignInActivity(u.SignIn)},
+		{"companyName", nullStrRef{&u.CompanyName}},
+		{"createdDateTime", timeRef{&u.CreatedDateTime}},
+		{"deletedDateTime", timeRef{&u.DeletedDateTime}},
+		{"department", nullStrRef{&u.Department}},
+		{"employeeId", nullStrRef{&u.EmployeeID}},
+		{"licenseAssignmentStates", licenceStatesRef{u}},
+		{"mailNickname", nullStrRef{&u.MailNickname}},
+		{"onPremisesImmutableId", nullStrRef{&u.OnPremisesImmutableID}},
+		{"onPremisesSyncEnabled", u.OnPremisesSyncEnabled},
+		{"signInSessionsValidFromDateTime", timeRef{&u.SignInSessionsValidFromDateTime}},
+		{"usageLocation", nullStrRef{&u.UsageLocation}},
+		{"userType", strRef{&u.UserType}},
+		{"signInActivity", signInRef{u}},
 	}
+}
+
+// licencesRef is a user's assignedLicenses.
+type licencesRef struct{ u *User }
+
+func (r licencesRef) Plain() any { return renderAssignedLicenses(r.u.AssignedLicenses) }
+func (r licencesRef) AppendJSON(b []byte) []byte {
+	b = append(b, '[')
+	for i, l := range r.u.AssignedLicenses {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"disabledPlans":`...)
+		b, _ = appendJSON(b, l.DisabledPlans)
+		b = append(b, `,"skuId":`...)
+		b = appendJSONString(b, l.SkuID)
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// licenceStatesRef is a user's licenseAssignmentStates.
+type licenceStatesRef struct{ u *User }
+
+func (r licenceStatesRef) Plain() any { return renderLicenseStates(r.u.LicenseAssignmentStates) }
+func (r licenceStatesRef) AppendJSON(b []byte) []byte {
+	b = append(b, '[')
+	for i := range r.u.LicenseAssignmentStates {
+		l := &r.u.LicenseAssignmentStates[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"assignedByGroup":`...)
+		b = nullStrRef{&l.AssignedByGroup}.AppendJSON(b)
+		b = append(b, `,"disabledPlans":`...)
+		b, _ = appendJSON(b, l.DisabledPlans)
+		b = append(b, `,"error":`...)
+		b = appendJSONString(b, l.Error)
+		b = append(b, `,"lastUpdatedDateTime":`...)
+		b = timeRef{&l.LastUpdatedDateTime}.AppendJSON(b)
+		b = append(b, `,"skuId":`...)
+		b = appendJSONString(b, l.SkuID)
+		b = append(b, `,"state":`...)
+		b = appendJSONString(b, l.State)
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// signInRef is a user's signInActivity.
+type signInRef struct{ u *User }
+
+func (r signInRef) Plain() any { return renderSignInActivity(r.u.SignIn) }
+func (r signInRef) AppendJSON(b []byte) []byte {
+	b, _ = appendJSON(b, renderSignInActivity(r.u.SignIn))
+	return b
 }
 
 // userLocked finds a live user by object id or userPrincipalName. Read lock
@@ -335,6 +385,7 @@ func (s *Server) getManager(w http.ResponseWriter, r *http.Request, c *Caller) {
 		sel = userBasicProps
 	}
 	e := append(entity{{"@odata.type", "#microsoft.graph.user"}}, project(renderUser(t, m), sel, nil)...)
+	body, err := encodeEntity(r, "directoryObjects", nil, e)
 	t.mu.RUnlock()
-	writeEntity(w, r, http.StatusOK, "directoryObjects", nil, e)
+	writeEncoded(w, r, http.StatusOK, body, err)
 }

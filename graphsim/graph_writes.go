@@ -129,8 +129,9 @@ func (s *Server) assignLicense(w http.ResponseWriter, r *http.Request, c *Caller
 	}
 	t.mu.RLock()
 	e := project(renderUser(t, u), slices.DeleteFunc(slices.Clone(userProps), func(p string) bool { return p == "signInActivity" }), nil)
+	out, err := encodeEntity(r, "users", nil, e)
 	t.mu.RUnlock()
-	writeEntity(w, r, http.StatusOK, "users", nil, e)
+	writeEncoded(w, r, http.StatusOK, out, err)
 }
 
 // patchableUserFields are the simple string properties PATCH /users accepts

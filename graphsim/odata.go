@@ -263,7 +263,7 @@ func searchMatch(terms []searchTerm, e entity) bool {
 	for i, t := range terms {
 		m := false
 		if v, ok := e.get(t.Prop); ok {
-			if s, ok := v.(string); ok {
+			if s, ok := plainOf(v).(string); ok {
 				m = wordPrefix(s, t.Value)
 			}
 		}

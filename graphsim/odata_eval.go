@@ -283,9 +283,7 @@ func resolve(e filterExpr, ent entity, sc *lambdaScope) any {
 		cur = ent
 	}
 	for _, name := range path {
-		if lv, ok := cur.(lazyValue); ok {
-			cur = lv()
-		}
+		cur = plainOf(cur)
 		switch c := cur.(type) {
 		case entity:
 			v, ok := c.getFold(name)
@@ -299,10 +297,7 @@ func resolve(e filterExpr, ent entity, sc *lambdaScope) any {
 			return nil
 		}
 	}
-	if lv, ok := cur.(lazyValue); ok {
-		return lv()
-	}
-	return cur
+	return plainOf(cur)
 }
 
 func literalValue(l literal) any {
