@@ -131,7 +131,7 @@ func (s *Server) registerAppRoutes() {
 			}
 			var out []any
 			for _, a := range rs.Tenant.AppRoleAssignments {
-				if strings.EqualFold(a.ResourceID, sp.ID) {
+				if a.ResourceID == sp.ID {
 					out = append(out, a)
 				}
 			}
@@ -210,7 +210,7 @@ func (s *Server) registerAppRoutes() {
 			}
 			var out []any
 			for _, j := range rs.Tenant.SynchronizationJobs {
-				if strings.EqualFold(j.ServicePrincipalID, sp.ID) {
+				if j.ServicePrincipalID == sp.ID {
 					out = append(out, j)
 				}
 			}
@@ -268,10 +268,13 @@ func spByAppIDLocked(t *Tenant, appID string) *ServicePrincipal {
 	return nil
 }
 
+// appRoleAssignmentsOfPrincipal lists what principalID (a canonical object
+// id from the tenant) holds. Ids are stored in one canonical form, so a
+// plain comparison keeps this scan cheap on large tenants.
 func appRoleAssignmentsOfPrincipal(t *Tenant, principalID string) []any {
 	var out []any
 	for _, a := range t.AppRoleAssignments {
-		if strings.EqualFold(a.PrincipalID, principalID) {
+		if a.PrincipalID == principalID {
 			out = append(out, a)
 		}
 	}
@@ -565,7 +568,7 @@ func (s *Server) deleteAppRoleAssignedTo(w http.ResponseWriter, r *http.Request,
 	found := false
 	if sp != nil {
 		for _, a := range t.AppRoleAssignments {
-			if a.ID == aid && strings.EqualFold(a.ResourceID, sp.ID) {
+			if a.ID == aid && a.ResourceID == sp.ID {
 				found = true
 				break
 			}
