@@ -43,6 +43,7 @@ func Generate(p Profile) (*Tenant, error) {
 		{"azure role assignments", g.azureRoleAssignments},
 		{"company subscriptions", g.companySubscriptions},
 		{"group members beyond users", g.nonUserMembers},
+		{"deleted users", g.deletedUsers},
 	}
 	for _, s := range steps {
 		if err := s.fn(); err != nil {
@@ -63,9 +64,10 @@ type gen struct {
 	t   *Tenant
 
 	// Scratch shared between steps, dropped when Generate returns.
-	plans     []licencePlan // by user index
-	ukind     []uint8       // userPerson, userGuest ... by user index
-	dept      []uint8       // department index by user index; 255 = none
+	plans     []licencePlan  // by user index
+	ukind     []uint8        // userPerson, userGuest ... by user index
+	usedNames map[string]int // UPN local parts taken (uniqueLocal)
+	dept      []uint8        // department index by user index; 255 = none
 	deptCount [len(departments)]int
 	people    []int      // user indexes of member people (not guests or resource mailboxes)
 	skuSpecs  []*skuSpec // parallel to t.SubscribedSKUs

@@ -380,6 +380,34 @@ func TestGeneratedMix(t *testing.T) {
 			t.Errorf("no %s", name)
 		}
 	}
+	// Leavers deleted in the last 45 days: 1% of the users, not in the
+	// directory, soft-deleted within 30 days, with activity before deletion.
+	if len(ten.Deleted) != n/100 {
+		t.Errorf("%d deleted users, want %d", len(ten.Deleted), n/100)
+	}
+	var hard, withActivity int
+	for _, u := range ten.Deleted {
+		age := ten.Now.Sub(u.DeletedDateTime)
+		if ten.User(u.ID) != nil || ten.User(u.UserPrincipalName) != nil || age <= 0 || age > 45*24*time.Hour || u.HardDeleted != (age > 30*24*time.Hour) {
+			t.Errorf("deleted user %s: resolves %v, deleted %v, hard %v", u.UserPrincipalName, ten.User(u.ID) != nil, u.DeletedDateTime, u.HardDeleted)
+		}
+		if u.HardDeleted {
+			hard++
+		}
+		for _, last := range u.Activity.Last {
+			if !last.IsZero() {
+				withActivity++
+				if last.After(u.DeletedDateTime) {
+					t.Errorf("deleted user %s active after deletion", u.UserPrincipalName)
+				}
+				break
+			}
+		}
+	}
+	if hard == 0 || hard == len(ten.Deleted) || withActivity == 0 {
+		t.Errorf("%d of %d deleted users hard-deleted, %d with activity", hard, len(ten.Deleted), withActivity)
+	}
+
 	// SKU states: full, many spare, warning, suspended.
 	var full, spare, warning, suspended int
 	for _, s := range ten.SubscribedSKUs {

@@ -76,6 +76,7 @@ func (g *gen) users() error {
 
 	t.Users = make([]*User, 0, n)
 	used := make(map[string]int, n) // UPN local part -> times used
+	g.usedNames = used
 
 	// Creation dates rise with creation order; the last recentShare were
 	// created within the last 90 days.
@@ -300,4 +301,59 @@ func euSubsidiary(country string) bool {
 // subsidiaryDomain is the federated domain organization() creates.
 func subsidiaryDomain(t *Tenant) string {
 	return "corp." + strings.TrimSuffix(t.DefaultDomain, ".com") + ".com"
+}
+
+// deletedUsers creates the leavers deleted in the last 45 days (1% of the
+// users): they are in Tenant.Deleted, not in the directory, and the usage
+// reports list them with their last activity. Within 30 days of deletion
+// they are soft-deleted (restorable); older ones are gone for good. Their
+// licences stay on the object as they were but hold no seat.
+func (g *gen) deletedUsers() error {
+	r := g.rng("deleted users")
+	t := g.t
+	n := g.p.Users / 100
+	if n == 0 && g.p.Users >= 20 {
+		n = 1
+	}
+	refresh := t.reportRefreshDateLocked()
+	for k := 0; k < n; k++ {
+		given, sur := pick(r, givenNames[:]), pick(r, surnames[:])
+		local := uniqueLocal(g.usedNames, strings.ToLower(given+"."+sur))
+		d := departmentFor(r, false)
+		o := offices[weightedOffice(r)]
+		u := &User{ID: newGUID(r), UserPrincipalName: local + "@" + t.DefaultDomain, DisplayName: given + " " + sur,
+			GivenName: given, Surname: sur, Mail: local + "@" + t.DefaultDomain, MailNickname: local, AccountEnabled: false,
+			UserType: "Member", Department: departments[d], JobTitle: pick(r, jobTitles[d][1:]), CompanyName: t.DisplayName,
+			OfficeLocation: o.Name, UsageLocation: o.Country, PreferredLanguage: o.Language, MailboxPurpose: "user",
+			AuthMethods: []AuthMethod{{ODataType: "#microsoft.graph.passwordAuthenticationMethod", ID: passwordMethodID}}}
+		u.DeletedDateTime = daysAgo(r, t.Now, between(r, 1, 45))
+		u.HardDeleted = t.Now.Sub(u.DeletedDateTime) > 30*24*time.Hour
+		u.CreatedDateTime = randomTimeBetween(r, t.Created, u.DeletedDateTime.AddDate(0, -6, 0))
+		if i, ok := g.skuByPart[g.primarySKU(r, u)]; ok {
+			sku := t.SubscribedSKUs[i]
+			when := u.CreatedDateTime.Add(time.Hour)
+			u.AssignedLicenses = []AssignedLicense{{SkuID: sku.SkuID, DisabledPlans: []string{}}}
+			u.LicenseAssignmentStates = []LicenseAssignmentState{{SkuID: sku.SkuID, DisabledPlans: []string{}, State: "Active", Error: "None", LastUpdatedDateTime: when}}
+		}
+		// Their last days at work, before the account went.
+		rights := t.rightsOf(u)
+		lastDay := u.DeletedDateTime.Truncate(24 * time.Hour)
+		if lastDay.After(refresh) {
+			lastDay = refresh
+		}
+		for s := Service(0); s < NumServices; s++ {
+			if rights.services[s] && chance(r, 0.8) {
+				u.Activity.Last[s] = lastDay.AddDate(0, 0, -between(r, 0, 10))
+			}
+		}
+		if rights.mailbox {
+			u.Activity.MailboxItemCount = between(r, 500, 40000)
+			u.Activity.MailboxStorage = int64(u.Activity.MailboxItemCount) * int64(between(r, 20, 180)) * 1024
+		}
+		u.SignIn.LastSignInDateTime = u.DeletedDateTime.Add(-time.Duration(between(r, 2, 72)) * time.Hour)
+		u.SignIn.LastSignInRequestID = newGUID(r)
+		u.SignIn.LastSuccessfulSignInDateTime, u.SignIn.LastSuccessfulSignInRequestID = u.SignIn.LastSignInDateTime, u.SignIn.LastSignInRequestID
+		t.Deleted = append(t.Deleted, u)
+	}
+	return nil
 }
