@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func keysOf(m map[string]any) []string {
@@ -390,5 +391,88 @@ func TestUsersOrderByAndSearch(t *testing.T) {
 	found, _ := f.all("/v1.0/users?$search="+url.QueryEscape(`"displayName:`+word+`"`)+"&$select=id", "ConsistencyLevel", "eventual")
 	if len(found) != want || want == 0 {
 		t.Errorf("$search displayName:%s found %d, want %d", word, len(found), want)
+	}
+}
+
+// TestUserPropertiesMatchModel reads every property of a few users, on v1.0
+// and beta, and checks each value against the tenant model.
+func TestUserPropertiesMatchModel(t *testing.T) {
+	f := smallFixture(t)
+	var picks []*User
+	f.tenant.Snapshot(func(t *Tenant) {
+		for _, u := range t.Users {
+			if len(u.AssignedLicenses) > 0 && len(picks) < 2 {
+				picks = append(picks, u)
+			}
+			if u.UserType == "Guest" && len(picks) == 2 {
+				picks = append(picks, u)
+			}
+		}
+	})
+	if len(picks) < 2 {
+		t.Fatalf("picked %d users; the small tenant should have licensed users", len(picks))
+	}
+	str := func(s string) any {
+		if s == "" {
+			return nil
+		}
+		return s
+	}
+	when := func(tm time.Time) any {
+		if tm.IsZero() {
+			return nil
+		}
+		return tm.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	for _, u := range picks {
+		for _, version := range []string{"v1.0", "beta"} {
+			var got map[string]any
+			f.getOK("/"+version+"/users/"+u.ID+"?$select="+strings.Join(userProps, ","), &got)
+			var sync any
+			if u.OnPremisesSyncEnabled != nil {
+				sync = *u.OnPremisesSyncEnabled
+			}
+			want := map[string]any{
+				"id": u.ID, "userPrincipalName": u.UserPrincipalName, "displayName": str(u.DisplayName),
+				"givenName": str(u.GivenName), "surname": str(u.Surname), "mail": str(u.Mail),
+				"jobTitle": str(u.JobTitle), "department": str(u.Department), "companyName": str(u.CompanyName),
+				"officeLocation": str(u.OfficeLocation), "mobilePhone": str(u.MobilePhone), "preferredLanguage": str(u.PreferredLanguage),
+				"mailNickname": str(u.MailNickname), "employeeId": str(u.EmployeeID), "usageLocation": str(u.UsageLocation),
+				"onPremisesImmutableId": str(u.OnPremisesImmutableID), "accountEnabled": u.AccountEnabled, "userType": u.UserType,
+				"onPremisesSyncEnabled": sync, "createdDateTime": when(u.CreatedDateTime), "deletedDateTime": nil,
+			}
+			for k, w := range want {
+				if got[k] != w {
+					t.Errorf("%s user %s: %s = %#v, want %#v", version, u.ID, k, got[k], w)
+				}
+			}
+			lic, _ := got["assignedLicenses"].([]any)
+			if len(lic) != len(u.AssignedLicenses) {
+				t.Fatalf("assignedLicenses %d, want %d", len(lic), len(u.AssignedLicenses))
+			}
+			for i, l := range u.AssignedLicenses {
+				m := lic[i].(map[string]any)
+				dp, _ := m["disabledPlans"].([]any)
+				if m["skuId"] != l.SkuID || len(dp) != len(l.DisabledPlans) {
+					t.Errorf("assignedLicenses[%d] = %v, want %+v", i, m, l)
+				}
+			}
+			states, _ := got["licenseAssignmentStates"].([]any)
+			if len(states) != len(u.LicenseAssignmentStates) {
+				t.Errorf("licenseAssignmentStates %d, want %d", len(states), len(u.LicenseAssignmentStates))
+			}
+			for i, st := range u.LicenseAssignmentStates {
+				m := states[i].(map[string]any)
+				if m["skuId"] != st.SkuID || m["assignedByGroup"] != str(st.AssignedByGroup) || m["state"] != st.State || m["error"] != st.Error {
+					t.Errorf("licenseAssignmentStates[%d] = %v, want %+v", i, m, st)
+				}
+			}
+			sia, _ := got["signInActivity"].(map[string]any)
+			if !u.SignIn.LastSignInDateTime.IsZero() {
+				if sia["lastSignInDateTime"] != when(u.SignIn.LastSignInDateTime) || sia["lastSignInRequestId"] != u.SignIn.LastSignInRequestID {
+					t.Errorf("signInActivity %v, want %+v", sia, u.SignIn)
+				}
+			}
+		}
 	}
 }
