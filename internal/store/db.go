@@ -42,15 +42,17 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	// NORMAL is durable across application crashes in WAL mode (SIGKILL
 	// loses nothing committed); only an OS crash may lose the last commit.
 	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "cache_size(-65536)") // 64 MiB page cache per connection
+	q.Add("_pragma", "cache_size(-32768)") // 32 MiB page cache per connection
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
+	// Few connections: one writer at a time anyway, and each holds its own
+	// page cache, which counts against the memory budget.
+	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(4)
 	d := &DB{db: db, now: o.Now, staleAfter: o.StaleAfter}
 	if d.now == nil {
 		d.now = time.Now

@@ -184,10 +184,50 @@ func (r *sqliteRun) Apply(ctx context.Context, b *Batch) (ApplyStats, error) {
 	defer tx.Rollback()
 	s := &stmts{tx: tx, m: map[string]*sql.Stmt{}}
 	defer s.close()
-	for i := range b.ops {
-		if err := r.applyOp(ctx, s, &b.ops[i], &st); err != nil {
-			return st, fmt.Errorf("apply batch: %s: %w", b.ops[i].table.name, err)
+	// Puts into tables that had no open rows when the run began need no
+	// compare: consecutive ones go out as multi-row inserts.
+	var multi struct {
+		t    *table
+		n    int
+		args []any
+	}
+	flush := func() error {
+		if multi.n == 0 {
+			return nil
 		}
+		if _, err := s.exec(ctx, multi.t.sqlInsertN(multi.n), multi.args...); err != nil {
+			return fmt.Errorf("apply batch: %s: %w", multi.t.name, err)
+		}
+		st.Written[multi.t.name] += int64(multi.n)
+		multi.t, multi.n, multi.args = nil, 0, multi.args[:0]
+		return nil
+	}
+	for i := range b.ops {
+		o := &b.ops[i]
+		if o.kind == opPut && r.fresh[o.table] {
+			if multi.t != o.table {
+				if err := flush(); err != nil {
+					return st, err
+				}
+				multi.t = o.table
+			}
+			multi.args = r.insertArgs(multi.args, o)
+			if multi.n++; multi.n == multiRows {
+				if err := flush(); err != nil {
+					return st, err
+				}
+			}
+			continue
+		}
+		if err := flush(); err != nil {
+			return st, err
+		}
+		if err := r.applyOp(ctx, s, o, &st); err != nil {
+			return st, fmt.Errorf("apply batch: %s: %w", o.table.name, err)
+		}
+	}
+	if err := flush(); err != nil {
+		return st, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE sync_runs SET heartbeat_at = ? WHERE id = ?`, r.d.stamp(), r.id); err != nil {
 		return st, fmt.Errorf("apply batch: heartbeat: %w", err)
@@ -228,19 +268,7 @@ func (r *sqliteRun) applyOp(ctx context.Context, s *stmts, o *op, st *ApplyStats
 				return err
 			}
 		}
-		args := make([]any, 0, len(o.keys)+len(o.vals)+5)
-		args = append(args, c)
-		args = append(args, o.keys...)
-		args = append(args, g, g, h)
-		args = append(args, o.vals...)
-		if t.raw {
-			var raw any
-			if o.raw != nil {
-				raw = string(o.raw)
-			}
-			args = append(args, raw)
-		}
-		if _, err := s.exec(ctx, t.sqlInsert(), args...); err != nil {
+		if _, err := s.exec(ctx, t.sqlInsert(), r.insertArgs(nil, o)...); err != nil {
 			return err
 		}
 		st.Written[t.name]++
@@ -290,6 +318,31 @@ func (r *sqliteRun) applyOp(ctx context.Context, s *stmts, o *op, st *ApplyStats
 		st.Closed[t.name] += n
 	}
 	return nil
+}
+
+// multiRows is how many rows one multi-row insert carries (well under
+// SQLite's limit of 32766 parameters for the widest table).
+const multiRows = 100
+
+// insertArgs appends the arguments of o's row for sqlInsertN.
+func (r *sqliteRun) insertArgs(args []any, o *op) []any {
+	t := o.table
+	hashed := o.raw
+	if t.rawUnhashed {
+		hashed = nil
+	}
+	args = append(args, r.conn.ID)
+	args = append(args, o.keys...)
+	args = append(args, r.gen, r.gen, rowHash(o.vals, hashed))
+	args = append(args, o.vals...)
+	if t.raw {
+		var raw any
+		if o.raw != nil {
+			raw = string(o.raw)
+		}
+		args = append(args, raw)
+	}
+	return args
 }
 
 // Commit records res and makes the run's generation current, with its delta
@@ -370,6 +423,26 @@ func (r *sqliteRun) finish(ctx context.Context, res RunResult, cause error) erro
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("%s %d: commit: %w", what, r.id, err)
+	}
+	if cause == nil {
+		if err := r.d.ensureIndexes(ctx); err != nil {
+			return fmt.Errorf("%s %d: committed, but %w", what, r.id, err)
+		}
+	}
+	return nil
+}
+
+// lateIndexes are built after a run commits rather than maintained during a
+// first full load (see migration 0003); afterwards SQLite maintains them.
+var lateIndexes = []string{
+	`CREATE INDEX IF NOT EXISTS group_members_member ON group_members(connection_id, member_id)`,
+}
+
+func (d *DB) ensureIndexes(ctx context.Context) error {
+	for _, q := range lateIndexes {
+		if _, err := d.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("build index: %w", err)
+		}
 	}
 	return nil
 }

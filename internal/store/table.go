@@ -138,18 +138,23 @@ func (t *table) sqlDeleteStaged() string {
 
 // sqlInsert writes a new version; a second write of the same key in the same
 // generation replaces the first.
-func (t *table) sqlInsert() string {
+func (t *table) sqlInsert() string { return t.sqlInsertN(1) }
+
+// sqlInsertN writes n versions in one statement (first loads of large
+// tables: one statement per 100 rows instead of per row).
+func (t *table) sqlInsertN(n int) string {
 	cols := append([]string{"connection_id"}, t.keys...)
 	cols = append(cols, "valid_from", "seen_gen", "hash")
 	cols = append(cols, t.dataCols()...)
-	ph := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	ph := strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 	conflict := append([]string{"connection_id"}, t.keys...)
 	conflict = append(conflict, "valid_from")
 	var set []string
 	for _, c := range append([]string{"seen_gen", "hash"}, t.dataCols()...) {
 		set = append(set, c+" = excluded."+c)
 	}
-	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s",
+	return fmt.Sprintf("INSERT INTO %s (%s) VALUES %s ON CONFLICT (%s) DO UPDATE SET %s",
 		t.name, strings.Join(cols, ", "), ph, strings.Join(conflict, ", "), strings.Join(set, ", "))
 }
 
