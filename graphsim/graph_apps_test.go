@@ -3,6 +3,7 @@ package graphsim
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -37,6 +38,26 @@ func TestServicePrincipalsPageThroughTenant(t *testing.T) {
 	}
 	m := e.getJSON("/v1.0/servicePrincipals", tok, http.StatusOK)
 	listShape(t, "v1.0_servicePrincipals_list.json", m)
+
+	// One object by id, and $count with the advanced-query header.
+	sp := ten.ServicePrincipals[len(ten.ServicePrincipals)-1]
+	one := e.getJSON("/v1.0/servicePrincipals/"+sp.ID, tok, http.StatusOK)
+	if one["appId"] != sp.AppID || !strings.HasSuffix(one["@odata.context"].(string), "$metadata#servicePrincipals/$entity") {
+		t.Fatalf("GET servicePrincipals/{id} = %v", one)
+	}
+	req, _ := http.NewRequest("GET", e.http.URL+"/v1.0/servicePrincipals/$count", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("ConsistencyLevel", "eventual")
+	resp, err := e.http.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	countBody := make([]byte, 16)
+	n, _ := resp.Body.Read(countBody)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || string(countBody[:n]) != strconv.Itoa(len(ten.ServicePrincipals)) {
+		t.Fatalf("servicePrincipals/$count = %d %q, want %d", resp.StatusCode, countBody[:n], len(ten.ServicePrincipals))
+	}
 	e.expectError("GET", "/v1.0/servicePrincipals?$top=1000", tok, nil, http.StatusBadRequest, "Request_UnsupportedQuery", "")
 	e.expectError("GET", "/v1.0/servicePrincipals", e.graphToken("User.Read.All"), nil, http.StatusForbidden,
 		"Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
@@ -66,6 +87,14 @@ func TestApplicationsNeverRevealSecrets(t *testing.T) {
 		t.Fatal("the connector's application is not listed")
 	}
 	app := ten.ApplicationByAppID(ten.Connector.AppID)
+	byID := e.getJSON("/v1.0/applications/"+app.ID, e.graphToken("Application.Read.All"), http.StatusOK)
+	if byID["appId"] != app.AppID {
+		t.Fatalf("GET applications/{id} = %v", byID["appId"])
+	}
+	filtered, _ := e.listAll("/v1.0/applications?$filter=appId%20eq%20'"+app.AppID+"'", e.graphToken("Application.Read.All"))
+	if len(filtered) != 1 || filtered[0]["id"] != app.ID {
+		t.Fatalf("$filter=appId eq = %v", ids(filtered, "id"))
+	}
 	pcs := connector["passwordCredentials"].([]any)
 	if len(pcs) != len(app.PasswordCredentials) || len(pcs) == 0 {
 		t.Fatalf("passwordCredentials: %d, want %d (>0)", len(pcs), len(app.PasswordCredentials))

@@ -288,6 +288,11 @@ func TestDomainsAndIdentityProvidersMatchTenant(t *testing.T) {
 	if !strings.HasSuffix(idp["@odata.context"].(string), "/v1.0/$metadata#identity/identityProviders") {
 		t.Fatalf("@odata.context = %v", idp["@odata.context"])
 	}
+	listShape(t, "v1.0_identity_identityProviders_list.json", idp)
+	one := e.getJSON("/v1.0/domains/"+strings.ToUpper(ten.DefaultDomain), e.graphToken("Domain.Read.All"), http.StatusOK)
+	if one["id"] != ten.DefaultDomain || one["isDefault"] != true {
+		t.Fatalf("GET domains/{name} = %v", one)
+	}
 }
 
 func TestSubscribedSkusMatchTenant(t *testing.T) {
