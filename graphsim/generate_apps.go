@@ -24,7 +24,7 @@ type firstPartyApp struct{ appID, name string }
 // tenant has; their application ids are the same everywhere.
 var firstPartyApps = [...]firstPartyApp{
 	{MicrosoftGraphAppID, "Microsoft Graph"},
-	{"00000002-0000-0ff1-ce00-000000000000", "Office 365 Exchange Online"},
+	{ExchangeOnlineAppID, "Office 365 Exchange Online"},
 	{"00000003-0000-0ff1-ce00-000000000000", "Office 365 SharePoint Online"},
 	{"00000004-0000-0ff1-ce00-000000000000", "Skype for Business Online"},
 	{"00000005-0000-0ff1-ce00-000000000000", "Yammer"},
@@ -91,6 +91,9 @@ func (g *gen) applications() error {
 		sp := &ServicePrincipal{ID: newGUID(r), AppID: fp.appID, DisplayName: fp.name, ServicePrincipalType: "Application",
 			AccountEnabled: true, AppOwnerOrganizationID: microsoftServicesTenantID, PublisherName: "Microsoft Services",
 			ServicePrincipalNames: []string{fp.appID}, Tags: []string{}}
+		if fp.appID == ExchangeOnlineAppID {
+			sp.AppRoles = exchangeServicePrincipalAppRoles()
+		}
 		if fp.appID == MicrosoftGraphAppID {
 			sp.AppRoles = graphServicePrincipalAppRoles()
 			sp.ServicePrincipalNames = []string{"https://graph.microsoft.com", MicrosoftGraphAppID, "https://graph.microsoft.com/", "https://canary.graph.microsoft.com", "https://ags.windows.net"}

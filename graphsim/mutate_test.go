@@ -351,6 +351,21 @@ func TestAppRoleAssignmentMutations(t *testing.T) {
 	wantAPIError(t, ten.DeleteAppRoleAssignment(g.ID), 404, "Request_ResourceNotFound",
 		"Resource '"+g.ID+"' does not exist or one of its queried reference-property objects are not present.")
 
+	// Exchange.ManageAsApp on Office 365 Exchange Online (seed 000's mailbox
+	// features) is an app role of Exchange, not a Graph permission.
+	var exo *ServicePrincipal
+	for _, sp := range ten.ServicePrincipals {
+		if sp.AppID == ExchangeOnlineAppID {
+			exo = sp
+		}
+	}
+	if _, err := ten.AddAppRoleAssignment(AppRoleAssignment{PrincipalID: ten.Connector.ServicePrincipalID, ResourceID: exo.ID, AppRoleID: ExchangeManageAsAppAppRoleID}); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(ten.Connector.Granted, []string{"User.Read.All"}) {
+		t.Fatalf("Granted = %v after an Exchange app role", ten.Connector.Granted)
+	}
+
 	ten.SetGranted([]string{"reports.read.all", "Application.Read.All", "No.Such.Permission"})
 	if !reflect.DeepEqual(ten.Connector.Granted, []string{"Reports.Read.All", "Application.Read.All"}) || countConnectorGraphRoles(ten) != 2 {
 		t.Fatalf("SetGranted: %v, %d assignments", ten.Connector.Granted, countConnectorGraphRoles(ten))

@@ -9,6 +9,15 @@ import (
 // Graph, the same in every tenant.
 const MicrosoftGraphAppID = "00000003-0000-0000-c000-000000000000"
 
+// Office 365 Exchange Online's application id and its Exchange.ManageAsApp
+// app role, which seed 000 asks admins to grant for mailbox features
+// (Exchange Online app-only authentication, learn.microsoft.com/powershell/
+// exchange/app-only-auth-powershell-v2).
+const (
+	ExchangeOnlineAppID          = "00000002-0000-0ff1-ce00-000000000000"
+	ExchangeManageAsAppAppRoleID = "dc50a0fb-09a3-484d-be87-e023b12c6440"
+)
+
 // GraphAppRole is one Microsoft Graph application permission: the app role
 // whose id lands in an app role assignment and whose value lands in an
 // app-only token's roles claim.
@@ -120,4 +129,14 @@ func graphServicePrincipalAppRoles() []AppRole {
 		}
 	}
 	return out
+}
+
+// exchangeServicePrincipalAppRoles are the app roles of Office 365 Exchange
+// Online's service principal that the connector's seeds name.
+func exchangeServicePrincipalAppRoles() []AppRole {
+	return []AppRole{{
+		ID: ExchangeManageAsAppAppRoleID, Value: "Exchange.ManageAsApp", DisplayName: "Manage Exchange As Application",
+		Description:        "Allows the app to manage the organization's Exchange environment without any user interaction. This includes mailboxes, groups, and other configuration objects. To enable management actions, an admin must assign the appropriate roles directly to the app.",
+		AllowedMemberTypes: []string{"Application"}, IsEnabled: true,
+	}}
 }
