@@ -23,7 +23,8 @@ const (
 // Stats are the simulator's request counters. Requests counts HTTP requests
 // from clients (the admin endpoints excluded); InnerRequests counts $batch
 // inner requests; Throttled counts 429 answers from the throttling model,
-// outer and inner. ByRoute (keyed by mux pattern, e.g. "GET /v1.0/users")
+// outer and inner; Faults counts requests answered by fault injection (5xx,
+// reset or truncated). ByRoute (keyed by mux pattern, e.g. "GET /v1.0/users")
 // and ByStatus count outer and inner requests alike, so their totals are
 // Requests+InnerRequests. ByStatus[0] counts connections the simulator reset
 // on purpose; ByStatus[499] clients that hung up during the simulated
@@ -32,6 +33,7 @@ type Stats struct {
 	Requests      int64            `json:"requests"`
 	InnerRequests int64            `json:"innerRequests"`
 	Throttled     int64            `json:"throttled"`
+	Faults        int64            `json:"faults"`
 	ByRoute       map[string]int64 `json:"byRoute"`
 	ByStatus      map[int]int64    `json:"byStatus"`
 }
@@ -46,13 +48,14 @@ type RequestRecord struct {
 	DurationMS float64   `json:"durationMs"`
 	Inner      bool      `json:"inner,omitempty"`
 	Throttled  bool      `json:"throttled,omitempty"`
+	Faulted    bool      `json:"faulted,omitempty"`
 	AppID      string    `json:"appId,omitempty"`
 	TenantID   string    `json:"tenantId,omitempty"`
 }
 
 // requestStats is lock-free on the counting path except for the log ring.
 type requestStats struct {
-	requests, inner, throttled atomic.Int64
+	requests, inner, throttled, faults atomic.Int64
 	byStatus                   [600]atomic.Int64
 	byRoute                    sync.Map // string -> *atomic.Int64
 
@@ -76,6 +79,9 @@ func (st *requestStats) record(r *http.Request, info *reqInfo, status int, d tim
 	if info.throttled {
 		st.throttled.Add(1)
 	}
+	if info.faulted {
+		st.faults.Add(1)
+	}
 	if status >= 0 && status < len(st.byStatus) {
 		st.byStatus[status].Add(1)
 	}
@@ -94,7 +100,7 @@ func (st *requestStats) record(r *http.Request, info *reqInfo, status int, d tim
 	}
 	rec := RequestRecord{
 		Time: info.s.now(), Method: r.Method, Path: path, Route: route, Status: status,
-		DurationMS: float64(d.Microseconds()) / 1000, Inner: info.inner, Throttled: info.throttled,
+		DurationMS: float64(d.Microseconds()) / 1000, Inner: info.inner, Throttled: info.throttled, Faulted: info.faulted,
 		AppID: info.appID, TenantID: info.tenantID,
 	}
 	st.logMu.Lock()
@@ -113,6 +119,7 @@ func (s *Server) Stats() Stats {
 		Requests:      st.requests.Load(),
 		InnerRequests: st.inner.Load(),
 		Throttled:     st.throttled.Load(),
+		Faults:        st.faults.Load(),
 		ByRoute:       map[string]int64{},
 		ByStatus:      map[int]int64{},
 	}
@@ -136,6 +143,7 @@ func (s *Server) ResetStats() {
 	st.requests.Store(0)
 	st.inner.Store(0)
 	st.throttled.Store(0)
+	st.faults.Store(0)
 	for i := range st.byStatus {
 		st.byStatus[i].Store(0)
 	}

@@ -151,7 +151,7 @@ func TestResetAndTruncateOverTLS(t *testing.T) {
 				time.Sleep(10 * time.Millisecond)
 				st = rs.Server.Stats()
 			}
-			if st.ByStatus[0] != int64(resets) || st.ByStatus[200] != int64(truncations) || st.ByRoute["GET /v1.0/zzplatform/big"] != 40 {
+			if st.ByStatus[0] != int64(resets) || st.ByStatus[200] != int64(truncations) || st.ByRoute["GET /v1.0/zzplatform/big"] != 40 || st.Faults != 40 {
 				t.Fatalf("stats %+v (resets %d truncations %d)", st, resets, truncations)
 			}
 		})

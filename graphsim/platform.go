@@ -64,6 +64,7 @@ type reqInfo struct {
 	tenantID  string
 	principal string // the token's oid
 	identity  bool   // an identity platform request: its query is not logged
+	faulted   bool   // answered by fault injection
 }
 
 type reqInfoKey struct{}
@@ -109,7 +110,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		info.identity = true
 		p.edge.ServeHTTP(sw, r)
 	default:
-		switch kind, n := p.fault.next(s.opts); kind {
+		kind, n := p.fault.next(s.opts)
+		info.faulted = kind != faultNone
+		switch kind {
 		case faultNone:
 			s.mux.ServeHTTP(sw, r)
 		case faultServerError:
