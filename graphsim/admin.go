@@ -56,8 +56,8 @@ type RequestRecord struct {
 // requestStats is lock-free on the counting path except for the log ring.
 type requestStats struct {
 	requests, inner, throttled, faults atomic.Int64
-	byStatus                   [600]atomic.Int64
-	byRoute                    sync.Map // string -> *atomic.Int64
+	byStatus                           [600]atomic.Int64
+	byRoute                            sync.Map // string -> *atomic.Int64
 
 	logMu sync.Mutex
 	log   []RequestRecord // ring
