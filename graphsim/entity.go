@@ -29,9 +29,9 @@ func (e entity) get(name string) (any, bool) {
 	return nil, false
 }
 
-// lazyValue is a property computed only when it is selected, filtered on or
-// serialised (e.g. a user's assignedPlans). project forces it while the
-// tenant lock is held, so nothing reads the model after the lock is gone.
+// lazyValue is a property computed only when it is serialised, filtered on
+// or sorted by (e.g. a user's assignedPlans); like modelRef it reads the model,
+// so it is evaluated under the tenant's read lock.
 type lazyValue func() any
 
 // modelRef is a property value that reads the tenant model in place: it

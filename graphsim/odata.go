@@ -362,25 +362,6 @@ func splitTopLevel(s string) []string {
 // order as Graph writes them, or to the defaults in Microsoft's order.
 // Properties prefixed "@odata." always stay, first.
 func project(e entity, sel []string, defaults []string) entity {
-	return forceLazy(projectNames(e, sel, defaults))
-}
-
-// forceLazy evaluates lazy properties in place of their functions.
-func forceLazy(e entity) entity {
-	copied := false
-	for i, p := range e {
-		if lv, ok := p.Value.(lazyValue); ok {
-			if !copied {
-				e = append(entity(nil), e...)
-				copied = true
-			}
-			e[i].Value = lv()
-		}
-	}
-	return e
-}
-
-func projectNames(e entity, sel []string, defaults []string) entity {
 	if sel == nil {
 		if defaults == nil {
 			return e
