@@ -74,6 +74,12 @@ func (s *Server) registerDirectoryRoutes() {
 			return []any{rs.Tenant}, nil
 		},
 		Render: func(t *Tenant, obj any) entity { return renderOrganization(t) },
+		Get: func(rs requestScope, key string) any {
+			if strings.EqualFold(key, rs.Tenant.ID) {
+				return rs.Tenant
+			}
+			return nil
+		},
 	})
 	s.registerEntitySet(&entitySet{
 		Path:         "/domains",
@@ -102,6 +108,14 @@ func (s *Server) registerDirectoryRoutes() {
 			return anySlice(rs.Tenant.IdentityProviders), nil
 		},
 		Render: func(t *Tenant, obj any) entity { return renderIdentityProvider(obj.(*IdentityProvider)) },
+		Get: func(rs requestScope, key string) any {
+			for _, p := range rs.Tenant.IdentityProviders {
+				if p.ID == key {
+					return p
+				}
+			}
+			return nil
+		},
 	})
 	// subscribedSkus: no paging, only $select (graph-facts §5); resource-unit
 	// cost 3 (graph-facts §3).
@@ -117,6 +131,19 @@ func (s *Server) registerDirectoryRoutes() {
 			return anySlice(rs.Tenant.SubscribedSKUs), nil
 		},
 		Render: func(t *Tenant, obj any) entity { return renderSubscribedSKU(t, obj.(*SubscribedSKU)) },
+		// GET /subscribedSkus/{tenantId}_{skuId}
+		Get: func(rs requestScope, key string) any {
+			tid, skuID, ok := strings.Cut(key, "_")
+			if !ok || !strings.EqualFold(tid, rs.Tenant.ID) {
+				return nil
+			}
+			for _, sku := range rs.Tenant.SubscribedSKUs {
+				if strings.EqualFold(sku.SkuID, skuID) {
+					return sku
+				}
+			}
+			return nil
+		},
 	})
 	s.registerEntitySet(&entitySet{
 		Path:         "/directory/subscriptions",

@@ -238,6 +238,9 @@ func TestOrganizationMatchesTenant(t *testing.T) {
 	if n := len(org["assignedPlans"].([]any)); n != plans {
 		t.Fatalf("assignedPlans: %d, want %d", n, plans)
 	}
+	if byID := e.getJSON("/v1.0/organization/"+ten.ID, e.graphToken("Directory.Read.All"), http.StatusOK); byID["id"] != ten.ID {
+		t.Fatalf("GET organization/{id} = %v", byID["id"])
+	}
 	o := ten.Organization
 	if org["city"] != o.City || org["countryLetterCode"] != o.CountryLetterCode || org["street"] != o.Street || o.City == "" {
 		t.Fatalf("organization address = %v/%v/%v, want %+v", org["street"], org["city"], org["countryLetterCode"], o)
@@ -331,6 +334,13 @@ func TestSubscribedSkusMatchTenant(t *testing.T) {
 		}
 	}
 	listShape(t, "v1.0_subscribedSkus.json", m)
+
+	sku := ten.SubscribedSKUs[0]
+	one := e.getJSON("/v1.0/subscribedSkus/"+ten.ID+"_"+sku.SkuID, e.graphToken("Organization.Read.All"), http.StatusOK)
+	if one["skuPartNumber"] != sku.SkuPartNumber {
+		t.Fatalf("GET subscribedSkus/{id} = %v", one["skuPartNumber"])
+	}
+	e.expectError("GET", "/v1.0/subscribedSkus/"+sku.SkuID, e.graphToken("Organization.Read.All"), nil, http.StatusNotFound, "Request_ResourceNotFound", "")
 
 	// $select keeps only what was asked for, in Microsoft's order.
 	sel := e.getJSON("/v1.0/subscribedSkus?$select=skuPartNumber,consumedUnits", e.graphToken("Organization.Read.All"), http.StatusOK)
