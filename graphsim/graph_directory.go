@@ -153,7 +153,7 @@ func (s *Server) registerDirectoryRoutes() {
 		Items: func(rs requestScope) ([]any, *APIError) {
 			return anySlice(rs.Tenant.CompanySubscriptions), nil
 		},
-		Render: func(t *Tenant, obj any) entity { return renderCompanySubscription(obj.(*CompanySubscription)) },
+		Render: func(t *Tenant, obj any) entity { return renderCompanySubscription(t, obj.(*CompanySubscription)) },
 	})
 	// Intune pages managed devices 1,000 at a time.
 	s.registerEntitySet(&entitySet{
@@ -369,7 +369,23 @@ func renderSubscribedSKU(t *Tenant, sku *SubscribedSKU) entity {
 
 // renderCompanySubscription follows the companySubscription resource
 // (GET /directory/subscriptions).
-func renderCompanySubscription(cs *CompanySubscription) entity {
+func renderCompanySubscription(t *Tenant, cs *CompanySubscription) entity {
+	// serviceStatus lists the service plans the subscription provides: its
+	// SKU's plans.
+	plans := []any{}
+	for _, sku := range t.SubscribedSKUs {
+		if strings.EqualFold(sku.SkuID, cs.SkuID) {
+			for _, sp := range sku.ServicePlans {
+				plans = append(plans, entity{
+					{"servicePlanId", sp.ServicePlanID},
+					{"servicePlanName", sp.ServicePlanName},
+					{"provisioningStatus", sp.ProvisioningStatus},
+					{"appliesTo", sp.AppliesTo},
+				})
+			}
+			break
+		}
+	}
 	return entity{
 		{"id", cs.ID},
 		{"commerceSubscriptionId", cs.CommerceSubscriptionID},
@@ -379,7 +395,7 @@ func renderCompanySubscription(cs *CompanySubscription) entity {
 		{"ownerId", nil},
 		{"ownerTenantId", nil},
 		{"ownerType", nil},
-		{"serviceStatus", []any{}},
+		{"serviceStatus", plans},
 		{"skuId", cs.SkuID},
 		{"skuPartNumber", cs.SkuPartNumber},
 		{"status", cs.Status},

@@ -402,6 +402,15 @@ func TestCompanySubscriptionsMatchTenant(t *testing.T) {
 		if it["id"] != cs.ID || it["skuId"] != cs.SkuID || int(it["totalLicenses"].(float64)) != cs.TotalLicenses || it["isTrial"] != cs.IsTrial {
 			t.Fatalf("subscription %d = %v, want %+v", i, it, cs)
 		}
+		plans := 0
+		for _, sku := range e.tenant.SubscribedSKUs {
+			if sku.SkuID == cs.SkuID {
+				plans = len(sku.ServicePlans)
+			}
+		}
+		if n := len(it["serviceStatus"].([]any)); n != plans || plans == 0 {
+			t.Fatalf("subscription %s serviceStatus: %d plans, want %d", cs.SkuPartNumber, n, plans)
+		}
 	}
 }
 
