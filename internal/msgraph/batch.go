@@ -199,81 +199,169 @@ func (c *Client) batchChunk(ctx context.Context, reqs []BatchRequest, out []Batc
 
 // CollectBatched runs collection GETs through $batch and calls fn for every
 // item of every page, following each collection's @odata.nextLink (in
-// further batches). fn is called from one goroutine at a time. Requests that
-// fail for good are reported together at the end as *BatchItemError values
-// (errors.Join); the others are still collected. An error from fn, or a
-// failure of a whole batch, stops everything.
+// further batches). Requests that fail for good are reported together at the
+// end as *BatchItemError values (errors.Join); the others are still
+// collected. An error from fn, or a failure of a whole batch, stops
+// everything.
+//
+// Batches run on as many workers as the client's concurrency bound, each
+// packing up to 20 requests, continuations first, so a long collection
+// never leaves the others waiting. fn is called by one worker at a time;
+// the pages of one collection reach it in order.
 //
 // When a continuation's skip token has expired, that collection is fetched
 // again from its first URL and the items already delivered are skipped by
 // id, so fn sees each item once.
 func (c *Client) CollectBatched(ctx context.Context, reqs []BatchRequest, fn func(id string, item json.RawMessage) error) error {
-	// A window bounds memory: only this many inner responses are held at once.
-	window := cap(c.sem) * maxBatch
-	var itemErrs []error
-	for lo := 0; lo < len(reqs); lo += window {
-		round := reqs[lo:min(lo+window, len(reqs))]
-		states := make(map[string]*collectState, len(round))
-		for _, r := range round {
-			states[r.ID] = &collectState{first: r}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cb := &collector{c: c, reqs: reqs, fn: fn, cancel: cancel}
+	cb.cond = sync.NewCond(&cb.mu)
+	seen := make(map[string]bool, len(reqs))
+	for i, r := range reqs {
+		if r.ID == "" || seen[r.ID] {
+			return fmt.Errorf("graph: batch request %d: id %q is empty or repeated", i, r.ID)
 		}
-		for len(round) > 0 {
-			resps, err := c.Batch(ctx, round)
-			if err != nil {
-				return err
-			}
-			var more []BatchRequest
-			for i, r := range resps {
-				req := round[i]
-				st := states[req.ID]
-				if err := r.Err(req); err != nil {
-					if errors.Is(err, ErrPageTokenExpired) && req.URL != st.first.URL && st.restarts < maxRestarts {
-						st.restarts++
-						more = append(more, st.first)
-						continue
-					}
-					itemErrs = append(itemErrs, &BatchItemError{ID: req.ID, Err: err})
-					continue
-				}
-				var pg page
-				if err := json.Unmarshal(r.Body, &pg); err != nil {
-					itemErrs = append(itemErrs, &BatchItemError{ID: req.ID, Err: fmt.Errorf("decode page: %w", err)})
-					continue
-				}
-				if pg.NextLink != "" && st.seen == nil {
-					st.seen = map[string]struct{}{}
-				}
-				for _, item := range pg.Value {
-					if st.seen != nil && st.delivered(item) {
-						continue
-					}
-					if err := fn(req.ID, item); err != nil {
-						return err
-					}
-				}
-				if pg.NextLink == "" {
-					continue
-				}
-				rel, ok := c.relativeLink(pg.NextLink)
-				if !ok {
-					// Not under our Graph root: follow it as a plain GET,
-					// which refuses foreign hosts.
-					if err := c.followPlain(ctx, req, pg.NextLink, fn); err != nil {
-						itemErrs = append(itemErrs, &BatchItemError{ID: req.ID, Err: err})
-					}
-					continue
-				}
-				more = append(more, BatchRequest{ID: req.ID, Method: http.MethodGet, URL: rel, Headers: req.Headers})
-			}
-			round = more
-		}
+		seen[r.ID] = true
 	}
-	return errors.Join(itemErrs...)
+	var wg sync.WaitGroup
+	for range cap(c.sem) {
+		wg.Go(func() { cb.work(ctx) })
+	}
+	wg.Wait()
+	if cb.fatal != nil {
+		return cb.fatal
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return errors.Join(cb.itemErrs...)
+}
+
+// collector is the shared state of one CollectBatched call.
+type collector struct {
+	c      *Client
+	reqs   []BatchRequest
+	fn     func(string, json.RawMessage) error
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	cond     *sync.Cond
+	next     int             // next of reqs not yet sent
+	pending  []*collectState // continuations and restarts, sent first
+	busy     int             // workers with a batch in flight
+	fatal    error
+	itemErrs []error
+
+	fnMu sync.Mutex
+}
+
+// work sends batches until nothing is left or something failed.
+func (cb *collector) work(ctx context.Context) {
+	for {
+		batch, ok := cb.take()
+		if !ok {
+			return
+		}
+		more, errs, err := cb.send(ctx, batch)
+		cb.mu.Lock()
+		cb.busy--
+		if err != nil && cb.fatal == nil {
+			cb.fatal = err
+			cb.cancel()
+		}
+		cb.pending = append(cb.pending, more...)
+		cb.itemErrs = append(cb.itemErrs, errs...)
+		cb.mu.Unlock()
+		cb.cond.Broadcast()
+	}
+}
+
+// take waits for up to 20 requests to send; false when the call is over.
+func (cb *collector) take() ([]*collectState, bool) {
+	cb.mu.Lock()
+	defer cb.mu.Unlock()
+	for cb.fatal == nil && len(cb.pending) == 0 && cb.next >= len(cb.reqs) && cb.busy > 0 {
+		cb.cond.Wait()
+	}
+	if cb.fatal != nil || (len(cb.pending) == 0 && cb.next >= len(cb.reqs)) {
+		return nil, false
+	}
+	n := min(len(cb.pending), maxBatch)
+	batch := append([]*collectState(nil), cb.pending[:n]...)
+	cb.pending = cb.pending[n:]
+	for len(batch) < maxBatch && cb.next < len(cb.reqs) {
+		r := cb.reqs[cb.next]
+		cb.next++
+		batch = append(batch, &collectState{first: r, cur: r})
+	}
+	cb.busy++
+	return batch, true
+}
+
+// send runs one batch and hands its items to fn. It returns the
+// continuations, the requests that failed for good, and a fatal error.
+func (cb *collector) send(ctx context.Context, batch []*collectState) (more []*collectState, itemErrs []error, fatal error) {
+	reqs := make([]BatchRequest, len(batch))
+	for i, st := range batch {
+		reqs[i] = st.cur
+	}
+	resps := make([]BatchResponse, len(batch))
+	if err := cb.c.batchChunk(ctx, reqs, resps); err != nil {
+		return nil, nil, err
+	}
+	cb.fnMu.Lock()
+	defer cb.fnMu.Unlock()
+	for i, r := range resps {
+		st, req := batch[i], reqs[i]
+		if err := r.Err(req); err != nil {
+			if errors.Is(err, ErrPageTokenExpired) && req.URL != st.first.URL && st.restarts < maxRestarts {
+				st.restarts++
+				st.cur = st.first
+				more = append(more, st)
+				continue
+			}
+			itemErrs = append(itemErrs, &BatchItemError{ID: req.ID, Err: err})
+			continue
+		}
+		var pg page
+		if err := json.Unmarshal(r.Body, &pg); err != nil {
+			itemErrs = append(itemErrs, &BatchItemError{ID: req.ID, Err: fmt.Errorf("decode page: %w", err)})
+			continue
+		}
+		if pg.NextLink != "" && st.seen == nil {
+			st.seen = map[string]struct{}{}
+		}
+		for _, item := range pg.Value {
+			if st.seen != nil && st.delivered(item) {
+				continue
+			}
+			if err := cb.fn(req.ID, item); err != nil {
+				return nil, nil, err
+			}
+		}
+		if pg.NextLink == "" {
+			continue
+		}
+		rel, ok := cb.c.relativeLink(pg.NextLink)
+		if !ok {
+			// Not under our Graph root: follow it as a plain GET, which
+			// refuses foreign hosts.
+			if err := cb.c.followPlain(ctx, req, pg.NextLink, cb.fn); err != nil {
+				itemErrs = append(itemErrs, &BatchItemError{ID: req.ID, Err: err})
+			}
+			continue
+		}
+		st.cur = BatchRequest{ID: req.ID, Method: http.MethodGet, URL: rel, Headers: req.Headers}
+		more = append(more, st)
+	}
+	return more, itemErrs, nil
 }
 
 // collectState follows one collection of a CollectBatched call.
 type collectState struct {
 	first    BatchRequest
+	cur      BatchRequest // the page to fetch next
 	restarts int
 	// seen holds the ids delivered so far, once the collection turns out to
 	// span pages (only then can a restart deliver an item twice).

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -265,5 +266,79 @@ func TestRelativeLink(t *testing.T) {
 		if got != want || ok != (want != "") {
 			t.Errorf("relativeLink(%s) = %q, %v; want %q", link, got, ok, want)
 		}
+	}
+}
+
+func TestCollectBatchedManyWithLongCollection(t *testing.T) {
+	var base string
+	srv := &batchServer{seen: map[string]int{}}
+	srv.answer = func(req BatchRequest, n int) map[string]any {
+		var id string
+		var pageNo int
+		fmt.Sscanf(strings.ReplaceAll(strings.TrimPrefix(req.URL, "/groups/"), "/members?$select=id&$top=999", " "), "%s", &id)
+		if i := strings.Index(req.URL, "$skiptoken="); i >= 0 {
+			fmt.Sscanf(req.URL[i+len("$skiptoken="):], "%d", &pageNo)
+		}
+		if id != "big" {
+			return okBody(`{"value":[{"id":"` + id + `-m"}]}`)
+		}
+		next := ""
+		if pageNo < 4 {
+			next = fmt.Sprintf(`,"@odata.nextLink":"%s/v1.0/groups/big/members?$select=id&$top=999&$skiptoken=%d"`, base, pageNo+1)
+		}
+		return okBody(fmt.Sprintf(`{"value":[{"id":"big-%d"}]%s}`, pageNo, next))
+	}
+	env := newEnv(t, srv)
+	base = env.srv.URL
+	var reqs []BatchRequest
+	reqs = append(reqs, BatchRequest{ID: "big", Method: "GET", URL: GroupMembersURL("big", []string{"id"})})
+	for i := range 99 {
+		id := fmt.Sprintf("g%02d", i)
+		reqs = append(reqs, BatchRequest{ID: id, Method: "GET", URL: GroupMembersURL(id, []string{"id"})})
+	}
+	var inFn atomic.Int32
+	got := map[string][]string{}
+	err := env.c.CollectBatched(context.Background(), reqs, func(id string, item json.RawMessage) error {
+		if inFn.Add(1) != 1 {
+			t.Error("fn called concurrently")
+		}
+		defer inFn.Add(-1)
+		var o DirectoryObject
+		json.Unmarshal(item, &o)
+		got[id] = append(got[id], o.ID)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 100 || fmt.Sprint(got["big"]) != "[big-0 big-1 big-2 big-3 big-4]" || fmt.Sprint(got["g42"]) != "[g42-m]" {
+		t.Fatalf("got %d collections, big = %v", len(got), got["big"])
+	}
+	// Five full batches; big's four continuations ride along or alone.
+	if n := len(srv.posts); n < 5 || n > 9 {
+		t.Fatalf("%d batches: %v", n, srv.posts)
+	}
+}
+
+func TestCollectBatchedStopsOnCallbackError(t *testing.T) {
+	srv := &batchServer{seen: map[string]int{}, answer: func(req BatchRequest, n int) map[string]any {
+		return okBody(`{"value":[{"id":"x"}]}`)
+	}}
+	env := newEnv(t, srv, func(o *Options) { o.Concurrency = 1 })
+	var reqs []BatchRequest
+	for i := range 100 {
+		reqs = append(reqs, BatchRequest{ID: fmt.Sprint(i), Method: "GET", URL: "/groups/x/members"})
+	}
+	stop := errors.New("disk full")
+	calls := 0
+	err := env.c.CollectBatched(context.Background(), reqs, func(string, json.RawMessage) error {
+		calls++
+		if calls == 3 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || len(srv.posts) != 1 {
+		t.Fatalf("err = %v, posts = %d", err, len(srv.posts))
 	}
 }
