@@ -101,7 +101,11 @@ func (g *gen) azure() error {
 			rg := &AzResourceGroup{SubscriptionID: sub.SubscriptionID, Name: "rg-" + wl + "-" + env, Location: pick(r, azureLocations[:]),
 				Tags: map[string]string{"environment": env}}
 			az.ResourceGroups = append(az.ResourceGroups, rg)
-			for a, na := 0, r.IntN(3); a < na; a++ {
+			na := r.IntN(3)
+			if k == 0 && na == 0 {
+				na = 1 // every subscription has a storage account in its first group
+			}
+			for a := 0; a < na; a++ {
 				acct := &AzStorageAccount{SubscriptionID: sub.SubscriptionID, ResourceGroup: rg.Name,
 					Name:     storageAccountName(r, wl, env),
 					Location: rg.Location, Kind: "StorageV2", SkuName: pick(r, []string{"Standard_LRS", "Standard_GRS", "Standard_ZRS", "Premium_LRS"}),

@@ -629,3 +629,28 @@ func TestTinyProfiles(t *testing.T) {
 		}
 	}
 }
+
+// TestSmallProfilePopulated: every collection other packages serve has
+// objects in a small tenant, whatever the seed.
+func TestSmallProfilePopulated(t *testing.T) {
+	for seed := int64(0); seed < 12; seed++ {
+		ten := mustGenerate(t, "small", seed, TierP2)
+		for name, n := range map[string]int{
+			"domains": len(ten.Domains), "identity providers": len(ten.IdentityProviders), "users": len(ten.Users),
+			"deleted users": len(ten.Deleted), "groups": len(ten.Groups), "subscribed SKUs": len(ten.SubscribedSKUs),
+			"company subscriptions": len(ten.CompanySubscriptions), "applications": len(ten.Applications),
+			"service principals": len(ten.ServicePrincipals), "role definitions": len(ten.RoleDefinitions),
+			"role assignments": len(ten.RoleAssignments), "role eligibilities": len(ten.RoleEligibilities),
+			"role assignment schedules": len(ten.RoleAssignmentScheds), "app role assignments": len(ten.AppRoleAssignments),
+			"OAuth2 grants": len(ten.OAuth2PermissionGrant), "synchronization jobs": len(ten.SynchronizationJobs),
+			"managed devices": len(ten.ManagedDevices), "devices": len(ten.Devices), "subscriptions": len(ten.Azure.Subscriptions),
+			"resource groups": len(ten.Azure.ResourceGroups), "ARM role definitions": len(ten.Azure.RoleDefinitions),
+			"ARM role assignments": len(ten.Azure.RoleAssignments), "storage accounts": len(ten.Azure.StorageAccounts),
+			"blob containers": len(ten.Azure.BlobContainers), "user-assigned identities": len(ten.Azure.UserAssignedIdentities),
+		} {
+			if n == 0 {
+				t.Errorf("seed %d: no %s", seed, name)
+			}
+		}
+	}
+}
