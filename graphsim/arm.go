@@ -46,6 +46,35 @@ func (s *Server) registerARMRoutes() {
 		s.arm(m+" /providers/{path...}", s.serveARM)
 	}
 	s.arm("GET /subscriptions", s.serveARM)
+	s.arm("GET /tenants", s.listTenants)
+}
+
+// listTenants answers GET /tenants (Tenants - List, 2022-12-01): the
+// tenants the caller can reach; an app-only token reaches its home tenant.
+func (s *Server) listTenants(w http.ResponseWriter, r *http.Request, c *Caller) {
+	t := c.Tenant
+	t.mu.RLock()
+	var domains []string
+	for _, d := range t.Domains {
+		if d.IsVerified {
+			domains = append(domains, d.ID)
+		}
+	}
+	o := t.Organization
+	item := entity{
+		{"id", "/tenants/" + t.ID},
+		{"tenantId", t.ID},
+		{"tenantCategory", "Home"},
+		{"country", stringOrNull(o.Country)},
+		{"countryCode", stringOrNull(o.CountryLetterCode)},
+		{"displayName", t.DisplayName},
+		{"domains", stringsOrEmpty(domains)},
+		{"defaultDomain", t.DefaultDomain},
+		{"tenantType", "AAD"},
+		{"tenantBrandingLogoUrl", nil},
+	}
+	t.mu.RUnlock()
+	writeARMJSON(w, http.StatusOK, entity{{"value", []entity{item}}})
 }
 
 // armRequest is one ARM call being served: the tenant is read-locked for

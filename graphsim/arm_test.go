@@ -469,3 +469,25 @@ func TestARMResourceGroupScope(t *testing.T) {
 		t.Fatalf("atScope() at %s = %v, want %v (%d inherited)", rg.Name, ids(got, "id"), want, inherited)
 	}
 }
+
+func TestARMTenants(t *testing.T) {
+	e := newDirectoryEnv(t, TierP2, Options{})
+	ten := e.tenant
+	m := e.getJSON("/tenants?api-version=2022-12-01", e.armToken(), http.StatusOK)
+	items := m["value"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("tenants: %d, want 1", len(items))
+	}
+	it := items[0].(map[string]any)
+	var verified []any
+	for _, d := range ten.Domains {
+		if d.IsVerified {
+			verified = append(verified, d.ID)
+		}
+	}
+	if it["tenantId"] != ten.ID || it["id"] != "/tenants/"+ten.ID || it["defaultDomain"] != ten.DefaultDomain ||
+		it["tenantCategory"] != "Home" || !slices.Equal(it["domains"].([]any), verified) {
+		t.Fatalf("tenant = %v", it)
+	}
+	e.expectError("GET", "/tenants", e.armToken(), nil, http.StatusBadRequest, "MissingApiVersionParameter", "")
+}
