@@ -280,6 +280,35 @@ func transitiveMemberOfIDs(t *Tenant, id string) []string {
 	return out
 }
 
+// directRolesOf lists the activated directory roles assigned to id itself
+// (directory-wide assignments). Read lock held.
+func directRolesOf(t *Tenant, id string) []*RoleDefinition {
+	return rolesHeldBy(t, map[string]bool{strings.ToLower(id): true})
+}
+
+// transitiveRolesOf adds the roles held through role-assignable groups id is
+// in, directly or nested. Read lock held.
+func transitiveRolesOf(t *Tenant, id string) []*RoleDefinition {
+	principals := map[string]bool{strings.ToLower(id): true}
+	for _, gid := range transitiveMemberOfIDs(t, id) {
+		principals[strings.ToLower(gid)] = true
+	}
+	return rolesHeldBy(t, principals)
+}
+
+func rolesHeldBy(t *Tenant, principals map[string]bool) []*RoleDefinition {
+	var out []*RoleDefinition
+	for _, d := range activatedRolesLocked(t) {
+		for _, ra := range t.RoleAssignments {
+			if principals[strings.ToLower(ra.PrincipalID)] && scopeOrRoot(ra.DirectoryScopeID) == "/" && roleAssigned(ra, d) {
+				out = append(out, d)
+				break
+			}
+		}
+	}
+	return out
+}
+
 func (s *Server) groupsSet() *entitySet {
 	return &entitySet{
 		Path:         "/groups",
@@ -317,6 +346,12 @@ func (s *Server) groupsSet() *entitySet {
 // user. list returns the ids; cast, when not KindUnknown, is the OData cast
 // segment's type (which needs ConsistencyLevel: eventual).
 func membershipSet(path string, cost int, perms []string, parentIsUser bool, list func(t *Tenant, parentID string) []string, cast ObjectKind) *entitySet {
+	return membershipSetWithRoles(path, cost, perms, parentIsUser, list, cast, nil)
+}
+
+// membershipSetWithRoles also lists the activated directory roles roles
+// returns (memberOf includes directoryRole objects, after the groups).
+func membershipSetWithRoles(path string, cost int, perms []string, parentIsUser bool, list func(t *Tenant, parentID string) []string, cast ObjectKind, roles func(t *Tenant, id string) []*RoleDefinition) *entitySet {
 	es := &entitySet{
 		Path:         path,
 		Perms:        perms,
@@ -341,9 +376,18 @@ func membershipSet(path string, cost int, perms []string, parentIsUser bool, lis
 				}
 				parentID = g.ID
 			}
-			return refs(sc.Tenant, list(sc.Tenant, parentID), cast), nil
+			items := refs(sc.Tenant, list(sc.Tenant, parentID), cast)
+			if roles != nil {
+				for _, d := range roles(sc.Tenant, parentID) {
+					items = append(items, d)
+				}
+			}
+			return items, nil
 		},
 		Render: func(t *Tenant, obj any) entity {
+			if d, ok := obj.(*RoleDefinition); ok {
+				return append(entity{{"@odata.type", "#microsoft.graph.directoryRole"}}, renderDirectoryRole(t, d)...)
+			}
 			return renderDirectoryObject(t, obj)
 		},
 		Properties: directoryObjectProps,
@@ -377,8 +421,8 @@ func (s *Server) registerGroupRoutes() {
 		s.registerEntitySet(membershipSet("/groups/{id}/members"+cast, 3, groupReadPerms, false, members, k))
 		s.registerEntitySet(membershipSet("/groups/{id}/transitiveMembers"+cast, 5, groupReadPerms, false, transitive, k))
 	}
-	s.registerEntitySet(membershipSet("/users/{id}/memberOf", 1, memberOfPerms, true, memberOfIDs, KindUnknown))
-	s.registerEntitySet(membershipSet("/users/{id}/transitiveMemberOf", 2, memberOfPerms, true, transitiveMemberOfIDs, KindUnknown))
+	s.registerEntitySet(membershipSetWithRoles("/users/{id}/memberOf", 1, memberOfPerms, true, memberOfIDs, KindUnknown, directRolesOf))
+	s.registerEntitySet(membershipSetWithRoles("/users/{id}/transitiveMemberOf", 2, memberOfPerms, true, transitiveMemberOfIDs, KindUnknown, transitiveRolesOf))
 	s.registerEntitySet(membershipSet("/users/{id}/memberOf/microsoft.graph.group", 1, memberOfPerms, true, memberOfIDs, KindGroup))
 	s.registerEntitySet(membershipSet("/users/{id}/transitiveMemberOf/microsoft.graph.group", 2, memberOfPerms, true, transitiveMemberOfIDs, KindGroup))
 }

@@ -160,11 +160,59 @@ func TestTransitiveMembersAndMemberOf(t *testing.T) {
 		t.Fatal("child group has no user member")
 	}
 	of, _ := f.all("/v1.0/users/" + uid + "/memberOf?$select=id")
-	if ids := idsOf(of); !slices.Equal(ids, wantOf) || !slices.Contains(ids, child.ID) {
+	if ids := idsOf(groupsIn(of)); !slices.Equal(ids, wantOf) || !slices.Contains(ids, child.ID) {
 		t.Errorf("memberOf %v, want %v", ids, wantOf)
 	}
 	tof, _ := f.all("/v1.0/users/" + uid + "/transitiveMemberOf?$select=id")
 	if ids := idsOf(tof); !slices.Contains(ids, parent.ID) || !slices.Contains(ids, child.ID) {
 		t.Errorf("transitiveMemberOf %v lacks %s or %s", ids, parent.ID, child.ID)
 	}
+}
+
+func TestMemberOfIncludesDirectoryRoles(t *testing.T) {
+	f := smallFixture(t)
+	var uid string
+	var want []string // role template ids held directly
+	f.tenant.Snapshot(func(t *Tenant) {
+		for _, ra := range t.RoleAssignments {
+			if t.kindByID[ra.PrincipalID] == KindUser && scopeOrRoot(ra.DirectoryScopeID) == "/" {
+				uid = ra.PrincipalID
+				break
+			}
+		}
+		for _, d := range directRolesOf(t, uid) {
+			want = append(want, templateOf(d))
+		}
+	})
+	if uid == "" {
+		t.Fatal("no user holds a directory role in the small tenant")
+	}
+	items, _ := f.all("/v1.0/users/" + uid + "/memberOf")
+	var got []string
+	for _, it := range items {
+		if it["@odata.type"] == "#microsoft.graph.directoryRole" {
+			got = append(got, it["roleTemplateId"].(string))
+		}
+	}
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("memberOf roles %v, want %v", got, want)
+	}
+	groupsOnly, _ := f.all("/v1.0/users/"+uid+"/memberOf/microsoft.graph.group", "ConsistencyLevel", "eventual")
+	for _, it := range groupsOnly {
+		if it["@odata.type"] != "#microsoft.graph.group" {
+			t.Errorf("group cast returned %v", it["@odata.type"])
+		}
+	}
+}
+
+// groupsIn keeps the groups of a directoryObject list (memberOf also lists
+// directory roles).
+func groupsIn(items []map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, it := range items {
+		if it["@odata.type"] == "#microsoft.graph.group" {
+			out = append(out, it)
+		}
+	}
+	return out
 }
