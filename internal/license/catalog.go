@@ -1,3 +1,6 @@
+// Package license knows Microsoft 365 licences: Microsoft's product and
+// service-plan catalogue and the public list prices (catalog.go, both
+// embedded), and the analysis of who uses what they are licensed for.
 package license
 
 import (
