@@ -58,6 +58,10 @@ type accessClaims struct {
 	Tid        string   `json:"tid"`
 	Uti        string   `json:"uti"`
 	Ver        string   `json:"ver"`
+
+	// roleSet is Roles as a set, built once when a token is first
+	// validated and shared read-only by every Caller of that token.
+	roleSet map[string]bool
 }
 
 var b64 = base64.RawURLEncoding
@@ -247,6 +251,10 @@ func (s *Server) validateAccessToken(tok string) (*accessClaims, *Tenant, authFa
 		if verifyRSA(&keys.key.PublicKey, "RS256", parts.signingInput, parts.signature) != nil {
 			return nil, nil, authBadSignature
 		}
+		claims.roleSet = make(map[string]bool, len(claims.Roles))
+		for _, r := range claims.Roles {
+			claims.roleSet[r] = true
+		}
 		c = &claims
 		s.platform.tokens.put(tok, c)
 	}
@@ -267,11 +275,7 @@ func (s *Server) validateAccessToken(tok string) (*accessClaims, *Tenant, authFa
 
 // callerOf builds the Caller a handler sees from validated claims.
 func callerOf(c *accessClaims, t *Tenant) *Caller {
-	roles := make(map[string]bool, len(c.Roles))
-	for _, r := range c.Roles {
-		roles[r] = true
-	}
-	return &Caller{Tenant: t, AppID: c.AppID, Audience: c.Aud, Roles: roles}
+	return &Caller{Tenant: t, AppID: c.AppID, Audience: c.Aud, Roles: c.roleSet}
 }
 
 // authenticateGraph authenticates a Graph request, answering 401 in Graph's

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -128,8 +129,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// isEdge reports whether r is an identity platform request.
+// isEdge reports whether r is an identity platform request. Graph paths,
+// the bulk of the traffic, skip the lookup.
 func (p *platformState) isEdge(r *http.Request) bool {
+	if isGraphPath(r.URL.Path) {
+		return false
+	}
 	_, pattern := p.edge.Handler(r)
 	return pattern != ""
 }
@@ -220,20 +225,47 @@ func (s *Server) arm(pattern string, h GraphHandler) {
 // resourceUnits applies Graph's documented cost modifiers (graph-facts §3):
 // $select -1, $expand +1, $top under 20 -1, never below 1.
 func resourceUnits(base int, r *http.Request) int {
-	q := r.URL.Query()
 	cost := base
-	if q.Get("$select") != "" {
+	select_, expand, top := queryOptions(r.URL.RawQuery)
+	if select_ {
 		cost--
 	}
-	if q.Get("$expand") != "" {
+	if expand {
 		cost++
 	}
-	if t := q.Get("$top"); t != "" {
-		if n, err := strconv.Atoi(t); err == nil && n < 20 {
-			cost--
-		}
+	if n, err := strconv.Atoi(top); err == nil && n < 20 {
+		cost--
 	}
 	return max(cost, 1)
+}
+
+// queryOptions reports which cost-relevant system query options a raw query
+// carries, without building url.Values on every request. Names may be
+// percent-encoded ("%24select").
+func queryOptions(raw string) (select_, expand bool, top string) {
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		k, v, _ := strings.Cut(kv, "=")
+		if strings.Contains(k, "%") {
+			if u, err := url.QueryUnescape(k); err == nil {
+				k = u
+			}
+		}
+		switch k {
+		case "$select":
+			select_ = select_ || v != ""
+		case "$expand":
+			expand = expand || v != ""
+		case "$top":
+			if top == "" {
+				if u, err := url.QueryUnescape(v); err == nil {
+					top = u
+				}
+			}
+		}
+	}
+	return select_, expand, top
 }
 
 // setGraphHeaders sets the headers on every Graph reply.

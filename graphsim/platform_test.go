@@ -431,6 +431,9 @@ func TestResourceUnits(t *testing.T) {
 		{3, "$select=id&$top=5", 1},
 		{5, "$select=id&$expand=members&$top=999", 5},
 		{2, "$top=abc", 2},
+		{2, "%24select=id&%24top=5", 1},
+		{2, "$select=", 2},
+		{2, "$expand=manager&$expand=", 3},
 	}
 	for _, c := range cases {
 		r := httptest.NewRequest("GET", "/v1.0/users?"+c.query, nil)
