@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/tenantscope/tenantscope/internal/license"
@@ -19,7 +20,7 @@ func Generate(p Profile) (*Tenant, error) {
 	if err != nil {
 		return nil, fmt.Errorf("generate tenant: %w", err)
 	}
-	cat, err := license.Embedded()
+	cat, err := embeddedCatalog()
 	if err != nil {
 		return nil, fmt.Errorf("generate tenant: %w", err)
 	}
@@ -56,6 +57,11 @@ func Generate(p Profile) (*Tenant, error) {
 	g.t.initSeq()
 	return g.t, nil
 }
+
+// embeddedCatalog parses Microsoft's licensing table once per process: it
+// is immutable, and parsing it (about 20 ms) would otherwise dominate
+// generating a small tenant, which tests do hundreds of times.
+var embeddedCatalog = sync.OnceValues(license.Embedded)
 
 // gen carries one generation run's state.
 type gen struct {
