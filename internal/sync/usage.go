@@ -93,7 +93,7 @@ func (j *job) ingestReport(ctx context.Context, rg reportGraph, rep usage.Report
 			return nil
 		}
 		upn := strings.ToLower(row.UserPrincipalName)
-		refresh := time.Time{}
+		refresh := row.RefreshDate
 		var acts []store.UserActivity
 		for _, s := range services {
 			if row.Last[s].IsZero() {
@@ -103,10 +103,10 @@ func (j *job) ingestReport(ctx context.Context, rg reportGraph, rep usage.Report
 		}
 		if rep == usage.M365AppUserDetail && !row.Last[usage.M365Apps].IsZero() {
 			if row.Platforms&(usage.PlatformWindows|usage.PlatformMac) != 0 {
-				acts = append(acts, store.UserActivity{UserPrincipalName: upn, Service: ServiceDesktopApps, LastActivityDate: row.Last[usage.M365Apps]})
+				acts = append(acts, store.UserActivity{UserPrincipalName: upn, Service: ServiceDesktopApps, LastActivityDate: row.Last[usage.M365Apps], ReportRefreshDate: refresh})
 			}
 			if row.Platforms&(usage.PlatformWeb|usage.PlatformMobile) != 0 {
-				acts = append(acts, store.UserActivity{UserPrincipalName: upn, Service: ServiceWebApps, LastActivityDate: row.Last[usage.M365Apps]})
+				acts = append(acts, store.UserActivity{UserPrincipalName: upn, Service: ServiceWebApps, LastActivityDate: row.Last[usage.M365Apps], ReportRefreshDate: refresh})
 			}
 		}
 		if len(acts) == 0 {
