@@ -167,7 +167,11 @@ func (c *Client) batchChunk(ctx context.Context, reqs []BatchRequest, out []Batc
 				wait = max(wait, d)
 				retry = append(retry, prepared[i])
 			case retryableStatus(r.Status):
-				wait = max(wait, backoff(attempt))
+				d, ok := retryAfter(headerOf(r.Headers), c.clk.Now())
+				if !ok {
+					d = backoff(attempt)
+				}
+				wait = max(wait, d)
 				retry = append(retry, prepared[i])
 			}
 		}

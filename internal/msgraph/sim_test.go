@@ -88,6 +88,10 @@ func TestSimUsersEqualTenant(t *testing.T) {
 	if st := env.c.Stats(); st.Requests != 8 {
 		t.Fatalf("stats = %+v", st)
 	}
+	n, err := env.c.Count(context.Background(), "users", "")
+	if err != nil || n != int64(len(got)) {
+		t.Fatalf("$count = %d, %v; want %d", n, err, len(got))
+	}
 }
 
 func diffUser(u User, w *graphsim.User) string {

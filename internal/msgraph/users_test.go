@@ -236,3 +236,20 @@ func TestPageSizeRefusedFallsBackToNamedMaximum(t *testing.T) {
 		t.Fatalf("rewrote a different $top: %s", got)
 	}
 }
+
+func TestCount(t *testing.T) {
+	var got http.Header
+	var uri string
+	env := newEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, uri = r.Header.Clone(), r.URL.RequestURI()
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write([]byte("\ufeff893"))
+	}))
+	n, err := env.c.Count(context.Background(), "users", "accountEnabled eq false")
+	if err != nil || n != 893 {
+		t.Fatalf("count = %d, %v", n, err)
+	}
+	if uri != "/v1.0/users/$count?$filter=accountEnabled%20eq%20false" || got.Get("ConsistencyLevel") != "eventual" || got.Get("Accept") != "text/plain" {
+		t.Fatalf("request = %s %v", uri, got)
+	}
+}
