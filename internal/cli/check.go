@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tenantscope/tenantscope/internal/config"
 	"github.com/tenantscope/tenantscope/internal/credential"
 	"github.com/tenantscope/tenantscope/internal/msgraph"
 	"github.com/tenantscope/tenantscope/internal/permission"
@@ -207,42 +209,44 @@ func (a *App) RunCheck(ctx context.Context) (*CheckReport, error) {
 		App:    CheckApp{ClientID: c.ClientID, ServicePrincipalID: claims.ObjectID, Credential: conn.Credential.Kind(), Roles: slices.Sorted(slices.Values(claims.Roles))},
 	}
 
-	if org, err := gc.Organization(ctx); err != nil {
-		rep.Notes = append(rep.Notes, "tenant name and domains not readable: "+graphReason(err))
-	} else {
-		rep.Tenant.ID, rep.Tenant.DisplayName = org.ID, org.DisplayName
-		for _, d := range org.VerifiedDomains {
-			rep.Tenant.VerifiedDomains = append(rep.Tenant.VerifiedDomains, d.Name)
-		}
-		slices.Sort(rep.Tenant.VerifiedDomains)
-		if !c.AllDomains() {
-			for _, d := range c.Domains {
-				if !slices.ContainsFunc(rep.Tenant.VerifiedDomains, func(v string) bool { return strings.EqualFold(v, d) }) {
-					rep.Warnings = append(rep.Warnings, fmt.Sprintf("domains: %s is not a verified domain of the tenant, so no user will match it", d))
-				}
-			}
-		}
+	// The reads are independent: run them at once, so check costs one
+	// round trip after sign-in rather than five.
+	features := c.Features()
+	var pr probes
+	var wg sync.WaitGroup
+	wg.Go(func() { pr.org, pr.orgErr = gc.Organization(ctx) })
+	wg.Go(func() { pr.skus, pr.skusErr = gc.SubscribedSKUs(ctx) })
+	wg.Go(func() { pr.app, pr.appErr = gc.ApplicationByAppID(ctx, c.ClientID) })
+	if slices.Contains(features, permission.UsageReports) && conn.Profile.UsageReportsV1 {
+		pr.askedConcealed = true
+		wg.Go(func() { pr.concealed, pr.concealedErr = gc.ReportSettings(ctx) })
+	}
+	if slices.Contains(features, permission.Azure) {
+		pr.askedARM = true
+		wg.Go(func() { pr.armProblem = probeARM(ctx, conn) })
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 
+	rep.applyOrganization(c, pr)
 	tier := permission.TierUnknown
-	if skus, err := gc.SubscribedSKUs(ctx); err != nil {
-		rep.Notes = append(rep.Notes, "Entra ID tier not readable: "+graphReason(err))
+	if pr.skusErr != nil {
+		rep.Notes = append(rep.Notes, "Entra ID tier not readable: "+graphReason(pr.skusErr))
 	} else {
-		tier = permission.TierFromSKUs(tierSKUs(skus))
+		tier = permission.TierFromSKUs(tierSKUs(pr.skus))
 		rep.Tenant.Tier = string(tier)
 	}
-
 	a.Log.Debug("tenant read", "tenant", rep.Tenant.ID, "domains", len(rep.Tenant.VerifiedDomains), "tier", tier)
-
-	rep.checkCredentials(ctx, a, gc, conn)
+	rep.applyCredentials(a.Now(), conn.Credential, pr.app, pr.appErr)
 	a.Log.Debug("app registration read", "credentials", len(rep.App.Credentials))
 
-	eval := permission.Evaluate(claims.Roles, tier, c.Features())
-	if r, ok := eval.Result(permission.Azure); ok && r.Status == permission.OK {
-		reason := probeARM(ctx, conn)
-		a.Log.Debug("azure resource manager probed", "problem", reason)
-		if reason != "" {
-			eval.SetDegraded(permission.Azure, reason)
+	eval := permission.Evaluate(claims.Roles, tier, features)
+	if r, ok := eval.Result(permission.Azure); ok && r.Status == permission.OK && pr.askedARM {
+		a.Log.Debug("azure resource manager probed", "problem", pr.armProblem)
+		if pr.armProblem != "" {
+			eval.SetDegraded(permission.Azure, pr.armProblem)
 		} else {
 			for i := range eval.Features {
 				if eval.Features[i].Feature == permission.Azure {
@@ -251,7 +255,7 @@ func (a *App) RunCheck(ctx context.Context) (*CheckReport, error) {
 			}
 		}
 	}
-	rep.checkConcealedNames(ctx, a, gc, conn, &eval)
+	rep.applyConcealedNames(pr, &eval)
 	rep.Features, rep.Unneeded = eval.Features, eval.Unneeded
 	if rep.Unneeded == nil {
 		rep.Unneeded = []permission.Unneeded{}
@@ -263,22 +267,62 @@ func (a *App) RunCheck(ctx context.Context) (*CheckReport, error) {
 	return rep, nil
 }
 
-// checkConcealedNames degrades usage reports when they conceal user names:
+// probes are what check reads from the tenant after sign-in.
+type probes struct {
+	org     *msgraph.Organization
+	orgErr  error
+	skus    []msgraph.SubscribedSKU
+	skusErr error
+	app     *msgraph.Application
+	appErr  error
+
+	askedConcealed bool
+	concealed      bool
+	concealedErr   error
+
+	askedARM   bool
+	armProblem string
+}
+
+// applyOrganization records the tenant's name and verified domains, and
+// warns about configured domains the tenant has not verified.
+func (rep *CheckReport) applyOrganization(c *config.Connection, pr probes) {
+	switch {
+	case pr.orgErr != nil:
+		rep.Notes = append(rep.Notes, "tenant name and domains not readable: "+graphReason(pr.orgErr))
+		return
+	case pr.org == nil:
+		rep.Notes = append(rep.Notes, "tenant name and domains not readable: Graph returned no organization")
+		return
+	}
+	rep.Tenant.ID, rep.Tenant.DisplayName = pr.org.ID, pr.org.DisplayName
+	for _, d := range pr.org.VerifiedDomains {
+		rep.Tenant.VerifiedDomains = append(rep.Tenant.VerifiedDomains, d.Name)
+	}
+	slices.Sort(rep.Tenant.VerifiedDomains)
+	if c.AllDomains() {
+		return
+	}
+	for _, d := range c.Domains {
+		if !slices.ContainsFunc(rep.Tenant.VerifiedDomains, func(v string) bool { return strings.EqualFold(v, d) }) {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("domains: %s is not a verified domain of the tenant, so no user will match it", d))
+		}
+	}
+}
+
+// applyConcealedNames degrades usage reports when they conceal user names:
 // since September 2021 tenants conceal them by default, and concealed rows
 // cannot be matched to users (seed 004 asks admins to turn this off first).
 // /admin/reportSettings exists only in the global cloud's v1.0.
-func (rep *CheckReport) checkConcealedNames(ctx context.Context, a *App, gc *msgraph.Client, conn *Conn, eval *permission.Report) {
+func (rep *CheckReport) applyConcealedNames(pr probes, eval *permission.Report) {
 	r, ok := eval.Result(permission.UsageReports)
-	if !ok || r.Status != permission.OK || !conn.Profile.UsageReportsV1 {
+	if !ok || r.Status != permission.OK || !pr.askedConcealed {
 		return
 	}
-	concealed, err := gc.ReportSettings(ctx)
-	if err != nil {
-		rep.Notes = append(rep.Notes, "whether usage reports conceal user names is not readable: "+graphReason(err)+" (grant ReportSettings.Read.All to know)")
-		return
-	}
-	a.Log.Debug("report settings read", "displayConcealedNames", concealed)
-	if concealed {
+	switch {
+	case pr.concealedErr != nil:
+		rep.Notes = append(rep.Notes, "whether usage reports conceal user names is not readable: "+graphReason(pr.concealedErr)+" (grant ReportSettings.Read.All to know)")
+	case pr.concealed:
 		eval.SetDegraded(permission.UsageReports, "usage reports conceal user names, so activity cannot be matched to users; "+
 			"turn off \"Display concealed user, group, and site names in all reports\" (Microsoft 365 admin center > Settings > Org settings > Reports)")
 	}

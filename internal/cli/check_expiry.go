@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"time"
@@ -13,17 +12,14 @@ import (
 // ExpiryWarning is how long before a credential's end the check warns.
 const ExpiryWarning = 30 * 24 * time.Hour
 
-// checkCredentials reads the app registration's secrets and certificates
+// applyCredentials lists the app registration's secrets and certificates
 // and warns when the one in use (or, when it cannot be told, every one of
 // its kind) expires within ExpiryWarning.
-func (rep *CheckReport) checkCredentials(ctx context.Context, a *App, gc *msgraph.Client, conn *Conn) {
-	app, err := gc.ApplicationByAppID(ctx, conn.Connection.ClientID)
+func (rep *CheckReport) applyCredentials(now time.Time, cred *credential.Credential, app *msgraph.Application, err error) {
 	if err != nil {
 		rep.Notes = append(rep.Notes, "credential expiry not readable: "+graphReason(err))
 		return
 	}
-	now := a.Now()
-	cred := conn.Credential
 	var all []CheckCredential
 	for _, p := range app.PasswordCredentials {
 		all = append(all, newCheckCredential("password", p.KeyID, p.DisplayName, p.EndDateTime, cred.MatchesPassword(p.Hint), now))
