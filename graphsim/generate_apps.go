@@ -173,14 +173,22 @@ func (g *gen) applications() error {
 		t.ServicePrincipals = append(t.ServicePrincipals, sp)
 		gallery = append(gallery, sp)
 		when := created()
-		// Users and groups assigned to the app.
+		// Users and groups assigned to the app, each once (Entra refuses a
+		// second identical assignment).
+		assigned := map[string]bool{}
 		for a, n := 0, between(r, 1, 20); a < n && len(g.people) > 0; a++ {
 			u := t.Users[g.people[r.IntN(len(g.people))]]
-			g.assignApp(r, sp, u.ID, u.DisplayName, "User", pick(r, []string{userRole.ID, msiam.ID, defaultAccessRoleID}), when)
+			if !assigned[u.ID] {
+				assigned[u.ID] = true
+				g.assignApp(r, sp, u.ID, u.DisplayName, "User", pick(r, []string{userRole.ID, msiam.ID, defaultAccessRoleID}), when)
+			}
 		}
 		for a, n := 0, r.IntN(3); a < n && len(t.Groups) > 0; a++ {
 			grp := t.Groups[r.IntN(len(t.Groups))]
-			g.assignApp(r, sp, grp.ID, grp.DisplayName, "Group", userRole.ID, when)
+			if !assigned[grp.ID] {
+				assigned[grp.ID] = true
+				g.assignApp(r, sp, grp.ID, grp.DisplayName, "Group", userRole.ID, when)
+			}
 		}
 		if chance(r, 0.6) && g.graphSP != nil {
 			t.OAuth2PermissionGrant = append(t.OAuth2PermissionGrant, &OAuth2PermissionGrant{ID: grantID(r), ClientID: sp.ID,
@@ -214,9 +222,16 @@ func (g *gen) applications() error {
 
 	// Delegated consents by individual users.
 	if len(gallery) > 0 && g.graphSP != nil {
+		// One grant per client, user and resource, as Entra keeps them.
+		consented := map[[2]string]bool{}
 		for k, n := 0, min(len(g.people), 5+len(g.people)/200); k < n; k++ {
 			u := t.Users[g.people[r.IntN(len(g.people))]]
-			t.OAuth2PermissionGrant = append(t.OAuth2PermissionGrant, &OAuth2PermissionGrant{ID: grantID(r), ClientID: pick(r, gallery).ID,
+			client := pick(r, gallery).ID
+			if consented[[2]string{client, u.ID}] {
+				continue
+			}
+			consented[[2]string{client, u.ID}] = true
+			t.OAuth2PermissionGrant = append(t.OAuth2PermissionGrant, &OAuth2PermissionGrant{ID: grantID(r), ClientID: client,
 				ConsentType: "Principal", PrincipalID: u.ID, ResourceID: g.graphSP.ID, Scope: pick(r, []string{"User.Read", "User.Read Mail.Read Calendars.Read", "User.Read Files.Read.All offline_access"})})
 		}
 	}

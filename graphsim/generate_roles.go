@@ -2,6 +2,7 @@ package graphsim
 
 import (
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -185,6 +186,11 @@ func (g *gen) directoryRoles() error {
 		id := newGUID(r)
 		e := &RoleEligibilitySchedule{ID: id, PrincipalID: person(), RoleDefinitionID: pick(r, eligibleRoles), DirectoryScopeID: "/",
 			MemberType: "Direct", Status: "Provisioned", CreatedUsing: id, CreatedDateTime: created, StartDateTime: created}
+		if slices.ContainsFunc(t.RoleEligibilities, func(x *RoleEligibilitySchedule) bool {
+			return x.PrincipalID == e.PrincipalID && x.RoleDefinitionID == e.RoleDefinitionID
+		}) {
+			continue // one eligibility per principal and role
+		}
 		if chance(r, 0.6) {
 			e.EndDateTime = created.AddDate(1, 0, 0).Truncate(24 * time.Hour)
 		}

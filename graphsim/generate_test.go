@@ -246,15 +246,36 @@ func checkInvariants(t *testing.T, ten *Tenant, generated bool) {
 			}
 		}
 	}
+	araSeen := map[[3]string]bool{}
 	for _, a := range ten.AppRoleAssignments {
 		if ten.ServicePrincipalByID(a.ResourceID) == nil || ten.KindOf(a.PrincipalID) == KindUnknown {
 			t.Fatalf("app role assignment %+v does not resolve", a)
 		}
+		k := [3]string{a.PrincipalID, a.ResourceID, a.AppRoleID}
+		if araSeen[k] {
+			t.Fatalf("duplicate app role assignment %+v", a)
+		}
+		araSeen[k] = true
+	}
+	unique := map[string]bool{}
+	once := func(what string, key ...string) {
+		k := what + " " + strings.Join(key, " ")
+		if unique[k] {
+			t.Fatalf("duplicate %s", k)
+		}
+		unique[k] = true
 	}
 	for _, ra := range ten.RoleAssignments {
 		if ten.KindOf(ra.PrincipalID) == KindUnknown {
 			t.Fatalf("role assignment principal %s does not resolve", ra.PrincipalID)
 		}
+		once("role assignment", ra.PrincipalID, ra.RoleDefinitionID, ra.DirectoryScopeID)
+	}
+	for _, e := range ten.RoleEligibilities {
+		once("eligibility", e.PrincipalID, e.RoleDefinitionID)
+	}
+	for _, gr := range ten.OAuth2PermissionGrant {
+		once("OAuth2 grant", gr.ClientID, gr.ConsentType, gr.PrincipalID, gr.ResourceID)
 	}
 	// The connector: all permissions, as app role assignments to Graph, and
 	// Reader on every subscription.
