@@ -122,9 +122,9 @@ func usersScope(o *Options) string {
 }
 
 // usersDelta applies one delta round. Delta items say which users changed;
-// their current state, with the manager that delta does not carry, is read
-// back by id ($filter=id in (...), 15 ids per request as Graph allows, 20
-// requests per $batch), so a changed user costs about 1/15 of a request.
+// their current state, with the manager expanded (a delta round without
+// manager@delta does not say whether it changed), is read back per user
+// through $batch, 20 users per request.
 func usersDelta(ctx context.Context, j *job, link string) error {
 	e := j.e
 	filter := newDomainFilter(e.o.Domains)
@@ -170,42 +170,35 @@ func usersDelta(ctx context.Context, j *job, link string) error {
 	return nil
 }
 
-// maxInValues is how many values Graph takes in one `in` clause without
-// advanced query parameters (filter-query-parameter docs).
-const maxInValues = 15
-
 // usersByID reads users by id with the stored $select and the manager
-// expanded, through $batch.
+// expanded, through $batch; users gone meanwhile (404) are left out.
 func usersByID(ctx context.Context, g Graph, ids []string) (map[string]*msgraph.User, error) {
 	out := make(map[string]*msgraph.User, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var reqs []msgraph.BatchRequest
-	for lo := 0; lo < len(ids); lo += maxInValues {
-		chunk := ids[lo:min(lo+maxInValues, len(ids))]
-		quoted := make([]string, len(chunk))
-		for i, id := range chunk {
-			quoted[i] = "%27" + url.PathEscape(strings.ReplaceAll(id, "'", "''")) + "%27"
-		}
-		reqs = append(reqs, msgraph.BatchRequest{
-			ID:     strconv.Itoa(lo / maxInValues),
-			Method: http.MethodGet,
-			URL: "/users?$select=" + strings.Join(userSelect, ",") + "&$expand=manager($select=id)&$filter=id%20in%20(" +
-				strings.Join(quoted, ",") + ")",
-		})
+	q := "?$select=" + strings.Join(userSelect, ",") + "&$expand=manager($select=id)"
+	reqs := make([]msgraph.BatchRequest, len(ids))
+	for i, id := range ids {
+		reqs[i] = msgraph.BatchRequest{ID: strconv.Itoa(i), Method: http.MethodGet, URL: "/users/" + url.PathEscape(id) + q}
 	}
-	err := g.CollectBatched(ctx, reqs, func(_ string, item json.RawMessage) error {
-		var u msgraph.User
-		if err := json.Unmarshal(item, &u); err != nil {
-			return fmt.Errorf("decode user: %w", err)
-		}
-		u.Raw = append(json.RawMessage(nil), item...)
-		out[u.ID] = &u
-		return nil
-	})
-	if err := ignoreNotFound(err); err != nil {
+	resps, err := g.Batch(ctx, reqs)
+	if err != nil {
 		return nil, fmt.Errorf("read changed users: %w", err)
+	}
+	for i, r := range resps {
+		if r.Status == http.StatusNotFound {
+			continue
+		}
+		if err := r.Err(reqs[i]); err != nil {
+			return nil, fmt.Errorf("read changed user %s: %w", ids[i], err)
+		}
+		var u msgraph.User
+		if err := json.Unmarshal(r.Body, &u); err != nil {
+			return nil, fmt.Errorf("decode user %s: %w", ids[i], err)
+		}
+		u.Raw = append(json.RawMessage(nil), r.Body...)
+		out[u.ID] = &u
 	}
 	return out, nil
 }
