@@ -56,9 +56,7 @@ type bucketSet struct {
 	m  map[string]*bucket
 }
 
-// takeAll charges every (set, key, limit) in order, all or nothing, under
-// the sets' locks taken in a fixed order, and returns the index of the first
-// bucket that refused.
+// charge is one bucket a request draws on.
 type charge struct {
 	set  *bucketSet
 	key  string
@@ -66,6 +64,11 @@ type charge struct {
 	cost float64
 }
 
+// takeAll charges every bucket, all or nothing: a refusal charges none. It
+// returns the index of the first bucket that refused (-1 when all paid), how
+// long until that one can pay, and each bucket's remaining tokens. The sets'
+// locks are taken in the order given; each call site lists distinct sets in
+// one fixed order, so two requests never wait on each other crosswise.
 func takeAll(now time.Time, charges []charge) (refused int, wait time.Duration, remaining []float64) {
 	for _, c := range charges {
 		c.set.mu.Lock()
@@ -83,10 +86,10 @@ func takeAll(now time.Time, charges []charge) (refused int, wait time.Duration, 
 			b = &bucket{}
 			c.set.m[c.key] = b
 		}
-		ok, w, rem := b.take(now, c.lim, 0)
+		_, _, rem := b.take(now, c.lim, 0) // refill to now
 		remaining[i] = rem
-		if !ok || rem < c.cost {
-			_, w, _ = b.take(now, c.lim, c.cost)
+		if rem < c.cost {
+			_, w, _ := b.take(now, c.lim, c.cost)
 			return i, w, remaining
 		}
 	}
