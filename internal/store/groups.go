@@ -211,3 +211,32 @@ func (d *DB) memberships(ctx context.Context, conn Connection, tbl, col string) 
 	})
 	return out, err
 }
+
+// TransitiveMembers returns everyone in a group directly or through nested
+// groups (nested groups included), each once, by id. Cycles end the walk.
+func (d *DB) TransitiveMembers(ctx context.Context, conn Connection, groupID string) ([]DirectoryObjectRef, error) {
+	g, err := d.generation(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	q := `WITH RECURSIVE t(id, typ) AS (
+		SELECT m.member_id, m.member_type FROM group_members m WHERE m.connection_id = ? AND ` + current("m") + ` AND m.group_id = ?
+		UNION
+		SELECT m.member_id, m.member_type FROM group_members m JOIN t ON m.group_id = t.id
+		WHERE t.typ = 'group' AND m.connection_id = ? AND ` + current("m") + `)
+		SELECT id, typ FROM t ORDER BY id`
+	rows, err := d.db.QueryContext(ctx, q, conn.ID, g, g, groupID, conn.ID, g, g)
+	if err != nil {
+		return nil, fmt.Errorf("read transitive members of %s: %w", groupID, err)
+	}
+	defer rows.Close()
+	var out []DirectoryObjectRef
+	for rows.Next() {
+		var r DirectoryObjectRef
+		if err := rows.Scan(&r.ID, &r.Type); err != nil {
+			return nil, fmt.Errorf("read transitive members of %s: %w", groupID, err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

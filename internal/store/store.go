@@ -46,6 +46,7 @@ type Store interface {
 	CompanySubscriptions(ctx context.Context, conn Connection) ([]CompanySubscription, error)
 	Groups(ctx context.Context, conn Connection, q GroupQuery) ([]Group, error)
 	GroupMembers(ctx context.Context, conn Connection, groupID string) ([]DirectoryObjectRef, error)
+	TransitiveMembers(ctx context.Context, conn Connection, groupID string) ([]DirectoryObjectRef, error)
 	Memberships(ctx context.Context, conn Connection) ([]Membership, error)
 	GroupOwners(ctx context.Context, conn Connection) ([]Membership, error)
 	RoleDefinitions(ctx context.Context, conn Connection) ([]RoleDefinition, error)

@@ -307,3 +307,32 @@ func TestMigrateIsIdempotentAndRefusesNewer(t *testing.T) {
 		t.Fatal("opening a newer schema succeeded")
 	}
 }
+
+func TestTransitiveMembersFollowNestingAndStopAtCycles(t *testing.T) {
+	ctx := context.Background()
+	d := openTest(t, fakeClock())
+	c, _ := d.Connection(ctx, "contoso")
+	r := mustRun(t, d, c, ModeFull, func(b *Batch) {
+		for _, g := range []string{"g1", "g2", "g3"} {
+			b.PutGroup(&Group{ID: g, DisplayName: g})
+		}
+		b.PutGroupMember("g1", DirectoryObjectRef{ID: "u1", Type: "user"})
+		b.PutGroupMember("g1", DirectoryObjectRef{ID: "g2", Type: "group"})
+		b.PutGroupMember("g2", DirectoryObjectRef{ID: "u2", Type: "user"})
+		b.PutGroupMember("g2", DirectoryObjectRef{ID: "g3", Type: "group"})
+		b.PutGroupMember("g3", DirectoryObjectRef{ID: "u1", Type: "user"})
+		b.PutGroupMember("g3", DirectoryObjectRef{ID: "g1", Type: "group"}) // cycle
+	})
+	if err := r.Commit(ctx, RunResult{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.TransitiveMembers(ctx, c, "g2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, m := range got {
+		ids = append(ids, m.ID+":"+m.Type)
+	}
+	eq(t, ids, []string{"g1:group", "g2:group", "g3:group", "u1:user", "u2:user"})
+}
