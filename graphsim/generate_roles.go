@@ -196,7 +196,9 @@ func (g *gen) directoryRoles() error {
 		}
 		t.RoleEligibilities = append(t.RoleEligibilities, e)
 		// Some eligible admins activated their role right now.
-		if k < 2 {
+		if k < 2 && !slices.ContainsFunc(t.RoleAssignments, func(x *RoleAssignment) bool {
+			return x.PrincipalID == e.PrincipalID && x.RoleDefinitionID == e.RoleDefinitionID
+		}) {
 			start := t.Now.Add(-time.Duration(between(r, 10, 120)) * time.Minute)
 			ra := &RoleAssignment{ID: roleAssignmentID(r), PrincipalID: e.PrincipalID, RoleDefinitionID: e.RoleDefinitionID, DirectoryScopeID: "/"}
 			t.RoleAssignments = append(t.RoleAssignments, ra)
