@@ -333,3 +333,39 @@ func TestCheckAllConnections(t *testing.T) {
 		t.Fatalf("with a broken connection: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+func TestCheckWarnsAboutUnverifiedDomainFilter(t *testing.T) {
+	s := startSim(t, nil)
+	s.rewrite(t, "ca_file: sim-ca.pem", "ca_file: sim-ca.pem\n      domains: ["+s.tenant.InitialDomain+", fabrikam.example]")
+	r := runCLI(t, nil, "--config", s.config, "check")
+	if r.code != 1 || !strings.Contains(r.stdout, "domains: fabrikam.example is not a verified domain of the tenant, so no user will match it") ||
+		strings.Contains(r.stdout, "domains: "+s.tenant.InitialDomain) {
+		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+func TestCheckWithoutDirectoryReadsKeepsGoing(t *testing.T) {
+	// Only the roster: tenant, tier, expiry and report settings are
+	// unreadable notes; users is ok, the rest degraded.
+	s := startSim(t, func(p *graphsim.Profile) { p.Granted = []string{"User.Read.All"} })
+	r := runCLI(t, nil, "--config", s.config, "check", "-o", "json")
+	var rep CheckReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 1 {
+		t.Fatalf("exit %d %v\n%s\n%s", r.code, err, r.stdout, r.stderr)
+	}
+	if rep.Tenant.Tier != "" || rep.Tenant.DisplayName != "" || rep.Tenant.ID != s.tenant.ID || len(rep.Notes) != 3 {
+		t.Fatalf("tenant %+v notes %q", rep.Tenant, rep.Notes)
+	}
+	for _, want := range []string{"tenant name and domains not readable: Authorization_RequestDenied", "Entra ID tier not readable: Authorization_RequestDenied", "credential expiry not readable: Authorization_RequestDenied"} {
+		if !slices.ContainsFunc(rep.Notes, func(n string) bool { return strings.HasPrefix(n, want) }) {
+			t.Errorf("no note %q in %q", want, rep.Notes)
+		}
+	}
+	si, _ := permission.Report{Features: rep.Features}.Result(permission.SignInActivity)
+	if si.Status != permission.Degraded || !slices.Contains(si.Reasons, "needs Entra ID P1; the tenant's tier could not be read") {
+		t.Fatalf("sign-in activity %+v", si)
+	}
+	if u, _ := (permission.Report{Features: rep.Features}).Result(permission.Users); u.Status != permission.OK {
+		t.Fatalf("users %+v", u)
+	}
+}
