@@ -152,6 +152,8 @@ func platRoutes(s *Server) {
 	s.graphReport("GET /zzplatform/reports/{fn}", platEchoCaller)
 	s.graph("GET /auditLogs/zzplatform", 1, platEchoCaller)
 	s.arm("GET /subscriptions/{sub}/zzplatform", platEchoCaller)
+	s.arm("PUT /subscriptions/{sub}/zzplatform", platEchoCaller)
+	s.arm("DELETE /subscriptions/{sub}/zzplatform", platEchoCaller)
 	s.arm("GET /zzplatformtenant/providers", platEchoCaller)
 	s.graph("GET /zzplatform/big", 1, func(w http.ResponseWriter, r *http.Request, c *Caller) {
 		writeJSON(w, http.StatusOK, map[string]string{"value": strings.Repeat("x", 4000)})

@@ -3,6 +3,7 @@ package graphsim
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -228,5 +229,38 @@ func TestBucketRefill(t *testing.T) {
 		if got := formatRetryAfter(c.d); got != c.want {
 			t.Errorf("formatRetryAfter(%v) = %q, want %q", c.d, got, c.want)
 		}
+	}
+}
+
+func TestARMWriteAndDeleteBuckets(t *testing.T) {
+	f := newPlatFixture(t, platThrottled)
+	tok := f.token(t, "https://management.azure.com")
+	target := "/subscriptions/2f4a9838-26b7-47ee-be60-ccc1fdec5953/zzplatform?api-version=2022-04-01"
+	for i := 0; i < 200; i++ {
+		w := f.do(t, "PUT", target, tok, nil)
+		if w.Code != 200 || w.Header().Get("x-ms-ratelimit-remaining-subscription-writes") != strconv.Itoa(199-i) {
+			t.Fatalf("write %d: %d %v", i+1, w.Code, w.Header())
+		}
+	}
+	w := f.do(t, "PUT", target, tok, nil)
+	if w.Code != 429 || w.Header().Get("Retry-After") != "1" || !strings.Contains(w.Body.String(), "Number of 'write' requests for subscription") {
+		t.Fatalf("201st write: %d %s", w.Code, w.Body)
+	}
+	// Deletes and reads have buckets of their own.
+	if w := f.do(t, "DELETE", target, tok, nil); w.Code != 200 || w.Header().Get("x-ms-ratelimit-remaining-subscription-deletes") != "199" {
+		t.Fatalf("delete: %d %v", w.Code, w.Header())
+	}
+	if w := f.do(t, "GET", target, tok, nil); w.Code != 200 {
+		t.Fatalf("read: %d", w.Code)
+	}
+	// Writes refill at 10 per second.
+	f.clock.advance(time.Second)
+	for i := 0; i < 10; i++ {
+		if w := f.do(t, "PUT", target, tok, nil); w.Code != 200 {
+			t.Fatalf("after 1 s, write %d: %d", i+1, w.Code)
+		}
+	}
+	if w := f.do(t, "PUT", target, tok, nil); w.Code != 429 {
+		t.Fatalf("11th write after 1 s: %d", w.Code)
 	}
 }
