@@ -3,6 +3,7 @@ package graphsim
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -321,5 +322,70 @@ func TestGroupsDeltaSplitsLargeMemberLists(t *testing.T) {
 		if !slices.Equal(got[id], w) && !(len(w) == 0 && len(got[id]) == 0) {
 			t.Errorf("group %s: reassembled %d members, tenant %d", id, len(got[id]), len(w))
 		}
+	}
+}
+
+// TestDeltaConformanceChangesAndPages compares a multi-page first round and
+// a round with removals with Microsoft's examples, element kind by element
+// kind (the changes example mixes a changed user and a removed one).
+func TestDeltaConformanceChangesAndPages(t *testing.T) {
+	p, _ := ProfileByName("small", 7)
+	f := newSimFixture(t, p, Options{PageSizeCap: 10}, nil)
+	code, body := f.get("/v1.0/users/delta?$select=displayName,givenName,surname")
+	if code != 200 {
+		t.Fatalf("%d %s", code, body)
+	}
+	assertSameShape(t, readExample(t, "v1.0_users_delta_page1_nextLink.json"), body)
+	_, deltaLink := deltaRound(f, "/v1.0/users/delta?$select=displayName,givenName,surname")
+
+	var seq0 uint64
+	f.tenant.Snapshot(func(t *Tenant) { seq0 = t.seq })
+	// Churn until some user is deleted (a small tenant loses few per round).
+	deleted := 0
+	for seed := int64(1); seed <= 30 && deleted == 0; seed++ {
+		deleted += f.tenant.Churn(0.3, seed).UsersDeleted
+	}
+	if deleted == 0 {
+		t.Fatal("churn deleted no users")
+	}
+	var ex struct {
+		Context   string            `json:"@odata.context"`
+		DeltaLink string            `json:"@odata.deltaLink"`
+		Value     []json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal(readExample(t, "v1.0_users_delta_changes_with_removed.json"), &ex); err != nil {
+		t.Fatal(err)
+	}
+	changed, removed := 0, 0
+	for next := deltaLink; next != ""; {
+		_, body := f.get(next)
+		var pg struct {
+			Next  string            `json:"@odata.nextLink"`
+			Value []json.RawMessage `json:"value"`
+		}
+		if err := json.Unmarshal(body, &pg); err != nil {
+			t.Fatal(err)
+		}
+		for _, raw := range pg.Value {
+			if strings.Contains(string(raw), `"@removed"`) {
+				assertSameShape(t, ex.Value[1], raw)
+				removed++
+			} else {
+				assertSameShape(t, ex.Value[0], raw)
+				changed++
+			}
+		}
+		next = pg.Next
+	}
+	want := 0
+	f.tenant.Snapshot(func(t *Tenant) {
+		for _, u := range t.Deleted {
+			if u.Seq > seq0 {
+				want++
+			}
+		}
+	})
+	if removed != want || changed == 0 {
+		t.Errorf("round after churn: %d changed, %d removed (tenant removed %d)", changed, removed, want)
 	}
 }
