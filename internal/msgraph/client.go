@@ -285,7 +285,7 @@ func (c *Client) do(ctx context.Context, req *request, decode func([]byte) error
 			// An access token can expire mid-run; get a fresh one once.
 			refreshed = true
 			token = ""
-			if r, ok := c.tokens.(tokenRefresher); ok {
+			if r, ok := c.tokens.(TokenRefresher); ok {
 				t, err := r.RefreshToken(ctx)
 				if err != nil {
 					return nil, fmt.Errorf("%s: %s %s: refresh token: %w", c.service, req.method, pathOf(req.url), err)
