@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -262,5 +263,34 @@ func TestARMWriteAndDeleteBuckets(t *testing.T) {
 	}
 	if w := f.do(t, "PUT", target, tok, nil); w.Code != 429 {
 		t.Fatalf("11th write after 1 s: %d", w.Code)
+	}
+}
+
+// TestThrottlingIsExactUnderConcurrency: with the clock frozen, concurrent
+// clients together get exactly the bucket's capacity, never more.
+func TestThrottlingIsExactUnderConcurrency(t *testing.T) {
+	f := newPlatFixture(t, platThrottled)
+	tok := f.token(t, "https://graph.microsoft.com")
+	var mu sync.Mutex
+	served := 0
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				w := f.do(t, "GET", "/v1.0/zzplatform/heavy", tok, nil)
+				if w.Code == 200 {
+					mu.Lock()
+					served++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	// 3,500 RU at 500 RU per request.
+	if st := f.s.Stats(); served != 7 || st.Throttled != 393 || st.Requests != 400 {
+		t.Fatalf("served %d, stats %+v", served, st)
 	}
 }
