@@ -14,6 +14,7 @@ func commands() []func(*App) *cobra.Command {
 		newGroupsCommand,
 		newAppsCommand,
 		newLicensesCommand,
+		newReportCommand,
 		newConfigCommand,
 		newSimCommand,
 		newDemoCommand,

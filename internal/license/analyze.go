@@ -334,7 +334,8 @@ func Analyze(in Input) (*Analysis, error) {
 			a.UnassignedCost[cur] = a.UnassignedCost[cur].Add(sum.UnassignedCost)
 			a.InactiveCost[cur] = a.InactiveCost[cur].Add(sum.InactiveCost)
 		}
-		if sum.Available > 0 && s.AppliesTo != "Company" && s.CapabilityStatus != "Suspended" && s.CapabilityStatus != "Deleted" {
+		if sum.Available > 0 && s.AppliesTo != "Company" && s.CapabilityStatus != "Suspended" && s.CapabilityStatus != "Deleted" &&
+			!IsFreeOrTrial(s.SkuPartNumber, s.DisplayName) {
 			f := Finding{
 				Kind: FindUnassignedSeats, SkuID: s.SkuID, SkuPartNumber: s.SkuPartNumber, Seats: sum.Available,
 				Evidence: fmt.Sprintf("%d of %d purchased seats of %s are not assigned", sum.Available, s.Enabled, s.Name()),

@@ -281,3 +281,25 @@ func TestF3DowngradeNeedsAKnownSmallMailbox(t *testing.T) {
 		t.Fatalf("findings = %q, want %q", got, want)
 	}
 }
+
+func TestFreeAndTrialSKUsHaveNoUnassignedSeatFinding(t *testing.T) {
+	in := scenario(t)
+	in.SKUs = append(in.SKUs,
+		SKU{SkuID: "f30db892-07e9-47e9-837c-80727f46fd3d", SkuPartNumber: "FLOW_FREE", DisplayName: "Microsoft Power Automate Free", Enabled: 10000, Consumed: 5, AppliesTo: "User"},
+		SKU{SkuID: "a403ebcc-fae0-4ca2-8c8c-7a907fd6c235", SkuPartNumber: "POWER_BI_STANDARD", DisplayName: "Microsoft Fabric (Free)", Enabled: 1000000, Consumed: 4, AppliesTo: "User"},
+		SKU{SkuID: "x", SkuPartNumber: "Dynamics_365_Sales_Premium_Viral_Trial", DisplayName: "Dynamics 365 Sales Premium Viral Trial", Enabled: 10000, AppliesTo: "User"})
+	a, err := Analyze(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range a.Findings {
+		if f.Kind == FindUnassignedSeats && (f.SkuPartNumber == "FLOW_FREE" || f.SkuPartNumber == "POWER_BI_STANDARD" || strings.Contains(f.SkuPartNumber, "Trial")) {
+			t.Errorf("free SKU reported: %+v", f)
+		}
+	}
+	for _, name := range []string{"Office 365 E3", "Microsoft 365 Business Premium", "Visio Plan 2"} {
+		if IsFreeOrTrial("X", name) {
+			t.Errorf("%s is not free", name)
+		}
+	}
+}

@@ -143,3 +143,23 @@ var DefaultDowngradeRules = []DowngradeRule{
 	{From: "ENTERPRISEPACK", To: "STANDARDPACK", NoDesktop: true, Why: "Office 365 E3 user who uses only web and mobile apps"},
 	{From: "SPE_E3", To: "SPE_F1", NoDesktop: true, MaxMailboxBytes: 2 << 30, Why: "Microsoft 365 E3 user who uses only web and mobile apps with a mailbox under 2 GB"},
 }
+
+// IsFreeOrTrial reports whether a SKU costs nothing: Microsoft's free and
+// viral/trial SKUs (Power Automate Free, Microsoft Fabric (Free), Teams
+// Exploratory, "... Viral Trial") come with thousands of self-service seats
+// that are never worth reclaiming. Told by Microsoft's own naming in the
+// licensing table, so new trial SKUs are recognised without a code change.
+func IsFreeOrTrial(skuPartNumber, displayName string) bool {
+	p, n := strings.ToUpper(skuPartNumber), strings.ToLower(displayName)
+	for _, w := range []string{"FREE", "VIRAL", "TRIAL", "EXPLORATORY"} {
+		if strings.Contains(p, w) {
+			return true
+		}
+	}
+	for _, w := range []string{"(free)", " free", "trial", "exploratory"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}

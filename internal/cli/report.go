@@ -1,0 +1,586 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"github.com/tenantscope/tenantscope/internal/analysis"
+	"github.com/tenantscope/tenantscope/internal/config"
+	"github.com/tenantscope/tenantscope/internal/license"
+	"github.com/tenantscope/tenantscope/internal/sheet"
+	"github.com/tenantscope/tenantscope/internal/store"
+)
+
+// XLSX is the Excel output of reports (a real workbook, streamed).
+const XLSX Format = "xlsx"
+
+// reportFlags are the filters and output options every report takes.
+type reportFlags struct {
+	output     *string
+	file       string
+	sku        string
+	domain     string
+	department string
+	service    string
+	kind       string
+	all        bool
+}
+
+func newReportCommand(a *App) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Licence and usage reports from the local copy: licenses, inactive, recommendations, activity, spend, roster",
+		Long: `Reports read the database written by 'tenantscope sync'; they never call Graph.
+
+Every figure computed from a default list price (no licence term entered for
+the SKU) is marked priceIsDefault; enter real terms in the configuration's
+license_terms to replace them. A user is "inactive" only when usage reports
+and sign-in activity are both available and both silent for inactive_days;
+otherwise the verdict is "unknown".`,
+	}
+	for _, sub := range []struct {
+		use, short string
+		run        func(context.Context, *App, *reportData, reportFlags, io.Writer, Format) error
+	}{
+		{"licenses", "Licence information per SKU: purchased, assigned (directly and through groups), available, active, cost", writeLicensesReport},
+		{"inactive", "Licensed users with no activity in any service and no successful sign-in for inactive_days (and unknown verdicts)", writeInactiveReport},
+		{"recommendations", "Findings with evidence and annual savings: reclaim, remove overlaps, downgrade, reduce seats", writeRecommendationsReport},
+		{"activity", "Last activity per service for each licensed user (Exchange, OneDrive, SharePoint, Skype for Business, Yammer, Teams, Microsoft 365 Apps)", writeActivityReport},
+		{"spend", "Annual spend per SKU, spend on unassigned seats and inactive users, savings, renewal dates", writeSpendReport},
+		{"roster", "Every user with e-mail, names, active and deactivated dates and assigned licences", writeRosterReport},
+	} {
+		var rf reportFlags
+		c := &cobra.Command{Use: sub.use, Short: sub.short, Args: cobra.NoArgs}
+		rf.output = c.Flags().StringP("output", "o", "table", "output format: table, json, csv or xlsx")
+		fl := c.Flags()
+		fl.StringVar(&rf.file, "file", "", "write to this file instead of standard output (xlsx needs it on a terminal)")
+		fl.StringVar(&rf.sku, "sku", "", "only this SKU (skuPartNumber or skuId)")
+		fl.StringVar(&rf.domain, "domain", "", "only users whose UPN is in this domain")
+		fl.StringVar(&rf.department, "department", "", "only users of this department")
+		switch sub.use {
+		case "activity":
+			fl.StringVar(&rf.service, "service", "", "only users active in this service: exchange, onedrive, sharepoint, skype, yammer, teams, apps")
+		case "recommendations":
+			fl.StringVar(&rf.kind, "kind", "", "only findings of this kind (e.g. inactive-licensed-user, downgrade-candidate)")
+		case "inactive":
+			fl.BoolVar(&rf.all, "all", false, "also list active and excluded users with their verdicts")
+		}
+		run := sub.run
+		c.RunE = func(cmd *cobra.Command, _ []string) error {
+			f, err := parseReportFormat(*rf.output)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			data, err := a.loadReportData(ctx)
+			if err != nil {
+				return err
+			}
+			if err := data.applyFilters(rf); err != nil {
+				return err
+			}
+			w, done, err := a.reportWriter(rf.file, f)
+			if err != nil {
+				return err
+			}
+			if err := run(ctx, a, data, rf, w, f); err != nil {
+				done()
+				return err
+			}
+			return done()
+		}
+		cmd.AddCommand(c)
+	}
+	return cmd
+}
+
+func parseReportFormat(s string) (Format, error) {
+	if strings.EqualFold(s, string(XLSX)) {
+		return XLSX, nil
+	}
+	f, err := ParseFormat(s)
+	if err != nil {
+		return "", usageError{fmt.Errorf("-o %q: want table, json, csv or xlsx", s)}
+	}
+	return f, nil
+}
+
+// reportWriter opens --file, or standard output; a workbook is not written
+// to a terminal.
+func (a *App) reportWriter(path string, f Format) (io.Writer, func() error, error) {
+	if path == "" {
+		if file, ok := a.Stdout.(*os.File); ok && f == XLSX && isatty.IsTerminal(file.Fd()) {
+			return nil, nil, usageError{fmt.Errorf("-o xlsx writes a binary workbook: add --file report.xlsx or redirect standard output")}
+		}
+		return a.Stdout, func() error { return nil }, nil
+	}
+	file, err := os.Create(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("report: %w", err)
+	}
+	return file, func() error {
+		if err := file.Close(); err != nil {
+			return fmt.Errorf("report: write %s: %w", path, err)
+		}
+		return nil
+	}, nil
+}
+
+// writeReport writes rows in any report format.
+func writeReport[T any](w io.Writer, f Format, sheetName string, cols []Column[T], rows []T) error {
+	if f != XLSX {
+		return WriteSlice(w, f, cols, rows)
+	}
+	headers := make([]string, len(cols))
+	for i, c := range cols {
+		headers[i] = c.Name
+	}
+	return sheet.Write(w, sheetName, headers, func(yield func([]any, error) bool) {
+		for _, r := range rows {
+			cells := make([]any, len(cols))
+			for i, c := range cols {
+				cells[i] = c.Value(r)
+			}
+			if !yield(cells, nil) {
+				return
+			}
+		}
+	})
+}
+
+// reportData is one analysis of the current copy plus what reports join it
+// with.
+type reportData struct {
+	conn     store.Connection
+	db       *store.DB
+	in       license.Input
+	an       *license.Analysis
+	skuByID  map[string]license.SKU
+	users    map[string]*license.User // by id
+	keepUser func(*license.User) bool
+	keepSKU  func(skuID string) bool
+}
+
+func (a *App) loadReportData(ctx context.Context) (*reportData, error) {
+	db, conn, err := a.openSynced(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opts := analysis.Options{Now: a.Now().UTC()}
+	if _, c, err := a.LoadConfig(); err == nil && c.Name == conn.Name {
+		opts.InactiveDays = c.InactiveDays
+		if opts.Terms, err = licenseTerms(ctx, db, conn, c.LicenseTerms); err != nil {
+			db.Close()
+			return nil, ConfigError(err)
+		}
+	}
+	in, err := analysis.Load(ctx, db, conn, opts)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	an, err := license.Analyze(in)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	d := &reportData{conn: conn, db: db, in: in, an: an, skuByID: map[string]license.SKU{}, users: map[string]*license.User{},
+		keepUser: func(*license.User) bool { return true }, keepSKU: func(string) bool { return true }}
+	for _, s := range in.SKUs {
+		d.skuByID[s.SkuID] = s
+	}
+	for i := range d.in.Users {
+		d.users[d.in.Users[i].ID] = &d.in.Users[i]
+	}
+	for _, w := range an.Warnings {
+		a.Log.Warn(w)
+	}
+	return d, nil
+}
+
+// licenseTerms converts the configuration's terms; a term may name its SKU
+// by part number or by skuId.
+func licenseTerms(ctx context.Context, db *store.DB, conn store.Connection, terms []config.LicenseTerm) ([]license.Term, error) {
+	if len(terms) == 0 {
+		return nil, nil
+	}
+	skus, err := db.SubscribedSKUs(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	var out []license.Term
+	for i, t := range terms {
+		part := t.SKU
+		for _, s := range skus {
+			if strings.EqualFold(s.SkuID, t.SKU) {
+				part = s.SkuPartNumber
+			}
+		}
+		cost, err := license.ParseMoney(t.CostPerUnit)
+		if err != nil {
+			return nil, fmt.Errorf("license_terms[%d].cost_per_unit: %w", i, err)
+		}
+		lt := license.Term{SkuPartNumber: part, CostPerUnit: cost, Currency: t.Currency, PaymentFrequency: license.PaymentFrequency(t.PaymentFrequency)}
+		for _, d := range []struct {
+			field string
+			val   string
+			to    *time.Time
+		}{{"effective_date", t.EffectiveDate, &lt.EffectiveDate}, {"expiration_date", t.ExpirationDate, &lt.ExpirationDate}} {
+			if d.val == "" {
+				continue
+			}
+			v, err := time.Parse(time.DateOnly, d.val)
+			if err != nil {
+				return nil, fmt.Errorf("license_terms[%d].%s: %q is not a YYYY-MM-DD date", i, d.field, d.val)
+			}
+			*d.to = v
+		}
+		out = append(out, lt)
+	}
+	return out, nil
+}
+
+func (d *reportData) applyFilters(rf reportFlags) error {
+	if rf.sku != "" {
+		id := ""
+		for _, s := range d.in.SKUs {
+			if strings.EqualFold(s.SkuPartNumber, rf.sku) || strings.EqualFold(s.SkuID, rf.sku) {
+				id = s.SkuID
+			}
+		}
+		if id == "" {
+			return usageError{fmt.Errorf("--sku %q: the tenant has no such subscribed SKU (see tenantscope report licenses)", rf.sku)}
+		}
+		d.keepSKU = func(s string) bool { return s == id }
+	}
+	domain := strings.ToLower(strings.TrimPrefix(rf.domain, "@"))
+	svc := strings.ToLower(rf.service)
+	w, ok := serviceFilter[svc]
+	if svc != "" && !ok {
+		return usageError{fmt.Errorf("--service %q: want exchange, onedrive, sharepoint, skype, yammer, teams or apps", rf.service)}
+	}
+	d.keepUser = func(u *license.User) bool {
+		if domain != "" && !strings.HasSuffix(strings.ToLower(u.UserPrincipalName), "@"+domain) {
+			return false
+		}
+		if rf.department != "" && !strings.EqualFold(u.Department, rf.department) {
+			return false
+		}
+		if svc != "" && u.LastActivity[w].IsZero() {
+			return false
+		}
+		if rf.sku != "" {
+			held := false
+			for _, l := range u.Licenses {
+				held = held || d.keepSKU(l.SkuID)
+			}
+			return held
+		}
+		return true
+	}
+	return nil
+}
+
+var serviceFilter = map[string]license.Workload{
+	"exchange": license.Exchange, "onedrive": license.OneDrive, "sharepoint": license.SharePoint,
+	"skype": license.Skype, "yammer": license.Yammer, "teams": license.Teams, "apps": license.M365Apps,
+}
+
+func (d *reportData) skuParts(u *license.User) []string {
+	var out []string
+	for _, l := range u.Licenses {
+		out = append(out, d.skuByID[l.SkuID].SkuPartNumber)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func dateOrNil(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Format(time.DateOnly)
+}
+
+func moneyOrNil(known bool, m license.Money) any {
+	if !known {
+		return nil
+	}
+	return m
+}
+
+func writeLicensesReport(_ context.Context, _ *App, d *reportData, _ reportFlags, w io.Writer, f Format) error {
+	var rows []license.SKUSummary
+	for _, s := range d.an.SKUs {
+		if d.keepSKU(s.SkuID) {
+			rows = append(rows, s)
+		}
+	}
+	cols := []Column[license.SKUSummary]{
+		{Name: "skuPartNumber", Header: "SKU", Value: func(s license.SKUSummary) any { return s.SkuPartNumber }},
+		{Name: "displayName", Header: "NAME", Value: func(s license.SKUSummary) any { return s.Name() }},
+		{Name: "skuId", Value: func(s license.SKUSummary) any { return s.SkuID }},
+		{Name: "capabilityStatus", Header: "STATUS", Value: func(s license.SKUSummary) any { return s.CapabilityStatus }},
+		{Name: "enabled", Header: "PURCHASED", Value: func(s license.SKUSummary) any { return s.Enabled }},
+		{Name: "suspended", Value: func(s license.SKUSummary) any { return s.Suspended }},
+		{Name: "warning", Value: func(s license.SKUSummary) any { return s.Warning }},
+		{Name: "consumedUnits", Header: "ASSIGNED", Value: func(s license.SKUSummary) any { return s.Consumed }},
+		{Name: "available", Value: func(s license.SKUSummary) any { return s.Available }},
+		{Name: "assignedDirect", Header: "DIRECT", Value: func(s license.SKUSummary) any { return s.AssignedDirect }},
+		{Name: "assignedByGroup", Header: "VIA GROUP", Value: func(s license.SKUSummary) any { return s.AssignedGroup }},
+		{Name: "groups", Value: func(s license.SKUSummary) any { return len(s.ViaGroups) }},
+		{Name: "activeUsers", Header: "ACTIVE", Value: func(s license.SKUSummary) any { return s.ActiveUsers }},
+		{Name: "inactiveUsers", Header: "INACTIVE", Value: func(s license.SKUSummary) any { return s.InactiveUsers }},
+		{Name: "unknownUsers", Header: "UNKNOWN", Value: func(s license.SKUSummary) any { return s.UnknownUsers }},
+		{Name: "annualSpend", Header: "ANNUAL SPEND", Value: func(s license.SKUSummary) any { return moneyOrNil(s.PriceKnown, s.AnnualSpend) }},
+		{Name: "currency", Value: func(s license.SKUSummary) any { return s.Price.Currency }},
+		{Name: "priceIsDefault", Header: "LIST PRICE", Value: func(s license.SKUSummary) any { return s.PriceKnown && s.Price.Default }},
+		{Name: "renewalDate", Header: "RENEWAL", Value: func(s license.SKUSummary) any { return dateOrNil(s.Renewal) }},
+	}
+	return writeReport(w, f, "Licenses", cols, rows)
+}
+
+func writeInactiveReport(_ context.Context, _ *App, d *reportData, rf reportFlags, w io.Writer, f Format) error {
+	var rows []license.UserVerdict
+	for _, v := range d.an.Verdicts {
+		u := d.users[v.UserID]
+		if u == nil || !d.keepUser(u) {
+			continue
+		}
+		if rf.all || v.Verdict == license.Inactive || v.Verdict == license.Unknown {
+			rows = append(rows, v)
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].UserPrincipalName < rows[j].UserPrincipalName })
+	cols := []Column[license.UserVerdict]{
+		{Name: "userPrincipalName", Header: "USER", Value: func(v license.UserVerdict) any { return v.UserPrincipalName }},
+		{Name: "id", Value: func(v license.UserVerdict) any { return v.UserID }},
+		{Name: "verdict", Value: func(v license.UserVerdict) any { return string(v.Verdict) }},
+		{Name: "lastActivityDate", Header: "LAST ACTIVITY", Value: func(v license.UserVerdict) any { return dateOrNil(v.LastActivity) }},
+		{Name: "accountEnabled", Header: "ENABLED", Value: func(v license.UserVerdict) any { return d.users[v.UserID].AccountEnabled }},
+		{Name: "skuPartNumbers", Header: "LICENCES", Value: func(v license.UserVerdict) any { return d.skuParts(d.users[v.UserID]) }},
+		{Name: "reason", Value: func(v license.UserVerdict) any { return v.Reason }},
+	}
+	return writeReport(w, f, "Inactive", cols, rows)
+}
+
+func writeRecommendationsReport(_ context.Context, _ *App, d *reportData, rf reportFlags, w io.Writer, f Format) error {
+	var rows []license.Finding
+	for _, fd := range d.an.Findings {
+		if rf.kind != "" && string(fd.Kind) != rf.kind {
+			continue
+		}
+		if fd.SkuID != "" && !d.keepSKU(fd.SkuID) {
+			continue
+		}
+		if fd.UserID != "" {
+			if u := d.users[fd.UserID]; u == nil || !d.keepUser(u) {
+				continue
+			}
+		} else if rf.domain != "" || rf.department != "" {
+			continue // tenant-wide seat findings do not belong to a domain or department
+		}
+		rows = append(rows, fd)
+	}
+	cols := []Column[license.Finding]{
+		{Name: "kind", Value: func(x license.Finding) any { return string(x.Kind) }},
+		{Name: "userPrincipalName", Header: "USER", Value: func(x license.Finding) any { return x.UserPrincipalName }},
+		{Name: "skuPartNumber", Header: "SKU", Value: func(x license.Finding) any { return x.SkuPartNumber }},
+		{Name: "seats", Value: func(x license.Finding) any { return x.Seats }},
+		{Name: "annualSavings", Header: "SAVES/YEAR", Value: func(x license.Finding) any { return moneyOrNil(!x.AnnualSavings.IsZero(), x.AnnualSavings) }},
+		{Name: "currency", Value: func(x license.Finding) any { return x.Currency }},
+		{Name: "priceIsDefault", Header: "LIST PRICE", Value: func(x license.Finding) any { return x.PriceIsDefault }},
+		{Name: "evidence", Value: func(x license.Finding) any { return x.Evidence }},
+		{Name: "action", Value: func(x license.Finding) any { return x.Action }},
+		{Name: "userId", Value: func(x license.Finding) any { return x.UserID }},
+		{Name: "skuId", Value: func(x license.Finding) any { return x.SkuID }},
+	}
+	return writeReport(w, f, "Recommendations", cols, rows)
+}
+
+func writeActivityReport(_ context.Context, _ *App, d *reportData, _ reportFlags, w io.Writer, f Format) error {
+	var rows []*license.User
+	for i := range d.in.Users {
+		u := &d.in.Users[i]
+		if len(u.Licenses) > 0 && d.keepUser(u) {
+			rows = append(rows, u)
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].UserPrincipalName < rows[j].UserPrincipalName })
+	last := func(wl license.Workload) func(*license.User) any {
+		return func(u *license.User) any { return dateOrNil(u.LastActivity[wl]) }
+	}
+	cols := []Column[*license.User]{
+		{Name: "userPrincipalName", Header: "USER", Value: func(u *license.User) any { return u.UserPrincipalName }},
+		{Name: "exchangeLastActivityDate", Header: "EXCHANGE", Value: last(license.Exchange)},
+		{Name: "oneDriveLastActivityDate", Header: "ONEDRIVE", Value: last(license.OneDrive)},
+		{Name: "sharePointLastActivityDate", Header: "SHAREPOINT", Value: last(license.SharePoint)},
+		{Name: "skypeForBusinessLastActivityDate", Header: "SKYPE", Value: last(license.Skype)},
+		{Name: "yammerLastActivityDate", Header: "YAMMER", Value: last(license.Yammer)},
+		{Name: "teamsLastActivityDate", Header: "TEAMS", Value: last(license.Teams)},
+		{Name: "microsoft365AppsLastActivityDate", Header: "APPS", Value: last(license.M365Apps)},
+		{Name: "desktopApps", Header: "DESKTOP", Value: func(u *license.User) any { return u.DesktopApps }},
+		{Name: "lastSuccessfulSignInDateTime", Header: "LAST SIGN-IN", Value: func(u *license.User) any { return dateOrNil(u.LastSuccessfulSignIn) }},
+		{Name: "id", Value: func(u *license.User) any { return u.ID }},
+	}
+	return writeReport(w, f, "Activity", cols, rows)
+}
+
+// spendRow is a SKU's spend, or a total per currency (SkuPartNumber "TOTAL").
+type spendRow struct {
+	sku                            string
+	enabled, available, inactive   int
+	unit, annual, unassigned, idle license.Money
+	savings                        license.Money
+	currency, source               string
+	isDefault, known, total        bool
+	renewal                        time.Time
+}
+
+func writeSpendReport(_ context.Context, _ *App, d *reportData, _ reportFlags, w io.Writer, f Format) error {
+	savingsBySKU := map[string]license.Money{}
+	seen := map[string]license.Money{}
+	for _, fd := range d.an.Findings {
+		if fd.Kind == license.FindRenewalUnused || fd.AnnualSavings.Sign() <= 0 {
+			continue
+		}
+		key := fd.UserID + "|" + fd.SkuID
+		if prev, ok := seen[key]; ok && prev.Cmp(fd.AnnualSavings) >= 0 {
+			continue
+		}
+		savingsBySKU[fd.SkuID] = savingsBySKU[fd.SkuID].Sub(seen[key]).Add(fd.AnnualSavings)
+		seen[key] = fd.AnnualSavings
+	}
+	var rows []spendRow
+	totals := map[string]*spendRow{}
+	for _, s := range d.an.SKUs {
+		if !d.keepSKU(s.SkuID) {
+			continue
+		}
+		r := spendRow{sku: s.SkuPartNumber, enabled: s.Enabled, available: s.Available, inactive: s.InactiveUsers,
+			known: s.PriceKnown, isDefault: s.Price.Default, currency: s.Price.Currency, source: s.Price.Source, renewal: s.Renewal}
+		if s.PriceKnown {
+			r.unit, r.annual, r.unassigned, r.idle = s.Price.AnnualPerUnit, s.AnnualSpend, s.UnassignedCost, s.InactiveCost
+			r.savings = savingsBySKU[s.SkuID]
+			t := totals[r.currency]
+			if t == nil {
+				t = &spendRow{sku: "TOTAL", currency: r.currency, known: true, total: true}
+				totals[r.currency] = t
+			}
+			t.enabled += r.enabled
+			t.available += r.available
+			t.inactive += r.inactive
+			t.annual, t.unassigned, t.idle, t.savings = t.annual.Add(r.annual), t.unassigned.Add(r.unassigned), t.idle.Add(r.idle), t.savings.Add(r.savings)
+			t.isDefault = t.isDefault || r.isDefault
+		} else {
+			r.source = "no price: enter a licence term"
+		}
+		rows = append(rows, r)
+	}
+	curs := make([]string, 0, len(totals))
+	for c := range totals {
+		curs = append(curs, c)
+	}
+	sort.Strings(curs)
+	for _, c := range curs {
+		rows = append(rows, *totals[c])
+	}
+	money := func(get func(spendRow) license.Money) func(spendRow) any {
+		return func(r spendRow) any { return moneyOrNil(r.known, get(r)) }
+	}
+	cols := []Column[spendRow]{
+		{Name: "skuPartNumber", Header: "SKU", Value: func(r spendRow) any { return r.sku }},
+		{Name: "enabled", Header: "PURCHASED", Value: func(r spendRow) any { return r.enabled }},
+		{Name: "annualPricePerUnit", Header: "PRICE/YEAR", Value: func(r spendRow) any {
+			if r.total {
+				return nil
+			}
+			return moneyOrNil(r.known, r.unit)
+		}},
+		{Name: "annualSpend", Header: "ANNUAL SPEND", Value: money(func(r spendRow) license.Money { return r.annual })},
+		{Name: "unassignedSeats", Header: "UNASSIGNED", Value: func(r spendRow) any { return r.available }},
+		{Name: "unassignedSpend", Header: "ON UNASSIGNED", Value: money(func(r spendRow) license.Money { return r.unassigned })},
+		{Name: "inactiveUsers", Header: "INACTIVE", Value: func(r spendRow) any { return r.inactive }},
+		{Name: "inactiveSpend", Header: "ON INACTIVE", Value: money(func(r spendRow) license.Money { return r.idle })},
+		{Name: "annualSavings", Header: "SAVINGS", Value: money(func(r spendRow) license.Money { return r.savings })},
+		{Name: "currency", Value: func(r spendRow) any { return r.currency }},
+		{Name: "priceIsDefault", Header: "LIST PRICE", Value: func(r spendRow) any { return r.known && r.isDefault }},
+		{Name: "renewalDate", Header: "RENEWAL", Value: func(r spendRow) any { return dateOrNil(r.renewal) }},
+		{Name: "priceSource", Header: "SOURCE", Value: func(r spendRow) any { return r.source }},
+	}
+	return writeReport(w, f, "Spend", cols, rows)
+}
+
+// rosterRow is one user of the application roster (seed 004): UPN, e-mail,
+// names, active date, deactivated date, assigned licences.
+type rosterRow struct {
+	u           store.User
+	deactivated time.Time
+	skus        []string
+}
+
+func writeRosterReport(ctx context.Context, _ *App, d *reportData, _ reportFlags, w io.Writer, f Format) error {
+	users, err := d.db.Users(ctx, d.conn, store.UserQuery{})
+	if err != nil {
+		return err
+	}
+	var rows []rosterRow
+	for _, u := range users {
+		lu := d.users[u.ID]
+		if lu == nil || !d.keepUser(lu) {
+			continue
+		}
+		r := rosterRow{u: u, skus: d.skuParts(lu)}
+		if !u.AccountEnabled {
+			r.deactivated, err = deactivatedSince(ctx, d.db, d.conn, u.ID)
+			if err != nil {
+				return err
+			}
+		}
+		rows = append(rows, r)
+	}
+	cols := []Column[rosterRow]{
+		{Name: "userPrincipalName", Header: "USER", Value: func(r rosterRow) any { return r.u.UserPrincipalName }},
+		{Name: "mail", Value: func(r rosterRow) any { return r.u.Mail }},
+		{Name: "givenName", Header: "FIRST NAME", Value: func(r rosterRow) any { return r.u.GivenName }},
+		{Name: "surname", Header: "LAST NAME", Value: func(r rosterRow) any { return r.u.Surname }},
+		{Name: "accountEnabled", Header: "ENABLED", Value: func(r rosterRow) any { return r.u.AccountEnabled }},
+		{Name: "createdDateTime", Header: "ACTIVE DATE", Value: func(r rosterRow) any { return dateOrNil(r.u.CreatedDateTime) }},
+		{Name: "deactivatedDate", Header: "DEACTIVATED", Value: func(r rosterRow) any { return dateOrNil(r.deactivated) }},
+		{Name: "assignedLicenses", Header: "LICENCES", Value: func(r rosterRow) any { return r.skus }},
+		{Name: "userType", Header: "TYPE", Value: func(r rosterRow) any { return r.u.UserType }},
+		{Name: "department", Value: func(r rosterRow) any { return r.u.Department }},
+		{Name: "id", Value: func(r rosterRow) any { return r.u.ID }},
+	}
+	return writeReport(w, f, "Roster", cols, rows)
+}
+
+// deactivatedSince is when the local history first saw the account
+// disabled in its current stretch of being disabled: the Since of the
+// earliest version of the trailing run of disabled versions. It is zero when
+// the account was already disabled at the first sync (the date is unknown).
+func deactivatedSince(ctx context.Context, db *store.DB, conn store.Connection, id string) (time.Time, error) {
+	hist, err := db.UserHistory(ctx, conn, id)
+	if err != nil {
+		return time.Time{}, err
+	}
+	since := time.Time{}
+	for i := len(hist) - 1; i >= 0; i-- {
+		if hist[i].AccountEnabled {
+			break
+		}
+		if i == 0 {
+			return time.Time{}, nil // disabled since before the first sync
+		}
+		since = hist[i].Since
+	}
+	return since, nil
+}
