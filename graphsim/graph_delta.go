@@ -235,7 +235,7 @@ func groupMembersDelta(t *Tenant, d deltaState, g *Group, off, limit int) ([]ent
 
 // kindForDelta finds the kind of an object that may since have been deleted.
 func kindForDelta(t *Tenant, id string) ObjectKind {
-	if k := t.kindByID[id]; k != KindUnknown {
+	if k := t.kindLocked(id); k != KindUnknown {
 		return k
 	}
 	for _, u := range t.Deleted {

@@ -134,7 +134,7 @@ func renderDirectoryObject(t *Tenant, obj any) entity {
 	head := entity{{"@odata.type", odataTypeOf(d.Kind)}}
 	switch d.Kind {
 	case KindUser:
-		if u := t.userByID[d.ID]; u != nil {
+		if u := t.userByIDLocked(d.ID); u != nil {
 			e := renderUser(t, u)
 			// id first, as Graph writes directoryObjects.
 			out := append(head, property{"id", u.ID})
@@ -146,7 +146,7 @@ func renderDirectoryObject(t *Tenant, obj any) entity {
 			return out
 		}
 	case KindGroup:
-		if g := t.groupByID[d.ID]; g != nil {
+		if g := t.groupLocked(d.ID); g != nil {
 			return append(head, renderGroup(t, g)...)
 		}
 	case KindServicePrincipal:
@@ -239,8 +239,8 @@ func transitiveMemberIDs(t *Tenant, g *Group) []string {
 			}
 			seen[id] = true
 			out = append(out, id)
-			if t.kindByID[id] == KindGroup {
-				if ng := t.groupByID[id]; ng != nil {
+			if t.kindLocked(id) == KindGroup {
+				if ng := t.groupLocked(id); ng != nil {
 					queue = append(queue, ng)
 				}
 			}
@@ -408,9 +408,10 @@ func membershipSetWithRoles(path string, cost int, perms []string, parentIsUser 
 func (s *Server) registerGroupRoutes() {
 	s.registerEntitySet(s.groupsSet())
 
-	members := func(t *Tenant, id string) []string { return t.groupByID[id].Members }
-	owners := func(t *Tenant, id string) []string { return t.groupByID[id].Owners }
-	transitive := func(t *Tenant, id string) []string { return transitiveMemberIDs(t, t.groupByID[id]) }
+	// Items resolves the group first, so these look-ups always succeed.
+	members := func(t *Tenant, id string) []string { return t.groupLocked(id).Members }
+	owners := func(t *Tenant, id string) []string { return t.groupLocked(id).Owners }
+	transitive := func(t *Tenant, id string) []string { return transitiveMemberIDs(t, t.groupLocked(id)) }
 
 	// Costs from graph-facts §3: members 3, transitiveMembers 5.
 	s.registerEntitySet(membershipSet("/groups/{id}/members", 3, groupReadPerms, false, members, KindUnknown))

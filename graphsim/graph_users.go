@@ -301,7 +301,7 @@ func expandManager(t *Tenant, obj any, sel []string) any {
 	if u.ManagerID == "" {
 		return nil
 	}
-	m := t.userByID[u.ManagerID]
+	m := t.userByIDLocked(u.ManagerID)
 	if m == nil {
 		return nil
 	}
@@ -374,7 +374,7 @@ func (s *Server) getManager(w http.ResponseWriter, r *http.Request, c *Caller) {
 		writeAPIError(w, r, notFound(key))
 		return
 	}
-	m := t.userByID[u.ManagerID]
+	m := t.userByIDLocked(u.ManagerID)
 	if m == nil {
 		t.mu.RUnlock()
 		writeAPIError(w, r, notFound("manager"))
