@@ -369,3 +369,33 @@ func TestCheckWithoutDirectoryReadsKeepsGoing(t *testing.T) {
 		t.Fatalf("users %+v", u)
 	}
 }
+
+func TestCheckAzureWithoutSubscriptionRoles(t *testing.T) {
+	s := startSim(t, nil)
+	var ids []string
+	s.tenant.Snapshot(func(ten *graphsim.Tenant) {
+		for _, ra := range ten.Azure.RoleAssignments {
+			if ra.PrincipalID == ten.Connector.ServicePrincipalID {
+				ids = append(ids, ra.ID)
+			}
+		}
+	})
+	if len(ids) == 0 {
+		t.Fatal("the simulated connector holds no Azure role to remove")
+	}
+	for _, id := range ids {
+		if err := s.tenant.DeleteARMRoleAssignment(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := runCLI(t, nil, "--config", s.config, "check")
+	l := featureLine(t, r.stdout, "azure")
+	if r.code != 1 || !strings.Contains(l, "degraded") || !strings.Contains(l, "the app holds no role on any Azure subscription: assign it Reader") {
+		t.Fatalf("exit %d, azure: %s", r.code, l)
+	}
+	// Leaving azure out of sync.resources makes the check clean again.
+	s.rewrite(t, "ca_file: sim-ca.pem", "ca_file: sim-ca.pem\n      sync: {resources: [organization, users, licenses, groups]}")
+	if r := runCLI(t, nil, "--config", s.config, "check"); r.code != 0 || !strings.Contains(featureLine(t, r.stdout, "azure"), "off") {
+		t.Fatalf("without azure: exit %d\n%s", r.code, r.stdout)
+	}
+}
