@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
 	"github.com/tenantscope/tenantscope/graphsim"
 )
 
@@ -394,5 +398,45 @@ func TestSimFaultsConvergeToTenant(t *testing.T) {
 	m.check(t, env.tn)
 	if st := env.c.Stats(); st.Retries == 0 {
 		t.Fatalf("no faults were retried: %+v", st)
+	}
+}
+
+// TestSimAzureTokenSource signs in with azidentity against the simulator's
+// token endpoint, lists through the client, and refreshes past the cache.
+func TestSimAzureTokenSource(t *testing.T) {
+	env := newSimEnv(t, graphsim.Options{}, "small")
+	var appID string
+	env.tn.Snapshot(func(t *graphsim.Tenant) { appID = t.Connector.AppID })
+	cred, err := azidentity.NewClientSecretCredential(env.tn.ID, appID, env.tn.ConnectorSecret(),
+		&azidentity.ClientSecretCredentialOptions{
+			ClientOptions: azcore.ClientOptions{Transport: env.sim.Client(),
+				Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: env.sim.URL + "/"}},
+			DisableInstanceDiscovery: true,
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := AzureTokenSource(cred, "https://graph.microsoft.com/.default")
+	c, err := New(Options{BaseURL: env.sim.URL, HTTPClient: env.sim.Client(), Tokens: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	skus, err := c.SubscribedSKUs(ctx)
+	if err != nil || len(skus) == 0 {
+		t.Fatalf("skus = %d, %v", len(skus), err)
+	}
+	first, _ := src.Token(ctx)
+	again, _ := src.Token(ctx)
+	fresh, err := src.(TokenRefresher).RefreshToken(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first != again || fresh == first || fresh == "" {
+		t.Fatal("cache not used, or refresh returned the cached token")
+	}
+	org, err := c.Organization(ctx)
+	if err != nil || org.ID != env.tn.ID {
+		t.Fatalf("organization = %+v, %v", org, err)
 	}
 }
