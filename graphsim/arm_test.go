@@ -1,7 +1,9 @@
 package graphsim
 
 import (
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -490,4 +492,56 @@ func TestARMTenants(t *testing.T) {
 		t.Fatalf("tenant = %v", it)
 	}
 	e.expectError("GET", "/tenants", e.armToken(), nil, http.StatusBadRequest, "MissingApiVersionParameter", "")
+}
+
+// FuzzARMPaths: any GET path under the ARM roots is answered in ARM's
+// format (a list, an object or an error), never with a panic or a 5xx.
+func FuzzARMPaths(f *testing.F) {
+	p, err := ProfileByName("small", 7)
+	if err != nil {
+		f.Fatal(err)
+	}
+	ten, err := Generate(p)
+	if err != nil {
+		f.Fatal(err)
+	}
+	srv := New(Options{}, ten)
+	tok, err := srv.IssueToken(ten.ID, ten.Connector.AppID, "https://management.azure.com", nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	sub := ten.Azure.Subscriptions[0].SubscriptionID
+	rg := ten.Azure.ResourceGroups[0].Name
+	for _, s := range []string{
+		"/subscriptions", "/subscriptions/" + sub, "/subscriptions/" + sub + "/resourcegroups/" + rg,
+		"/subscriptions/" + sub + "/providers/Microsoft.Authorization/roleAssignments",
+		"/subscriptions/" + sub + "/resourceGroups/" + rg + "/providers/Microsoft.Storage/storageAccounts/x/blobServices/default/containers",
+		"/providers/Microsoft.Authorization/roleDefinitions/" + readerRoleID, "/subscriptions//providers/",
+		"/subscriptions/" + sub + "/providers/Microsoft.Authorization/providers/Microsoft.Authorization/roleAssignments/a",
+	} {
+		f.Add(s, "")
+		f.Add(s, "atScope()")
+	}
+	f.Fuzz(func(t *testing.T, path, filter string) {
+		if !strings.HasPrefix(path, "/subscriptions") && !strings.HasPrefix(path, "/providers/") {
+			path = "/subscriptions/" + strings.TrimPrefix(path, "/")
+		}
+		req := httptest.NewRequest("GET", "/", nil)
+		req.URL.Path = path
+		q := url.Values{"api-version": {"2022-04-01"}}
+		if filter != "" {
+			q.Set("$filter", filter)
+		}
+		req.URL.RawQuery = q.Encode()
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("GET %q $filter=%q: %d %s", path, filter, rec.Code, rec.Body.Bytes())
+		}
+		var body map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil && rec.Code != http.StatusMovedPermanently && rec.Code != http.StatusTemporaryRedirect {
+			t.Fatalf("GET %q: %d non-JSON body %q", path, rec.Code, rec.Body.Bytes())
+		}
+	})
 }
