@@ -327,7 +327,39 @@ func renderApplication(t *Tenant, a *Application) entity {
 		{"tokenEncryptionKeyId", nil},
 		{"keyCredentials", renderKeyCredentials(a.KeyCredentials)},
 		{"passwordCredentials", renderPasswordCredentials(a.PasswordCredentials)},
+		{"requiredResourceAccess", requiredResourceAccessLocked(t, a)},
 	}
+}
+
+// requiredResourceAccessLocked is the application permissions the app
+// registration requests, per resource API: in the simulator, what was
+// consented, i.e. the app roles its service principal holds (default access
+// is not a permission). Delegated scopes are not modelled.
+func requiredResourceAccessLocked(t *Tenant, a *Application) []any {
+	out := []any{}
+	sp := spByAppIDLocked(t, a.AppID)
+	if sp == nil {
+		return out
+	}
+	byResource := map[string][]any{}
+	var order []string
+	for _, ra := range t.AppRoleAssignments {
+		if ra.PrincipalID != sp.ID || ra.AppRoleID == defaultAccessRoleID {
+			continue
+		}
+		if _, seen := byResource[ra.ResourceID]; !seen {
+			order = append(order, ra.ResourceID)
+		}
+		byResource[ra.ResourceID] = append(byResource[ra.ResourceID], entity{{"id", ra.AppRoleID}, {"type", "Role"}})
+	}
+	for _, res := range order {
+		resource := spLookupLocked(t, res)
+		if resource == nil {
+			continue
+		}
+		out = append(out, entity{{"resourceAppId", resource.AppID}, {"resourceAccess", byResource[res]}})
+	}
+	return out
 }
 
 func renderServicePrincipal(t *Tenant, sp *ServicePrincipal) entity {

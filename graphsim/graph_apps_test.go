@@ -108,6 +108,25 @@ func TestApplicationsNeverRevealSecrets(t *testing.T) {
 			t.Fatalf("endDateTime = %v, want %v", got["endDateTime"], pc.EndDateTime)
 		}
 	}
+	// The connector requests exactly the Graph permissions it was granted.
+	rra := connector["requiredResourceAccess"].([]any)
+	if len(rra) != 1 || rra[0].(map[string]any)["resourceAppId"] != MicrosoftGraphAppID {
+		t.Fatalf("requiredResourceAccess = %v", rra)
+	}
+	var requested []string
+	for _, ra := range rra[0].(map[string]any)["resourceAccess"].([]any) {
+		role, ok := GraphAppRoleByID(ra.(map[string]any)["id"].(string))
+		if !ok || ra.(map[string]any)["type"] != "Role" {
+			t.Fatalf("resourceAccess %v is not a Graph app role", ra)
+		}
+		requested = append(requested, role.Value)
+	}
+	slices.Sort(requested)
+	granted := slices.Clone(ten.Connector.Granted)
+	slices.Sort(granted)
+	if !slices.Equal(requested, granted) {
+		t.Fatalf("requested %v, granted %v", requested, granted)
+	}
 	// Every property of the documented credential except the secret itself.
 	sameShape(t, exampleJSON(t, "v1.0_applications_addPassword_response.json"), pcs[0])
 }
