@@ -45,6 +45,27 @@ func TestAssignLicenseRoundTrip(t *testing.T) {
 	wantGraphError(t, code, body, 400, "Request_BadRequest", "One or more parameters of the function import 'assignLicense' are missing from the request payload. The missing parameters are: removeLicenses.")
 	code, _, body = f.do("POST", "/v1.0/users/"+uid+"/assignLicense", `{"addLicenses":[{"skuId":"00000000-0000-0000-0000-0000000000aa"}],"removeLicenses":[]}`)
 	wantGraphError(t, code, body, 400, "Request_BadRequest", "License 00000000-0000-0000-0000-0000000000aa does not correspond to a valid company License.")
+	// Remove it again; removing it twice is an error.
+	code, _, body = f.do("POST", "/v1.0/users/"+uid+"/assignLicense", `{"addLicenses":[],"removeLicenses":["`+sku+`"]}`)
+	if code != 200 {
+		t.Fatalf("remove: %d %s", code, body)
+	}
+	code, _, body = f.do("POST", "/v1.0/users/"+uid+"/assignLicense", `{"addLicenses":[],"removeLicenses":["`+sku+`"]}`)
+	wantGraphError(t, code, body, 400, "Request_BadRequest", "User does not have a corresponding license.")
+	// A user without a usage location cannot be licensed.
+	var noLoc string
+	f.tenant.Snapshot(func(t *Tenant) {
+		for _, u := range t.Users {
+			if u.UsageLocation == "" {
+				noLoc = u.ID
+				return
+			}
+		}
+	})
+	if noLoc != "" {
+		code, _, body = f.do("POST", "/v1.0/users/"+noLoc+"/assignLicense", `{"addLicenses":[{"skuId":"`+sku+`"}],"removeLicenses":[]}`)
+		wantGraphError(t, code, body, 400, "Request_BadRequest", "License assignment cannot be done for user with invalid usage location.")
+	}
 	ro := f.withRoles("User.Read.All")
 	code, _, body = ro.do("POST", "/v1.0/users/"+uid+"/assignLicense", `{"addLicenses":[],"removeLicenses":[]}`)
 	wantGraphError(t, code, body, 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
