@@ -270,9 +270,12 @@ func Analyze(in Input) (*Analysis, error) {
 		byPart[strings.ToUpper(s.SkuPartNumber)] = sum
 		caps[s.SkuID] = CapabilitiesOf(s.ServicePlanNames, nil)
 	}
+	// The renewal date is the entered term's expiration when there is one
+	// (the contract the asset manager knows), else the earliest lifecycle
+	// date of the SKU's commerce subscriptions.
 	for _, sub := range in.Subscriptions {
 		sum := skus[sub.SkuID]
-		if sum == nil || sub.NextLifecycle.IsZero() {
+		if sum == nil || sub.NextLifecycle.IsZero() || (sum.PriceKnown && !sum.Price.Renewal.IsZero()) {
 			continue
 		}
 		if sum.Renewal.IsZero() || sub.NextLifecycle.Before(sum.Renewal) {

@@ -1,0 +1,176 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/tenantscope/tenantscope/graphsim"
+	"github.com/tenantscope/tenantscope/internal/license"
+)
+
+// runAt runs tenantscope in-process with the clock at now.
+func runAt(t *testing.T, now time.Time, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), args, Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }, Now: func() time.Time { return now }})
+	return result{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+// syncedSim is a small simulated tenant synced into a fresh database.
+func syncedSim(t *testing.T) (*simulator, []string) {
+	t.Helper()
+	sim := startSim(t, func(p *graphsim.Profile) { p.Tier = graphsim.TierP2 })
+	base := []string{"--config", sim.config, "--db", filepath.Join(t.TempDir(), "ts.db")}
+	if r := runAt(t, sim.tenant.Now, append(base, "sync")...); r.code != ExitOK {
+		t.Fatalf("sync: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	return sim, base
+}
+
+func TestReportLicensesMatchesTheTenant(t *testing.T) {
+	sim, base := syncedSim(t)
+	r := runAt(t, sim.tenant.Now, append(base, "report", "licenses", "-o", "json")...)
+	if r.code != ExitOK {
+		t.Fatalf("report licenses: %d %s", r.code, r.stderr)
+	}
+	var rows []struct {
+		SkuID            string `json:"skuId"`
+		SkuPartNumber    string `json:"skuPartNumber"`
+		Enabled          int    `json:"enabled"`
+		Suspended        int    `json:"suspended"`
+		Warning          int    `json:"warning"`
+		ConsumedUnits    int    `json:"consumedUnits"`
+		Available        int    `json:"available"`
+		AssignedDirect   int    `json:"assignedDirect"`
+		AssignedByGroup  int    `json:"assignedByGroup"`
+		AnnualSpend      *string
+		PriceIsDefault   bool `json:"priceIsDefault"`
+		AnnualSpendField *string `json:"annualSpend"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+		t.Fatalf("json: %v\n%s", err, r.stdout)
+	}
+	skus := sim.tenant.SubscribedSKUs
+	if len(rows) != len(skus) {
+		t.Fatalf("%d SKUs reported, tenant has %d", len(rows), len(skus))
+	}
+	prices, err := license.EmbeddedListPrices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	listPrice := map[string]license.Money{}
+	for _, p := range prices {
+		listPrice[p.SkuPartNumber] = license.MustMoney(p.USDPerUserMonth)
+	}
+	for _, row := range rows {
+		var want *graphsim.SubscribedSKU
+		for _, s := range skus {
+			if strings.EqualFold(s.SkuID, row.SkuID) {
+				want = s
+			}
+		}
+		if want == nil {
+			t.Fatalf("reported SKU %s is not the tenant's", row.SkuID)
+		}
+		consumed := sim.tenant.ConsumedUnits(want.SkuID)
+		if row.SkuPartNumber != want.SkuPartNumber || row.Enabled != want.Enabled || row.Suspended != want.Suspended ||
+			row.Warning != want.Warning || row.ConsumedUnits != consumed || row.Available != max(want.Enabled-consumed, 0) {
+			t.Errorf("%s: reported %+v; tenant enabled %d suspended %d warning %d consumed %d", want.SkuPartNumber, row, want.Enabled, want.Suspended, want.Warning, consumed)
+		}
+		// Direct and group holders, counted from the ground truth.
+		direct, group := 0, 0
+		for _, u := range sim.tenant.Users {
+			d, g := false, false
+			for _, s := range u.LicenseAssignmentStates {
+				if strings.EqualFold(s.SkuID, want.SkuID) {
+					d = d || s.AssignedByGroup == ""
+					g = g || s.AssignedByGroup != ""
+				}
+			}
+			if d {
+				direct++
+			}
+			if g {
+				group++
+			}
+		}
+		if row.AssignedDirect != direct || row.AssignedByGroup != group {
+			t.Errorf("%s: direct %d group %d, tenant %d %d", want.SkuPartNumber, row.AssignedDirect, row.AssignedByGroup, direct, group)
+		}
+		// Spend: purchased units × 12 × the list price, exactly.
+		if p, ok := listPrice[want.SkuPartNumber]; ok {
+			spend := p.Mul(12).Mul(int64(want.Enabled)).String()
+			if row.AnnualSpendField == nil || *row.AnnualSpendField != spend || !row.PriceIsDefault {
+				t.Errorf("%s: annual spend %v, want %s from the list price", want.SkuPartNumber, row.AnnualSpendField, spend)
+			}
+		} else if row.AnnualSpendField != nil {
+			t.Errorf("%s: spend %s without any price", want.SkuPartNumber, *row.AnnualSpendField)
+		}
+	}
+}
+
+func TestReportFiltersFormatsAndTerms(t *testing.T) {
+	sim, base := syncedSim(t)
+	now := sim.tenant.Now
+
+	// A licence term replaces the list price and is not marked default.
+	sim.rewrite(t, "connections:\n", "connections:\n")
+	b, err := os.ReadFile(sim.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.Replace(string(b), "      ca_file:", "      license_terms:\n        - sku: SPE_E3\n          cost_per_unit: \"30.10\"\n          currency: EUR\n          payment_frequency: monthly\n          expiration_date: \"2026-12-01\"\n      ca_file:", 1)
+	if err := os.WriteFile(sim.config, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runAt(t, now, append(base, "report", "spend", "--sku", "SPE_E3", "-o", "csv")...)
+	if r.code != ExitOK {
+		t.Fatalf("spend: %d %s", r.code, r.stderr)
+	}
+	var e3 *graphsim.SubscribedSKU
+	for _, s := range sim.tenant.SubscribedSKUs {
+		if s.SkuPartNumber == "SPE_E3" {
+			e3 = s
+		}
+	}
+	if e3 == nil {
+		t.Skip("this tenant has no SPE_E3")
+	}
+	annual := license.MustMoney("30.10").Mul(12).Mul(int64(e3.Enabled)).String()
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[1], "SPE_E3,") || !strings.Contains(lines[1], ","+annual+",") ||
+		!strings.Contains(lines[1], ",EUR,false,2026-12-01,licence term") || !strings.HasPrefix(lines[2], "TOTAL,") {
+		t.Fatalf("spend csv:\n%s\nwant SPE_E3 annual %s EUR", r.stdout, annual)
+	}
+
+	// Unknown SKU filter: a usage error naming the flag.
+	if r := runAt(t, now, append(base, "report", "licenses", "--sku", "NOPE")...); r.code != ExitConfig || !strings.Contains(r.stderr, "--sku") {
+		t.Fatalf("bad --sku: %d %s", r.code, r.stderr)
+	}
+
+	// xlsx: a real workbook with a row per user of the roster.
+	file := filepath.Join(t.TempDir(), "roster.xlsx")
+	if r := runAt(t, now, append(base, "report", "roster", "-o", "xlsx", "--file", file)...); r.code != ExitOK {
+		t.Fatalf("roster xlsx: %d %s", r.code, r.stderr)
+	}
+	f, err := excelize.OpenFile(file)
+	if err != nil {
+		t.Fatalf("open workbook: %v", err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Roster")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(sim.tenant.Users)+1 || rows[0][0] != "userPrincipalName" {
+		t.Fatalf("roster has %d rows for %d users; header %v", len(rows), len(sim.tenant.Users), rows[0])
+	}
+}
