@@ -52,7 +52,7 @@ func TestReportLicensesMatchesTheTenant(t *testing.T) {
 		AssignedDirect   int    `json:"assignedDirect"`
 		AssignedByGroup  int    `json:"assignedByGroup"`
 		AnnualSpend      *string
-		PriceIsDefault   bool `json:"priceIsDefault"`
+		PriceIsDefault   bool    `json:"priceIsDefault"`
 		AnnualSpendField *string `json:"annualSpend"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
