@@ -15,6 +15,28 @@ import (
 // same profile yields the same tenant, field for field, on every run and
 // machine. Each part of the tenant draws from its own random stream, so
 // changing how one part is generated does not reshuffle the others.
+//
+// What a generated tenant promises (tests elsewhere rely on it; the shares
+// are constants in generate_users.go and generate_activity.go):
+//   - Users: exactly Profile.Users live users: 8% guests (#EXT# UPNs), 1.5%
+//     shared, 2% room and 0.5% equipment mailboxes (mostly disabled, some
+//     licensed), the rest employees; 6% of employees disabled (60% of
+//     those keep their licences); 45% of employees synchronised from
+//     on-premises AD, all of the European subsidiary (federated domain);
+//     5% created within the last 90 days; plus 1% leavers in Deleted.
+//   - Licences: real SKUs and service plans from Microsoft's table, chosen
+//     by tier; every seat policy (spare, few, fully consumed, warning,
+//     suspended, free); direct and group-based assignments, some both;
+//     E3+E5 duplicates; every licensed user has a usage location.
+//   - Usage: activity only for services the licences include; 10% of
+//     enabled licensed employees inactive everywhere for over 90 days
+//     (usage and sign-ins agree); per-service inactive shares in
+//     serviceInactiveShare; some web/mobile-only app users.
+//   - Groups: exactly Profile.Groups, about ten memberships per user in
+//     large tenants, nested groups, service principal and device members.
+//   - Everything else the issue lists: roles (PIM on p2 only), apps,
+//     consents, SCIM jobs, devices, domains, the connector with its secret
+//     and Graph permissions, and the Azure estate.
 func Generate(p Profile) (*Tenant, error) {
 	p, err := p.normalized()
 	if err != nil {
