@@ -20,9 +20,10 @@ import (
 // are constants in generate_users.go and generate_activity.go):
 //   - Users: exactly Profile.Users live users: 8% guests (#EXT# UPNs), 1.5%
 //     shared, 2% room and 0.5% equipment mailboxes (mostly disabled, some
-//     licensed), the rest employees; 6% of employees disabled (60% of
-//     those keep their licences); 45% of employees synchronised from
-//     on-premises AD, all of the European subsidiary (federated domain);
+//     licensed), the rest employees; 6% of employees disabled (about half
+//     of those keep their licences); about half of the employees
+//     synchronised from on-premises AD, among them everyone of the
+//     European subsidiary (its own federated domain);
 //     5% created within the last 90 days; plus 1% leavers in Deleted.
 //   - Licences: real SKUs and service plans from Microsoft's table, chosen
 //     by tier; every seat policy (spare, few, fully consumed, warning,
