@@ -305,6 +305,7 @@ func TestReportActiveUsersMatchTenant(t *testing.T) {
 		LicenseAssigned: [usage.NumServices]time.Time{usage.Exchange: assigned, usage.OneDrive: assigned,
 			usage.SharePoint: assigned, usage.SkypeForBusiness: assigned, usage.Yammer: assigned},
 		AssignedProducts: []string{"OFFICE 365 E3"},
+		RefreshDate:      meta.RefreshDate,
 	}
 	if !reflect.DeepEqual(a, want) {
 		t.Errorf("Adele:\n got %+v\nwant %+v", a, want)
