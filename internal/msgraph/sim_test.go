@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -438,5 +439,23 @@ func TestSimAzureTokenSource(t *testing.T) {
 	org, err := c.Organization(ctx)
 	if err != nil || org.ID != env.tn.ID {
 		t.Fatalf("organization = %+v, %v", org, err)
+	}
+	// The connector's own registration, for its secrets' expiry.
+	app, err := c.ApplicationByAppID(ctx, appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := env.tn.ApplicationByAppID(appID)
+	if app.ID != want.ID || len(app.PasswordCredentials) != len(want.PasswordCredentials) || len(app.PasswordCredentials) == 0 {
+		t.Fatalf("application = %+v", app)
+	}
+	last := app.PasswordCredentials[len(app.PasswordCredentials)-1]
+	wantLast := want.PasswordCredentials[len(want.PasswordCredentials)-1]
+	if last.KeyID != wantLast.KeyID || last.EndDateTime == nil || !last.EndDateTime.Equal(wantLast.EndDateTime) ||
+		strings.Contains(string(app.Raw), env.tn.ConnectorSecret()) {
+		t.Fatalf("password credential = %+v", last)
+	}
+	if _, err := c.ApplicationByAppID(ctx, "00000000-0000-0000-0000-00000000beef"); !IsNotFound(err) {
+		t.Fatalf("unknown appId: %v", err)
 	}
 }
