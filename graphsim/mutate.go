@@ -216,8 +216,8 @@ func (t *Tenant) memberSetLocked(grp *Group) map[string]struct{} {
 }
 
 // AddGroupMember adds a user, group, service principal or device to a
-// group. 404 when either is unknown; 400 when already a member, when the
-// group is mastered on-premises or has dynamic membership. Members of a
+// group. 404 when either is unknown; 400 when already a member or the group
+// is mastered on-premises; 403 when its membership is dynamic. Members of a
 // licensing group receive its licences.
 func (t *Tenant) AddGroupMember(groupID, memberID string) error {
 	t.mu.Lock()
@@ -249,7 +249,9 @@ func cloudManaged(grp *Group) *APIError {
 		return mutBadRequest("Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.")
 	}
 	if grp.MembershipRule != "" {
-		return mutBadRequest("Insufficient privileges to complete the operation.")
+		// Entra ID owns a dynamic group's members; direct writes are refused
+		// as a privilege error (observed with Add-AzureADGroupMember).
+		return &APIError{Status: http.StatusForbidden, Code: "Authorization_RequestDenied", Message: "Insufficient privileges to complete the operation."}
 	}
 	return nil
 }

@@ -237,6 +237,14 @@ func TestGroupMembership(t *testing.T) {
 		"Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.")
 	wantAPIError(t, ten.RemoveGroupMember(synced.ID, synced.Members[0]), 400, "Request_BadRequest",
 		"Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.")
+	var dynamic *Group
+	for _, g := range ten.Groups {
+		if g.MembershipRule != "" {
+			dynamic = g
+			break
+		}
+	}
+	wantAPIError(t, ten.AddGroupMember(dynamic.ID, u.ID), 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 }
 
 func TestUserMutations(t *testing.T) {
