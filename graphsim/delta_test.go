@@ -143,7 +143,13 @@ func TestDeltaErrors(t *testing.T) {
 	p, _ := ProfileByName("small", 7)
 	f := newSimFixture(t, p, Options{Clock: clock}, nil)
 
-	code, body := f.get("/v1.0/users/delta?$top=5")
+	// $top is ignored on delta, as Graph does; $orderby is refused.
+	var all graphPage
+	f.getOK("/v1.0/users/delta?$top=5", &all)
+	if len(all.Value) != len(f.tenant.Users) {
+		t.Errorf("delta with $top=5 returned %d users, want all %d", len(all.Value), len(f.tenant.Users))
+	}
+	code, body := f.get("/v1.0/users/delta?$orderby=displayName")
 	wantGraphError(t, code, body, 400, "Request_UnsupportedQuery", "Unsupported Query.")
 	code, body = f.get("/v1.0/users/delta?$filter=displayName%20eq%20'x'")
 	wantGraphError(t, code, body, 400, "Request_UnsupportedQuery", "Unsupported Query.")

@@ -24,8 +24,9 @@ import (
 const deltaTokenLifetime = 7 * 24 * time.Hour
 
 // deltaPageSize is how many objects a delta page carries before
-// Options.PageSizeCap.
-const deltaPageSize = 100
+// Options.PageSizeCap: users delta pages hold 200 entries (observed,
+// microsoft-graph-explorer-v4 issue 1157); groups pages about as many.
+const deltaPageSize = 200
 
 // deltaMemberBudget bounds the members@delta entries on one groups delta
 // page; a larger group continues on the next page.
@@ -36,7 +37,7 @@ const maxDeltaIDFilters = 50
 
 var (
 	errSyncStateNotFound = &APIError{http.StatusBadRequest, "syncStateNotFound", "The sync state generation is not found. The delta token is expired and data must be synchronized again."}
-	errDeltaTop          = &APIError{http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported Query."}
+	errDeltaUnsupported  = &APIError{http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported Query."}
 )
 
 // deltaState is what delta tokens carry: which change sequence the caller has
@@ -114,7 +115,7 @@ func decodeDeltaState(s string, kind byte) (deltaState, bool) {
 type deltaKind struct {
 	Kind  byte
 	Set   *entitySet
-	Items func(t *Tenant, d deltaState) []deltaItem
+	Items func(t *Tenant, d deltaState) deltaList
 	// Members returns up to limit members@delta entries of a group from
 	// offset off, and how many there are in all.
 	Members func(t *Tenant, d deltaState, g *Group, off, limit int) (chunk []entity, total int)
@@ -138,55 +139,75 @@ func (s *Server) registerDeltaRoutes() {
 	}
 }
 
-func userDeltaItems(t *Tenant, d deltaState) []deltaItem {
-	var out []deltaItem
+// deltaList is a round's entries. The first round reads the tenant's own
+// slices, so paging through a large tenant does not copy it per page.
+type deltaList interface {
+	Len() int
+	At(i int) deltaItem
+}
+
+type deltaSlice []deltaItem
+
+func (l deltaSlice) Len() int           { return len(l) }
+func (l deltaSlice) At(i int) deltaItem { return l[i] }
+
+type liveUsers []*User
+
+func (l liveUsers) Len() int           { return len(l) }
+func (l liveUsers) At(i int) deltaItem { return deltaItem{ID: l[i].ID, Obj: l[i]} }
+
+type liveGroups []*Group
+
+func (l liveGroups) Len() int           { return len(l) }
+func (l liveGroups) At(i int) deltaItem { return deltaItem{ID: l[i].ID, Obj: l[i]} }
+
+func userDeltaItems(t *Tenant, d deltaState) deltaList {
+	if d.Initial {
+		return liveUsers(t.Users)
+	}
+	var out deltaSlice
 	for _, u := range t.Users {
-		if d.Initial || u.Seq > d.Since {
+		if u.Seq > d.Since {
 			out = append(out, deltaItem{ID: u.ID, Obj: u})
 		}
 	}
-	if !d.Initial {
-		for _, u := range t.Deleted {
-			if u.Seq > d.Since {
-				reason := "changed" // soft-deleted users can be restored
-				if u.HardDeleted {
-					reason = "deleted"
-				}
-				out = append(out, deltaItem{ID: u.ID, Removed: reason})
+	for _, u := range t.Deleted {
+		if u.Seq > d.Since {
+			reason := "changed" // soft-deleted users can be restored
+			if u.HardDeleted {
+				reason = "deleted"
 			}
+			out = append(out, deltaItem{ID: u.ID, Removed: reason})
 		}
 	}
 	return out
 }
 
-func groupDeltaItems(t *Tenant, d deltaState) []deltaItem {
-	var out []deltaItem
+func groupDeltaItems(t *Tenant, d deltaState) deltaList {
+	if d.Initial {
+		return liveGroups(t.Groups)
+	}
 	changed := map[string]bool{}
-	if !d.Initial {
-		for _, mc := range t.memberChanges {
-			if mc.Seq > d.Since {
-				changed[mc.GroupID] = true
-			}
+	for _, mc := range t.memberChanges {
+		if mc.Seq > d.Since {
+			changed[mc.GroupID] = true
 		}
 	}
+	var out deltaSlice
 	for _, g := range t.Groups {
-		if d.Initial || g.Seq > d.Since || changed[g.ID] {
+		if g.Seq > d.Since || changed[g.ID] {
 			out = append(out, deltaItem{ID: g.ID, Obj: g})
 		}
 	}
-	if !d.Initial {
-		for _, g := range t.DeletedGroups {
-			if g.Seq > d.Since {
-				// Microsoft 365 groups are soft-deleted (restorable for 30
-				// days); security groups are deleted outright.
-				reason := "deleted"
-				for _, gt := range g.GroupTypes {
-					if gt == "Unified" {
-						reason = "changed"
-					}
-				}
-				out = append(out, deltaItem{ID: g.ID, Removed: reason})
+	for _, g := range t.DeletedGroups {
+		if g.Seq > d.Since {
+			// Microsoft 365 groups are soft-deleted (restorable for 30
+			// days); security groups are deleted outright.
+			reason := "deleted"
+			if slices.Contains(g.GroupTypes, "Unified") {
+				reason = "changed"
 			}
+			out = append(out, deltaItem{ID: g.ID, Removed: reason})
 		}
 	}
 	return out
@@ -275,9 +296,12 @@ func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, c *Caller, d
 		return
 	}
 	v := r.URL.Query()
-	for _, unsupported := range []string{"top", "orderby", "expand", "search", "count"} {
+	// $top is silently ignored on users and groups delta (observed:
+	// microsoft-graph-docs issue 7160; the docs team: "silently ignored in
+	// delta for unsupported APIs"); the other options are refused.
+	for _, unsupported := range []string{"orderby", "expand", "search", "count"} {
 		if _, ok := queryParam(v, unsupported); ok {
-			writeAPIError(w, r, errDeltaTop)
+			writeAPIError(w, r, errDeltaUnsupported)
 			return
 		}
 	}
@@ -363,18 +387,19 @@ func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, c *Caller, d
 
 	items := dk.Items(t, d)
 	if ids != nil {
-		kept := items[:0:0]
-		for _, it := range items {
-			if ids[strings.ToLower(it.ID)] {
+		var kept deltaSlice
+		for i := 0; i < items.Len(); i++ {
+			if it := items.At(i); ids[strings.ToLower(it.ID)] {
 				kept = append(kept, it)
 			}
 		}
 		items = kept
 	}
-	start := min(d.Pos, len(items))
-	if d.LastID != "" && start > 0 && items[start-1].ID != d.LastID {
-		for i, it := range items {
-			if it.ID == d.LastID {
+	n := items.Len()
+	start := min(d.Pos, n)
+	if d.LastID != "" && start > 0 && items.At(start-1).ID != d.LastID {
+		for i := 0; i < n; i++ {
+			if items.At(i).ID == d.LastID {
 				start = i + 1
 				break
 			}
@@ -386,14 +411,14 @@ func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, c *Caller, d
 	}
 	withMembers := dk.Members != nil && (q.Select == nil || q.selected("members"))
 	budget := deltaMemberBudget
-	out := make([]entity, 0, min(size, len(items)-start))
+	out := make([]entity, 0, min(size, n-start))
 	var next *deltaState // where the next page starts; nil on the last page
-	for i := start; i < len(items); i++ {
+	for i := start; i < n; i++ {
 		if len(out) == size || (withMembers && budget <= 0) {
-			next = &deltaState{Pos: i, LastID: items[i-1].ID}
+			next = &deltaState{Pos: i, LastID: items.At(i - 1).ID}
 			break
 		}
-		it := items[i]
+		it := items.At(i)
 		if it.Obj == nil {
 			out = append(out, entity{{"id", it.ID}, {"@removed", entity{{"reason", it.Removed}}}})
 			continue
@@ -421,7 +446,7 @@ func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, c *Caller, d
 				out = append(out, p)
 				last := ""
 				if i > 0 {
-					last = items[i-1].ID
+					last = items.At(i - 1).ID
 				}
 				next = &deltaState{Pos: i, LastID: last, MemberOff: off + len(chunk)}
 				break
