@@ -459,3 +459,48 @@ func TestSimAzureTokenSource(t *testing.T) {
 		t.Fatalf("unknown appId: %v", err)
 	}
 }
+
+// TestSimThrottlingConverges drives more resource units than the tenant's
+// budget (5,000 per 10 s for 50 users, refilled at 500 a second) and expects
+// every call to succeed after honouring the 429s, with the client's counters
+// matching the simulator's.
+func TestSimThrottlingConverges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the throttling window")
+	}
+	env := newSimEnv(t, graphsim.Options{Throttle: true}, "small")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var group string
+	env.tn.Snapshot(func(t *graphsim.Tenant) { group = t.Groups[0].ID })
+	// transitiveMembers costs 5 units: 7,500 in all, so about 5 s beyond
+	// the bucket.
+	const calls = 1500
+	errs := make(chan error, calls)
+	sem := make(chan struct{}, 16)
+	start := time.Now()
+	for range calls {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			_, err := collect(env.c.GroupTransitiveMembers(ctx, group, ListOptions{}))
+			errs <- err
+		}()
+	}
+	for range calls {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	elapsed := time.Since(start)
+	st := env.c.Stats()
+	sim := env.sim.Server.Stats()
+	t.Logf("%d calls in %v: client %+v; simulator requests %d, throttled %d", calls, elapsed.Round(time.Millisecond), st, sim.Requests, sim.Throttled)
+	if st.Throttled == 0 || st.Throttled != sim.Throttled || st.Requests != sim.Requests || st.Requests != calls+st.Retries {
+		t.Fatalf("client %+v vs simulator %+v", st, sim)
+	}
+	// The bucket refills 500 units a second: 2,500 units over it need 5 s.
+	if elapsed < 4*time.Second {
+		t.Fatalf("finished in %v, faster than the quota allows", elapsed)
+	}
+}
