@@ -57,8 +57,8 @@ func (b *Batch) PutGroup(g *Group) {
 	}, g.Raw)
 }
 
-// RemoveGroup closes the group, its memberships (as group and as member) and
-// its ownerships.
+// RemoveGroup closes the group, its memberships (as group and as member),
+// its ownerships and its app role assignments.
 func (b *Batch) RemoveGroup(id string) { b.remove(tGroups, id) }
 
 // DirectoryObjectRef is a member or owner: its id and type as @odata.type

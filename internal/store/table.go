@@ -48,7 +48,7 @@ var (
 		"created_at", "department", "job_title", "company_name", "office_location", "usage_location",
 		"employee_id", "on_premises_sync_enabled", "manager_id"}, raw: true, rawUnhashed: true, children: []*table{tUserLicenses},
 		dependents: []dep{{tUserLicenses, "user_id"}, {tUserSignIns, "user_id"}, {tUserMailboxes, "user_id"},
-			{tGroupMembers, "member_id"}, {tGroupOwners, "owner_id"}}}
+			{tGroupMembers, "member_id"}, {tGroupOwners, "owner_id"}, {tAppRoleAssignments, "principal_id"}}}
 	tUserSignIns   = &table{name: "user_sign_ins", keys: []string{"user_id"}, cols: []string{"last_sign_in_at", "last_non_interactive_sign_in_at", "last_successful_sign_in_at"}}
 	tUserMailboxes = &table{name: "user_mailboxes", keys: []string{"user_id"}, cols: []string{"purpose"}}
 
@@ -65,7 +65,7 @@ var (
 	tGroups       = &table{name: "groups", keys: []string{"id"}, cols: []string{
 		"display_name", "description", "mail", "mail_nickname", "mail_enabled", "security_enabled", "group_types",
 		"visibility", "created_at", "on_premises_sync_enabled", "membership_rule", "is_assignable_to_role", "assigned_licenses"}, raw: true, rawUnhashed: true,
-		dependents: []dep{{tGroupMembers, "group_id"}, {tGroupOwners, "group_id"}, {tGroupMembers, "member_id"}}}
+		dependents: []dep{{tGroupMembers, "group_id"}, {tGroupOwners, "group_id"}, {tGroupMembers, "member_id"}, {tAppRoleAssignments, "principal_id"}}}
 
 	tRoleDefinitions = &table{name: "role_definitions", keys: []string{"id"}, cols: []string{"display_name", "description", "is_built_in", "is_enabled", "template_id"}, raw: true}
 	tRoleAssignments = &table{name: "role_assignments", keys: []string{"id"}, cols: []string{"principal_id", "role_definition_id", "directory_scope_id"}, raw: true}

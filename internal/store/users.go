@@ -63,7 +63,8 @@ func (b *Batch) PutUser(u *User) {
 }
 
 // RemoveUser closes the user and everything that names it (licences,
-// sign-in and mailbox rows, memberships and ownerships).
+// sign-in and mailbox rows, memberships, ownerships and app role
+// assignments).
 func (b *Batch) RemoveUser(id string) { b.remove(tUsers, id) }
 
 // UserQuery filters Users; zero fields do not filter.

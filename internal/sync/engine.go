@@ -131,8 +131,8 @@ func Run(ctx context.Context, g Graph, st store.Store, o Options) (Result, error
 	defer wcancel()
 	go e.w.loop(wctx)
 
-	rctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	rctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	results := e.runAll(rctx, cancel, all, sel)
 	werr := e.w.close()
 
@@ -147,8 +147,8 @@ func Run(ctx context.Context, g Graph, st store.Store, o Options) (Result, error
 			_, rr.Removed = e.w.totals(r.primaryTables())
 		}
 		res.Resources = append(res.Resources, rr.ResourceResult)
-		if rr.Status == store.StatusFailed {
-			failed = append(failed, r.name+": "+rr.Message)
+		if rr.Status == store.StatusFailed && !strings.HasPrefix(rr.Message, "stopped: ") && !strings.HasPrefix(rr.Message, "not run: ") {
+			failed = append(failed, rr.Message)
 		}
 	}
 	res.Messages = e.messages()
@@ -218,7 +218,7 @@ type outcome struct {
 
 // runAll starts every selected resource once its dependencies are done and
 // at most o.Concurrency at a time. A failure cancels the rest.
-func (e *engine) runAll(ctx context.Context, cancel context.CancelFunc, all []*resource, sel map[string]bool) map[string]*outcome {
+func (e *engine) runAll(ctx context.Context, cancel context.CancelCauseFunc, all []*resource, sel map[string]bool) map[string]*outcome {
 	outs := map[string]*outcome{}
 	for _, r := range all {
 		if sel[r.name] {
@@ -256,8 +256,8 @@ func (e *engine) runAll(ctx context.Context, cancel context.CancelFunc, all []*r
 			}
 			out.ResourceResult = e.runOne(ctx, r)
 			<-slots
-			if out.Status == store.StatusFailed {
-				cancel()
+			if out.Status == store.StatusFailed && ctx.Err() == nil {
+				cancel(fmt.Errorf("%s failed", r.name))
 			}
 		}()
 	}
@@ -302,6 +302,9 @@ func (e *engine) runOne(ctx context.Context, r *resource) store.ResourceResult {
 	if err != nil {
 		res.Status = store.StatusFailed
 		res.Message = fmt.Sprintf("sync %s: %v", r.name, err)
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			res.Message = "stopped: " + context.Cause(ctx).Error()
+		}
 	}
 	res.Duration = e.o.Now().Sub(start)
 	if e.o.Progress != nil {
