@@ -356,6 +356,10 @@ func (s *Server) usersSet() *entitySet {
 func (s *Server) registerUserRoutes() {
 	s.registerEntitySet(s.usersSet())
 	s.graph("GET /users/{id}/manager", 1, s.getManager)
+	// App-only tokens have no signed-in user; Graph refuses /me outright.
+	s.graph("GET /me", 1, func(w http.ResponseWriter, r *http.Request, _ *Caller) {
+		writeGraphError(w, r, http.StatusBadRequest, "BadRequest", "/me request is only valid with delegated authentication flow.")
+	})
 }
 
 // getManager serves GET /users/{id}/manager: the manager as a

@@ -286,8 +286,10 @@ func TestSignInActivityGating(t *testing.T) {
 
 func TestUserPermissions(t *testing.T) {
 	f := smallFixture(t)
+	code, body := f.get("/v1.0/me")
+	wantGraphError(t, code, body, 400, "BadRequest", "/me request is only valid with delegated authentication flow.")
 	none := f.withRoles("Application.Read.All")
-	code, body := none.get("/v1.0/users")
+	code, body = none.get("/v1.0/users")
 	wantGraphError(t, code, body, 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 	basic := f.withRoles("User.ReadBasic.All")
 	var pg graphPage
