@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/tenantscope/tenantscope/internal/msgraph"
 )
@@ -45,6 +46,7 @@ type Options struct {
 	RequestsPerSecond float64
 	Logger            *slog.Logger
 	UserAgent         string
+	AttemptTimeout    time.Duration // one HTTP exchange; default 3 minutes
 }
 
 // Client talks to Azure Resource Manager. Safe for concurrent use.
@@ -58,7 +60,7 @@ func New(opts Options) (*Client, error) {
 		BaseURL: opts.BaseURL, Tokens: opts.Tokens, HTTPClient: opts.HTTPClient,
 		MaxRetries: opts.MaxRetries, Concurrency: opts.Concurrency,
 		RequestsPerSecond: opts.RequestsPerSecond, Logger: opts.Logger, UserAgent: opts.UserAgent,
-		Service: "arm",
+		AttemptTimeout: opts.AttemptTimeout, Service: "arm",
 	})
 	if err != nil {
 		return nil, errors.New("arm: " + strings.TrimPrefix(err.Error(), "msgraph: "))

@@ -52,6 +52,10 @@ type Options struct {
 	// Service names the API in errors and logs: "graph" (default) or, for
 	// the ARM client built on this machinery, "arm".
 	Service string
+	// AttemptTimeout bounds one HTTP exchange, body included (default 3
+	// minutes), so a connection that stalls mid-page is retried instead of
+	// hanging the run.
+	AttemptTimeout time.Duration
 }
 
 // Stats counts what a Client did; the benchmarks report them.
@@ -74,6 +78,7 @@ type Client struct {
 	log        *slog.Logger
 	userAgent  string
 	service    string
+	attemptTTL time.Duration
 	clk        clock
 
 	requests, batchInner, throttled, retries atomic.Int64
@@ -83,6 +88,9 @@ const (
 	defaultMaxRetries  = 6
 	defaultConcurrency = 8
 	defaultRPS         = 1000
+	// defaultAttemptTimeout is generous: a 999-object page with every
+	// property is a few megabytes.
+	defaultAttemptTimeout = 3 * time.Minute
 )
 
 // New returns a Client for opts.
@@ -126,6 +134,9 @@ func New(opts Options) (*Client, error) {
 	if service == "" {
 		service = "graph"
 	}
+	if opts.AttemptTimeout <= 0 {
+		opts.AttemptTimeout = defaultAttemptTimeout
+	}
 	c := &Client{
 		base:       base,
 		baseStr:    strings.TrimRight(base.String(), "/"),
@@ -136,6 +147,7 @@ func New(opts Options) (*Client, error) {
 		log:        log,
 		userAgent:  ua,
 		service:    service,
+		attemptTTL: opts.AttemptTimeout,
 		clk:        realClock{},
 	}
 	c.limiter = newLimiter(opts.RequestsPerSecond, c.clk)
@@ -327,6 +339,10 @@ func (c *Client) send(ctx context.Context, req *request, token, clientRequestID 
 	}
 	defer func() { <-c.sem }()
 
+	// The attempt's own deadline; the caller's ctx still wins when it ends
+	// first (do tells the two apart).
+	ctx, cancel := context.WithTimeout(ctx, c.attemptTTL)
+	defer cancel()
 	var body io.Reader
 	if req.body != nil {
 		body = bytes.NewReader(req.body)
@@ -455,6 +471,9 @@ func retryableStatus(s int) bool {
 func isTransient(err error) bool {
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF),
+		// Only an attempt's own deadline gets here: do checks the caller's
+		// context first.
+		errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED),
 		errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNREFUSED):
 		return true

@@ -547,3 +547,26 @@ func TestLogsCarryRequestIDButNoSecrets(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func TestStalledAttemptIsRetried(t *testing.T) {
+	var calls atomic.Int32
+	env := newEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			// Headers, then a body that never finishes.
+			w.Header().Set("Content-Length", "1000")
+			w.WriteHeader(200)
+			w.Write([]byte(`{"value":[`))
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+			return
+		}
+		writeBody(w, 200, []byte(onePage))
+	}), func(o *Options) { o.AttemptTimeout = 100 * time.Millisecond })
+	users, err := collect(env.c.Users(context.Background(), ListOptions{}))
+	if err != nil || len(users) != 1 {
+		t.Fatalf("users = %v, err = %v", users, err)
+	}
+	if st := env.c.Stats(); st.Requests != 2 || st.Retries != 1 {
+		t.Fatalf("stats = %+v", st)
+	}
+}
