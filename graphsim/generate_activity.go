@@ -40,9 +40,13 @@ func serviceInactiveShare(s Service) float64 {
 // userRights is what a user's licences let them use.
 type userRights struct {
 	services [NumServices]bool
-	desktop  bool   // Microsoft 365 Apps desktop rights (OFFICESUBSCRIPTION, OFFICE_BUSINESS)
-	product  string // activation product type when desktop
-	mailbox  bool
+	desktop  bool // Microsoft 365 Apps desktop rights (OFFICESUBSCRIPTION, OFFICE_BUSINESS)
+	// excelPremium: E5's Excel advanced analytics (EXCEL_PREMIUM), which the
+	// activations report lists as its own product, one of the few E5
+	// features a usage report shows.
+	excelPremium bool
+	product      string // activation product type when desktop
+	mailbox      bool
 }
 
 // rightsOf derives services from the enabled service plans of a user's
@@ -82,6 +86,8 @@ func (t *Tenant) rightsOf(u *User) userRights {
 				if ur.product == "" {
 					ur.product = "MICROSOFT 365 APPS FOR BUSINESS"
 				}
+			case "EXCEL_PREMIUM":
+				ur.excelPremium = true
 			case "SHAREPOINTWAC", "OFFICEMOBILE_SUBSCRIPTION":
 				ur.services[ServiceM365Apps] = true // web and mobile apps only
 			}
@@ -222,6 +228,14 @@ func (g *gen) activity() error {
 			}
 			act.SharedComputer = chance(r, 0.02)
 			a.ActivatedProducts = []Activation{act}
+			// A minority of E5 holders use an E5-only feature the reports
+			// can see; the rest use nothing beyond E3 (downgrade candidates).
+			// Product type as the activations report writes it (CLI for
+			// Microsoft 365's documented sample).
+			if ur.excelPremium && chance(r, 0.3) {
+				a.ActivatedProducts = append(a.ActivatedProducts, Activation{ProductType: "MICROSOFT EXCEL ADVANCED ANALYTICS",
+					LastActivated: randomTimeBetween(r, maxTime(created, refresh.AddDate(0, 0, -365)), refresh), Windows: 1})
+			}
 		}
 		g.signIn(r, u, i, latest, active)
 	}

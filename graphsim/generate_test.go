@@ -323,7 +323,7 @@ func countConnectorGraphRoles(ten *Tenant) int {
 func TestGeneratedMix(t *testing.T) {
 	ten := mustGenerate(t, "medium", 42, TierP2)
 	n := len(ten.Users)
-	var guests, licensedGuests, rooms, equipment, shared, licensedShared, disabledLicensed, synced, recent, both, dup, noUsage, withManager, neverSignedIn, webOnly, noMail, subsidiary int
+	var guests, licensedGuests, rooms, equipment, shared, licensedShared, disabledLicensed, synced, recent, both, dup, noUsage, withManager, neverSignedIn, webOnly, noMail, subsidiary, excelAA int
 	e3, e5 := sku(t, ten, "SPE_E3"), sku(t, ten, "SPE_E5")
 	for _, u := range ten.Users {
 		switch {
@@ -386,6 +386,14 @@ func TestGeneratedMix(t *testing.T) {
 		if p := u.Activity.Platforms; p != 0 && p&(PlatformWindows|PlatformMac) == 0 {
 			webOnly++
 		}
+		for _, act := range u.Activity.ActivatedProducts {
+			if act.ProductType == "MICROSOFT EXCEL ADVANCED ANALYTICS" {
+				excelAA++
+				if !ten.rightsOf(u).excelPremium {
+					t.Errorf("%s activated Excel advanced analytics without an E5 licence", u.UserPrincipalName)
+				}
+			}
+		}
 	}
 	if guests != n*guestShare/1000 || rooms != n*roomShare/1000 || equipment != n*equipmentShare/1000 || shared != n*sharedShare/1000 {
 		t.Errorf("guests %d rooms %d equipment %d shared %d", guests, rooms, equipment, shared)
@@ -396,7 +404,7 @@ func TestGeneratedMix(t *testing.T) {
 	for name, c := range map[string]int{"licensed guests": licensedGuests, "licensed shared mailboxes": licensedShared,
 		"disabled users holding licences": disabledLicensed, "synced users": synced, "same SKU direct and via group": both,
 		"E3+E5 duplicates": dup, "users without usage location": noUsage, "users with a manager": withManager,
-		"members never signed in": neverSignedIn, "web/mobile-only app users": webOnly, "cloud employees without a mailbox": noMail, "federated-domain employees": subsidiary} {
+		"members never signed in": neverSignedIn, "web/mobile-only app users": webOnly, "cloud employees without a mailbox": noMail, "federated-domain employees": subsidiary, "E5 users of Excel advanced analytics": excelAA} {
 		if c == 0 {
 			t.Errorf("no %s", name)
 		}
