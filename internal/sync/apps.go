@@ -152,7 +152,7 @@ func oauth2GrantsResource() *resource {
 		perms:  []string{"Directory.Read.All", "DelegatedPermissionGrant.Read.All"},
 		tables: []store.Table{store.TableOAuth2PermissionGrant},
 		run: func(ctx context.Context, j *job) error {
-			for g, err := range j.e.g.OAuth2PermissionGrants(ctx, msgraph.ListOptions{}) {
+			for g, err := range j.e.g.OAuth2PermissionGrants(ctx, msgraph.ListOptions{Select: []string{"id", "clientId", "consentType", "principalId", "resourceId", "scope"}}) {
 				if err != nil {
 					return err
 				}

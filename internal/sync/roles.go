@@ -10,6 +10,9 @@ import (
 	"github.com/tenantscope/tenantscope/internal/store"
 )
 
+// pimSelect is what store.RoleSchedule keeps of a PIM schedule.
+var pimSelect = []string{"id", "principalId", "roleDefinitionId", "directoryScopeId", "memberType", "status", "createdDateTime", "scheduleInfo"}
+
 var roleReadPerms = []string{"RoleManagement.Read.Directory", "RoleManagement.Read.All", "Directory.Read.All"}
 
 func roleAssignmentsResource() *resource {
@@ -54,7 +57,7 @@ func roleEligibilityResource() *resource {
 		tables:   []store.Table{store.TableRoleEligibilities},
 		excluded: skipP2,
 		run: func(ctx context.Context, j *job) error {
-			for s, err := range j.e.g.RoleEligibilitySchedules(ctx, msgraph.ListOptions{}) {
+			for s, err := range j.e.g.RoleEligibilitySchedules(ctx, msgraph.ListOptions{Select: pimSelect}) {
 				if err != nil {
 					return err
 				}
@@ -79,7 +82,7 @@ func roleAssignmentSchedulesResource() *resource {
 		tables:   []store.Table{store.TableRoleAssignmentScheds},
 		excluded: skipP2,
 		run: func(ctx context.Context, j *job) error {
-			for s, err := range j.e.g.RoleAssignmentSchedules(ctx, msgraph.ListOptions{}) {
+			for s, err := range j.e.g.RoleAssignmentSchedules(ctx, msgraph.ListOptions{Select: append(pimSelect, "assignmentType")}) {
 				if err != nil {
 					return err
 				}
