@@ -51,6 +51,8 @@ type MemberDelta struct {
 	Removed   bool
 }
 
+// UnmarshalJSON reads a members@delta entry, whose removal marker is an
+// "@removed" object rather than a property of the member.
 func (m *MemberDelta) UnmarshalJSON(b []byte) error {
 	var w struct {
 		ID        string          `json:"id"`
