@@ -624,7 +624,7 @@ func TestGraphAppRoles(t *testing.T) {
 		"PrivilegedAccess.Read.AzureResources", "RoleManagementAlert.Read.Directory", "RoleManagementPolicy.Read.AzureADGroup",
 		"RoleManagementPolicy.Read.Directory", "ServicePrincipalEndpoint.Read.All", "ServicePrincipalEndpoint.ReadWrite.All",
 		"Application.ReadWrite.All", "Directory.ReadWrite.All", "Group.ReadWrite.All", "ReportSettings.Read.All", "ReportSettings.ReadWrite.All",
-		"UserAuthenticationMethod.Read.All", "Domain.Read.All"} {
+		"UserAuthenticationMethod.Read.All", "Domain.Read.All", "User.RevokeSessions.All", "User.EnableDisableAccount.All"} {
 		if _, ok := GraphAppRoleByValue(p); !ok {
 			t.Errorf("%s missing", p)
 		}

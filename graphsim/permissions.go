@@ -81,6 +81,7 @@ var graphAppRoles = [...]GraphAppRole{
 	{"97235f07-e226-4f63-ace3-39588e11d3a1", "User.ReadBasic.All", "Read all users' basic profiles"},
 	{"741f803b-c850-494e-b5df-cde7c675a1ca", "User.ReadWrite.All", "Read and write all users' full profiles"},
 	{"3011c876-62b7-4ada-afa2-506cbbecc68c", "User.EnableDisableAccount.All", "Enable and disable user accounts"},
+	{"77f3a031-c388-4f99-b373-dc68676a979e", "User.RevokeSessions.All", "Revoke all sign in sessions for a user"},
 	{"38d9df27-64da-44fd-b7c5-a6fbac20248f", "UserAuthenticationMethod.Read.All", "Read all users' authentication methods"},
 	{"50483e42-d915-4231-9639-7fdb7fd190e5", "UserAuthenticationMethod.ReadWrite.All", "Read and write all users' authentication methods"},
 }
