@@ -28,7 +28,7 @@ var userBasicProps = []string{"displayName", "givenName", "id", "mail", "surname
 var userProps = []string{
 	"businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id",
 	"accountEnabled", "assignedLicenses", "assignedPlans", "city", "companyName", "createdDateTime", "deletedDateTime", "department", "employeeId",
-	"licenseAssignmentStates", "mailNickname", "onPremisesImmutableId", "onPremisesSyncEnabled", "signInSessionsValidFromDateTime", "usageLocation", "userType",
+	"licenseAssignmentStates", "mailNickname", "onPremisesImmutableId", "onPremisesSyncEnabled", "proxyAddresses", "signInSessionsValidFromDateTime", "usageLocation", "userType",
 	"signInActivity",
 }
 
@@ -42,27 +42,30 @@ var userFilterRules = func() map[string]filterRule {
 	when := filterRule{Default: "eq ge le gt lt", Advanced: "ne not in null"}
 	signIn := filterRule{Default: "eq ge le gt lt", Advanced: "ne not"}
 	return map[string]filterRule{
-		"id":                                {Default: "eq in", Advanced: "ne not"},
-		"accountEnabled":                    boolean,
-		"onPremisesSyncEnabled":             boolean,
-		"userType":                          {Default: "eq in", Advanced: "ne not null"},
-		"assignedLicenses":                  {Default: "eq", Advanced: "not ge le"},
-		"createdDateTime":                   when,
-		"displayName":                       text,
-		"givenName":                         text,
-		"surname":                           text,
-		"mail":                              textEnds,
-		"userPrincipalName":                 textEnds,
-		"mailNickname":                      textEnds,
-		"department":                        attr,
-		"jobTitle":                          attr,
-		"companyName":                       attr,
-		"employeeId":                        attr,
-		"usageLocation":                     attr,
-		"officeLocation":                    attr,
-		"preferredLanguage":                 attr,
-		"onPremisesImmutableId":             attr,
-		"signInActivity/lastSignInDateTime": signIn,
+		"id":                    {Default: "eq in", Advanced: "ne not"},
+		"accountEnabled":        boolean,
+		"onPremisesSyncEnabled": boolean,
+		"userType":              {Default: "eq in", Advanced: "ne not null"},
+		"assignedLicenses":      {Default: "eq", Advanced: "not ge le"},
+		"createdDateTime":       when,
+		"displayName":           text,
+		"givenName":             text,
+		"surname":               text,
+		"mail":                  textEnds,
+		"userPrincipalName":     textEnds,
+		"mailNickname":          textEnds,
+		"department":            attr,
+		"jobTitle":              attr,
+		"companyName":           attr,
+		"employeeId":            attr,
+		"usageLocation":         attr,
+		"officeLocation":        attr,
+		"preferredLanguage":     attr,
+		"onPremisesImmutableId": attr,
+		// Unlicensed users: assignedLicenses/$count eq 0 (advanced query).
+		"assignedLicenses/$count":                         {Advanced: "eq ne gt ge lt le"},
+		"proxyAddresses":                                  {Default: "eq startsWith", Advanced: "not ge le endsWith"},
+		"signInActivity/lastSignInDateTime":               signIn,
 		"signInActivity/lastNonInteractiveSignInDateTime": signIn,
 		"signInActivity/lastSuccessfulSignInDateTime":     signIn,
 	}
@@ -207,6 +210,7 @@ func renderUser(t *Tenant, obj any) entity {
 		{"mailNickname", nullStrRef{&u.MailNickname}},
 		{"onPremisesImmutableId", nullStrRef{&u.OnPremisesImmutableID}},
 		{"onPremisesSyncEnabled", u.OnPremisesSyncEnabled},
+		{"proxyAddresses", proxyAddressesRef{u}},
 		{"signInSessionsValidFromDateTime", timeRef{&u.SignInSessionsValidFromDateTime}},
 		{"usageLocation", nullStrRef{&u.UsageLocation}},
 		{"userType", strRef{&u.UserType}},
@@ -230,6 +234,26 @@ func (r licencesRef) AppendJSON(b []byte) []byte {
 		b = appendJSONString(b, l.SkuID)
 		b = append(b, '}')
 	}
+	return append(b, ']')
+}
+
+// proxyAddressesRef is a mailbox user's primary SMTP address, as Exchange
+// stamps it ("SMTP:" + mail); users without mail have none.
+type proxyAddressesRef struct{ u *User }
+
+func (r proxyAddressesRef) Plain() any {
+	if r.u.Mail == "" {
+		return []string{}
+	}
+	return []string{"SMTP:" + r.u.Mail}
+}
+
+func (r proxyAddressesRef) AppendJSON(b []byte) []byte {
+	if r.u.Mail == "" {
+		return append(b, "[]"...)
+	}
+	b = append(b, '[')
+	b = appendJSONString(b, "SMTP:"+r.u.Mail)
 	return append(b, ']')
 }
 

@@ -140,6 +140,9 @@ func TestUsersFilterFormsMatchTenant(t *testing.T) {
 				return strings.HasSuffix(strings.ToLower(u.UserPrincipalName), "#ext#@"+strings.ToLower(users[0].UserPrincipalName[strings.IndexByte(users[0].UserPrincipalName, '@')+1:]))
 			})},
 		{"id in ('" + users[1].ID + "','" + users[2].ID + "')", nil, 2},
+		{"assignedLicenses/$count eq 0", aq, count(func(u *User) bool { return len(u.AssignedLicenses) == 0 })},
+		{"assignedLicenses/$count ge 2", aq, count(func(u *User) bool { return len(u.AssignedLicenses) >= 2 })},
+		{"proxyAddresses/any(p:startsWith(p,'SMTP:'))", nil, count(func(u *User) bool { return u.Mail != "" })},
 		{"signInActivity/lastSignInDateTime le 2026-10-01T00:00:00Z", nil, count(func(u *User) bool {
 			a := u.SignIn
 			if a.LastSignInDateTime.IsZero() && a.LastNonInteractiveSignInDateTime.IsZero() && a.LastSuccessfulSignInDateTime.IsZero() {
@@ -171,6 +174,8 @@ func TestUsersAdvancedQueryRules(t *testing.T) {
 	code, body = f.get("/v1.0/users?$filter=accountEnabled%20ne%20true&$count=true") // header missing
 	wantGraphError(t, code, body, 400, "Request_BadRequest", "$count is not currently supported.")
 	code, body = f.get("/v1.0/users?$filter=accountEnabled%20ne%20true", "ConsistencyLevel", "eventual") // $count missing
+	wantGraphError(t, code, body, 400, "Request_UnsupportedQuery", "Unsupported Query.")
+	code, body = f.get("/v1.0/users?$filter=assignedLicenses/$count%20eq%200")
 	wantGraphError(t, code, body, 400, "Request_UnsupportedQuery", "Unsupported Query.")
 	code, body = f.get("/v1.0/users?$filter=mobilePhone%20eq%20'1'")
 	wantGraphError(t, code, body, 400, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property 'mobilePhone' of resource 'User'.")

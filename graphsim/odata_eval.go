@@ -284,6 +284,12 @@ func resolve(e filterExpr, ent entity, sc *lambdaScope) any {
 	}
 	for _, name := range path {
 		cur = plainOf(cur)
+		if name == "$count" {
+			// coll/$count: the collection's size (e.g. unlicensed users:
+			// assignedLicenses/$count eq 0).
+			cur = len(asList(cur))
+			continue
+		}
 		switch c := cur.(type) {
 		case entity:
 			v, ok := c.getFold(name)
