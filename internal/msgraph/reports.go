@@ -55,8 +55,10 @@ func (c *Client) Report(ctx context.Context, name, period string) (io.ReadCloser
 	}
 	base, _ := url.Parse(req.url)
 	target, err := base.Parse(loc)
-	if err != nil || (target.Scheme != "https" && target.Scheme != "http") {
-		return nil, fmt.Errorf("graph: GET %s: bad report Location", pathOf(req.url))
+	// The download URL is itself a credential: never follow it to plain
+	// HTTP from an HTTPS Graph.
+	if err != nil || (target.Scheme != "https" && !(target.Scheme == "http" && c.base.Scheme == "http")) {
+		return nil, fmt.Errorf("graph: GET %s: refusing report Location with scheme %q", pathOf(req.url), schemeOf(target))
 	}
 	return c.download(ctx, target.String())
 }
@@ -114,4 +116,11 @@ func (c *Client) download(ctx context.Context, u string) (io.ReadCloser, error) 
 			return nil, fmt.Errorf("graph: report download: %w", err)
 		}
 	}
+}
+
+func schemeOf(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	return u.Scheme
 }

@@ -106,3 +106,19 @@ func TestReportDownloadErrorHidesSignedURL(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestReportRefusesDowngradeToHTTP(t *testing.T) {
+	tls := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "http://reports.example/data/download/abc?sig=x")
+		w.WriteHeader(http.StatusFound)
+	}))
+	defer tls.Close()
+	c, err := New(Options{BaseURL: tls.URL, HTTPClient: tls.Client(), Tokens: &fakeTokens{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Report(context.Background(), "getOffice365ActiveUserDetail", "D7")
+	if err == nil || !strings.Contains(err.Error(), `refusing report Location with scheme "http"`) || c.Stats().Requests != 1 {
+		t.Fatalf("err = %v, stats = %+v", err, c.Stats())
+	}
+}
