@@ -153,12 +153,14 @@ func (c *Client) batchChunk(ctx context.Context, reqs []BatchRequest, out []Batc
 			}
 			answered[r.ID] = true
 			out[i] = r
+			if r.Status == http.StatusTooManyRequests {
+				c.throttled.Add(1)
+			}
 			if attempt >= c.maxRetries {
 				continue
 			}
 			switch {
 			case r.Status == http.StatusTooManyRequests:
-				c.throttled.Add(1)
 				throttled = true
 				d, ok := retryAfter(headerOf(r.Headers), c.clk.Now())
 				if !ok {

@@ -174,6 +174,9 @@ func TestBatchGivesUpAfterMaxRetries(t *testing.T) {
 	if len(srv.posts) != 5 { // MaxRetries 4
 		t.Fatalf("posts = %v", srv.posts)
 	}
+	if st := env.c.Stats(); st.Throttled != 5 || st.BatchInnerRequests != 5 || st.Retries != 4 {
+		t.Fatalf("stats = %+v", st)
+	}
 }
 
 func TestBatchSplitsIntoTwenties(t *testing.T) {
