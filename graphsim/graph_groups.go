@@ -338,8 +338,48 @@ func (s *Server) groupsSet() *entitySet {
 			}
 			return nil
 		},
+		Expand: map[string]func(*Tenant, any, []string) any{
+			"members": func(t *Tenant, obj any, sel []string) any {
+				return expandDirectoryObjects(t, obj.(*Group).Members, nil, sel)
+			},
+			"owners": func(t *Tenant, obj any, sel []string) any {
+				return expandDirectoryObjects(t, obj.(*Group).Owners, nil, sel)
+			},
+		},
 		CountSegment: true,
 	}
+}
+
+// maxExpandedObjects: $expand of a directoryObject collection returns at
+// most 20 objects (Microsoft's query-parameters page, "$expand").
+const maxExpandedObjects = 20
+
+// expandDirectoryObjects renders the first objects of an expanded
+// directoryObject collection: ids, then roles. Read lock held.
+func expandDirectoryObjects(t *Tenant, ids []string, roles []*RoleDefinition, sel []string) []entity {
+	out := []entity{}
+	for _, id := range ids {
+		if len(out) == maxExpandedObjects {
+			return out
+		}
+		e := renderDirectoryObject(t, dirObject{ID: id, Kind: t.kindLocked(id)})
+		if sel == nil {
+			out = append(out, projectMemberDefault(e))
+		} else {
+			out = append(out, project(e, sel, nil))
+		}
+	}
+	for _, d := range roles {
+		if len(out) == maxExpandedObjects {
+			break
+		}
+		e := append(entity{{"@odata.type", "#microsoft.graph.directoryRole"}}, renderDirectoryRole(t, d)...)
+		if sel != nil {
+			e = project(e, sel, nil)
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // membershipSet declares one directoryObject collection under a group or a

@@ -216,3 +216,54 @@ func groupsIn(items []map[string]any) []map[string]any {
 	}
 	return out
 }
+
+func TestExpandMembersAndMemberOf(t *testing.T) {
+	f := smallFixture(t)
+	var gid string
+	var members []string
+	f.tenant.Snapshot(func(t *Tenant) {
+		for _, g := range t.Groups {
+			if len(g.Members) > len(members) {
+				gid, members = g.ID, slices.Clone(g.Members)
+			}
+		}
+	})
+	var g map[string]any
+	f.getOK("/v1.0/groups/"+gid+"?$select=id&$expand=members($select=id)", &g)
+	got, _ := g["members"].([]any)
+	want := members[:min(len(members), maxExpandedObjects)]
+	if len(got) != len(want) {
+		t.Fatalf("expanded %d members, want %d", len(got), len(want))
+	}
+	for i, m := range got {
+		mm := m.(map[string]any)
+		if mm["id"] != want[i] || mm["@odata.type"] == nil || len(mm) != 2 {
+			t.Errorf("member %d = %v, want id %s with @odata.type only", i, mm, want[i])
+		}
+	}
+	var uid string
+	f.tenant.Snapshot(func(t *Tenant) {
+		for _, m := range members {
+			if t.kindLocked(m) == KindUser {
+				uid = m
+				return
+			}
+		}
+	})
+	var u map[string]any
+	f.getOK("/v1.0/users?$select=id&$filter=id%20eq%20'"+uid+"'&$expand=memberOf($select=id,displayName)", &u)
+	vals := u["value"].([]any)
+	if len(vals) != 1 {
+		t.Fatalf("filter by id returned %d users", len(vals))
+	}
+	of, _ := vals[0].(map[string]any)["memberOf"].([]any)
+	found := false
+	for _, o := range of {
+		if o.(map[string]any)["id"] == gid {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("$expand=memberOf of %s lacks group %s: %v", uid, gid, of)
+	}
+}

@@ -365,8 +365,14 @@ func (s *Server) usersSet() *entitySet {
 			}
 			return nil
 		},
-		Guard:        guardUserQuery,
-		Expand:       map[string]func(*Tenant, any, []string) any{"manager": expandManager},
+		Guard: guardUserQuery,
+		Expand: map[string]func(*Tenant, any, []string) any{
+			"manager": expandManager,
+			"memberOf": func(t *Tenant, obj any, sel []string) any {
+				u := obj.(*User)
+				return expandDirectoryObjects(t, memberOfIDs(t, u.ID), directRolesOf(t, u.ID), sel)
+			},
+		},
 		CountSegment: true,
 		Visible: func(c *Caller) []string {
 			if basicOnly(c) {
