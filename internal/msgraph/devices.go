@@ -33,8 +33,9 @@ func (d *ManagedDevice) setRaw(r json.RawMessage) { d.Raw = r }
 func (d *ManagedDevice) objectID() string         { return d.ID }
 
 // maxPageManagedDevices: Microsoft documents no $top maximum for
-// managedDevices (graph-facts §12), so none is sent by default and the
-// service's own page size applies.
+// managedDevices (graph-facts §12). Without $top Intune already pages at
+// 1,000 (observed: microsoft/Intune-PowerShell-SDK issue 53), so none is
+// sent by default.
 const maxPageManagedDevices = 0
 
 // ManagedDevices lists /deviceManagement/managedDevices.
