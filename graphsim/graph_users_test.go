@@ -2,6 +2,7 @@ package graphsim
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"slices"
 	"sort"
@@ -479,6 +480,57 @@ func TestUserPropertiesMatchModel(t *testing.T) {
 				if sia["lastSignInDateTime"] != when(u.SignIn.LastSignInDateTime) || sia["lastSignInRequestId"] != u.SignIn.LastSignInRequestID {
 					t.Errorf("signInActivity %v, want %+v", sia, u.SignIn)
 				}
+			}
+		}
+	}
+}
+
+// TestConcurrentReadsAndWrites pages users, members and deltas while the
+// tenant changes underneath; with -race it checks that responses read the
+// model only under the tenant lock.
+func TestConcurrentReadsAndWrites(t *testing.T) {
+	f := smallFixture(t)
+	var gid string
+	f.tenant.Snapshot(func(t *Tenant) { gid = t.Groups[0].ID })
+	done := make(chan struct{})
+	errs := make(chan string, 16)
+	go func() {
+		defer close(done)
+		for seed := int64(1); seed <= 20; seed++ {
+			f.tenant.Churn(0.2, seed)
+		}
+	}()
+	paths := []string{
+		"/v1.0/users?$top=7&$select=id,displayName,assignedLicenses,licenseAssignmentStates,signInActivity,assignedPlans",
+		"/v1.0/users/delta?$select=displayName,department",
+		"/v1.0/groups/" + gid + "/members?$top=5",
+		"/v1.0/groups/delta",
+	}
+	for {
+		select {
+		case <-done:
+			close(errs)
+			for e := range errs {
+				t.Error(e)
+			}
+			return
+		default:
+		}
+		for _, p := range paths {
+			for next := p; next != ""; {
+				code, body := f.get(next)
+				if code != 200 {
+					select {
+					case errs <- fmt.Sprintf("%s: %d %s", next, code, body):
+					default:
+					}
+					break
+				}
+				var pg graphPage
+				if err := json.Unmarshal(body, &pg); err != nil {
+					t.Fatalf("%s: %v", next, err)
+				}
+				next = pg.NextLink
 			}
 		}
 	}
