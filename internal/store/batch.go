@@ -87,6 +87,7 @@ var (
 	TableUsers                 = Table{ts: []*table{tUsers}} // and their licences
 	TableUserSignIns           = Table{ts: []*table{tUserSignIns}}
 	TableUserMailboxes         = Table{ts: []*table{tUserMailboxes}}
+	TableUserManagers          = Table{ts: []*table{tUserManagers}}
 	TableSubscribedSKUs        = Table{ts: []*table{tSubscribedSKUs}} // and their service plans
 	TableCompanySubscriptions  = Table{ts: []*table{tCompanySubscriptions}}
 	TableGroups                = Table{ts: []*table{tGroups}}

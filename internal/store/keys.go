@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -59,4 +60,37 @@ func (d *DB) LastRefreshed(ctx context.Context, conn Connection, resource string
 		return time.Time{}, fmt.Errorf("last refresh of %s/%s: %w", conn.Name, resource, err)
 	}
 	return parseTimeCol(s), nil
+}
+
+// ExistingUsers returns which of ids have a user row open in the run's view
+// (known before this round), so a delta round can tell new users from
+// changed ones.
+func (r *sqliteRun) ExistingUsers(ctx context.Context, ids []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(ids))
+	for lo := 0; lo < len(ids); lo += 500 {
+		chunk := ids[lo:min(lo+500, len(ids))]
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, r.conn.ID)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		q := `SELECT id FROM users WHERE connection_id = ? AND valid_to IS NULL AND id IN (?` + strings.Repeat(", ?", len(chunk)-1) + `)`
+		rows, err := r.d.db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up users: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("look up users: %w", err)
+			}
+			out[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("look up users: %w", err)
+		}
+	}
+	return out, nil
 }

@@ -87,6 +87,8 @@ type Run interface {
 	UserIDs(ctx context.Context, withMail bool) ([]string, error)
 	GroupIDs(ctx context.Context) ([]string, error)
 	ServicePrincipalIDs(ctx context.Context) ([]string, error)
+	// ExistingUsers returns which of ids the run's view already holds.
+	ExistingUsers(ctx context.Context, ids []string) (map[string]bool, error)
 }
 
 // RunMode is how a run reads the tenant.

@@ -46,11 +46,14 @@ var (
 	tUsers        = &table{name: "users", keys: []string{"id"}, cols: []string{
 		"user_principal_name", "display_name", "given_name", "surname", "mail", "account_enabled", "user_type",
 		"created_at", "department", "job_title", "company_name", "office_location", "usage_location",
-		"employee_id", "on_premises_sync_enabled", "manager_id"}, raw: true, rawUnhashed: true, children: []*table{tUserLicenses},
+		"employee_id", "on_premises_sync_enabled"}, raw: true, rawUnhashed: true, children: []*table{tUserLicenses},
+		// Entra ID clears the manager reference of a deleted user's reports.
 		dependents: []dep{{tUserLicenses, "user_id"}, {tUserSignIns, "user_id"}, {tUserMailboxes, "user_id"},
+			{tUserManagers, "user_id"}, {tUserManagers, "manager_id"},
 			{tGroupMembers, "member_id"}, {tGroupOwners, "owner_id"}, {tAppRoleAssignments, "principal_id"}}}
 	tUserSignIns   = &table{name: "user_sign_ins", keys: []string{"user_id"}, cols: []string{"last_sign_in_at", "last_non_interactive_sign_in_at", "last_successful_sign_in_at"}}
 	tUserMailboxes = &table{name: "user_mailboxes", keys: []string{"user_id"}, cols: []string{"purpose"}}
+	tUserManagers  = &table{name: "user_managers", keys: []string{"user_id"}, cols: []string{"manager_id"}}
 
 	tSkuServicePlans = &table{name: "sku_service_plans", keys: []string{"sku_id", "service_plan_id"}, cols: []string{"service_plan_name", "provisioning_status", "applies_to"}}
 	tSubscribedSKUs  = &table{name: "subscribed_skus", keys: []string{"sku_id"}, cols: []string{
@@ -92,7 +95,7 @@ var (
 // allTables lists every versioned table (garbage collection walks them).
 var allTables = []*table{
 	tOrganization, tDomains, tIdentityProviders,
-	tUsers, tUserLicenses, tUserSignIns, tUserMailboxes,
+	tUsers, tUserLicenses, tUserSignIns, tUserMailboxes, tUserManagers,
 	tSubscribedSKUs, tSkuServicePlans, tCompanySubscriptions,
 	tGroups, tGroupMembers, tGroupOwners,
 	tRoleDefinitions, tRoleAssignments, tRoleSchedules,

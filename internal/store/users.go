@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -29,7 +30,9 @@ type User struct {
 	UsageLocation         string
 	EmployeeID            string
 	OnPremisesSyncEnabled *bool
-	ManagerID             string
+	// ManagerID is read from the manager relation (PutUserManager); PutUser
+	// does not write it.
+	ManagerID string
 	// Licenses are the user's licenseAssignmentStates: one per SKU and
 	// assigning group ("" = direct).
 	Licenses []UserLicense
@@ -51,7 +54,7 @@ func (b *Batch) PutUser(u *User) {
 	b.put(tUsers, []any{u.ID}, []any{
 		u.UserPrincipalName, u.DisplayName, u.GivenName, u.Surname, u.Mail, u.AccountEnabled, u.UserType,
 		timeCol(u.CreatedDateTime), u.Department, u.JobTitle, u.CompanyName, u.OfficeLocation, u.UsageLocation,
-		u.EmployeeID, boolPtrCol(u.OnPremisesSyncEnabled), u.ManagerID,
+		u.EmployeeID, boolPtrCol(u.OnPremisesSyncEnabled),
 	}, u.Raw)
 	for _, l := range u.Licenses {
 		dp := append([]string(nil), l.DisabledPlans...)
@@ -60,6 +63,16 @@ func (b *Batch) PutUser(u *User) {
 			[]any{jsonStrings(dp), l.State, l.Error, timeCol(l.LastUpdatedDateTime)}, nil)
 	}
 	b.sweepChildren(tUserLicenses, u.ID)
+}
+
+// PutUserManager records a user's manager; "" records that the user has
+// none.
+func (b *Batch) PutUserManager(userID, managerID string) {
+	if managerID == "" {
+		b.remove(tUserManagers, userID)
+		return
+	}
+	b.put(tUserManagers, []any{userID}, []any{managerID}, nil)
 }
 
 // RemoveUser closes the user and everything that names it (licences,
@@ -80,9 +93,16 @@ type UserQuery struct {
 	Limit             int
 }
 
-const userCols = `u.id, u.user_principal_name, u.display_name, u.given_name, u.surname, u.mail, u.account_enabled, u.user_type,
+// userCols selects a user at generation g; the manager comes from the
+// manager relation as of the same generation.
+func userCols(g int64) string {
+	return `u.id, u.user_principal_name, u.display_name, u.given_name, u.surname, u.mail, u.account_enabled, u.user_type,
 	u.created_at, u.department, u.job_title, u.company_name, u.office_location, u.usage_location, u.employee_id,
-	u.on_premises_sync_enabled, u.manager_id, u.raw`
+	u.on_premises_sync_enabled,
+	COALESCE((SELECT um.manager_id FROM user_managers um WHERE um.connection_id = u.connection_id AND um.user_id = u.id
+		AND um.valid_from <= ` + strconv.FormatInt(g, 10) + ` AND (um.valid_to IS NULL OR um.valid_to > ` + strconv.FormatInt(g, 10) + `)), ''),
+	u.raw`
+}
 
 func scanUser(rows *sql.Rows, u *User) error {
 	var created *string
@@ -139,7 +159,7 @@ func (d *DB) Users(ctx context.Context, conn Connection, q UserQuery) ([]User, e
 		where = append(where, not+"EXISTS (SELECT 1 FROM user_licenses l WHERE l.connection_id = u.connection_id AND l.user_id = u.id AND "+current("l")+")")
 		args = append(args, g, g)
 	}
-	query := `SELECT ` + userCols + ` FROM users u WHERE u.connection_id = ? AND {cur}`
+	query := `SELECT ` + userCols(g) + ` FROM users u WHERE u.connection_id = ? AND {cur}`
 	for _, w := range where {
 		query += " AND " + w
 	}
@@ -206,7 +226,7 @@ func (d *DB) UserHistory(ctx context.Context, conn Connection, userID string) ([
 	if err != nil {
 		return nil, err
 	}
-	query := `SELECT ` + userCols + `, u.valid_from, u.valid_to,
+	query := `SELECT ` + userCols(g) + `, u.valid_from, u.valid_to,
 		(SELECT finished_at FROM sync_runs r WHERE r.connection_id = u.connection_id AND r.generation = u.valid_from),
 		(SELECT finished_at FROM sync_runs r WHERE r.connection_id = u.connection_id AND r.generation = u.valid_to)
 		FROM users u WHERE u.connection_id = ? AND u.valid_from <= ? AND u.id = ?

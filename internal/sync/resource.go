@@ -42,7 +42,7 @@ func resources() []*resource {
 	return []*resource{
 		organizationResource(), domainsResource(), identityProvidersResource(),
 		subscribedSKUsResource(), companySubscriptionsResource(),
-		usersResource(), signInsResource(), mailboxesResource(),
+		usersResource(), managersResource(), signInsResource(), mailboxesResource(),
 		groupsResource(), groupOwnersResource(),
 		roleAssignmentsResource(), roleEligibilityResource(), roleAssignmentSchedulesResource(), roleDefinitionsResource(),
 		servicePrincipalsResource(), applicationsResource(), appRoleAssignmentsResource(), oauth2GrantsResource(), syncJobsResource(),

@@ -29,7 +29,7 @@ func usersResource() *resource {
 	return &resource{
 		name: usersResourceName, group: "users",
 		perms:  []string{"User.Read.All", "Directory.Read.All"},
-		tables: []store.Table{store.TableUsers},
+		tables: []store.Table{store.TableUsers, store.TableUserManagers},
 		run:    syncUsers,
 	}
 }
@@ -84,14 +84,15 @@ func usersFull(ctx context.Context, j *job) error {
 			continue
 		}
 		su := storeUser(&u)
+		manager := ""
 		if u.Manager != nil {
-			su.ManagerID = u.Manager.ID
+			manager = u.Manager.ID
 		}
-		if err := j.add(ctx, 1, func(b *store.Batch) { b.PutUser(su) }); err != nil {
+		if err := j.add(ctx, 1, func(b *store.Batch) { b.PutUser(su); b.PutUserManager(su.ID, manager) }); err != nil {
 			return err
 		}
 	}
-	if err := j.add(ctx, 0, func(b *store.Batch) { b.Sweep(store.TableUsers) }); err != nil {
+	if err := j.add(ctx, 0, func(b *store.Batch) { b.Sweep(store.TableUsers); b.Sweep(store.TableUserManagers) }); err != nil {
 		return err
 	}
 	if next == "" {
@@ -121,10 +122,11 @@ func usersScope(o *Options) string {
 	return "domains=" + strings.Join(ds, ",")
 }
 
-// usersDelta applies one delta round. Delta items say which users changed;
-// their current state, with the manager expanded (a delta round without
-// manager@delta does not say whether it changed), is read back per user
-// through $batch, 20 users per request.
+// usersDelta applies one delta round: changed users as delta returns them,
+// removed ones closed (with what names them, including the manager
+// reference of their reports, which Entra ID clears). Delta does not carry
+// the manager, so new users' managers are read through $batch; an existing
+// user's manager is refreshed by the managers resource.
 func usersDelta(ctx context.Context, j *job, link string) error {
 	e := j.e
 	filter := newDomainFilter(e.o.Domains)
@@ -133,26 +135,39 @@ func usersDelta(ctx context.Context, j *job, link string) error {
 		for i := range p.Items {
 			ids = append(ids, p.Items[i].ID)
 		}
-		users, err := usersByID(ctx, e.g, ids)
+		// Writes so far must be visible to tell new users from known ones.
+		if err := j.flush(ctx); err != nil {
+			return err
+		}
+		known, err := e.run.ExistingUsers(ctx, ids)
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			u, ok := users[id]
-			if !ok || !filter.admits(u.UserPrincipalName) {
-				// Gone since the delta page was cut (the next round
-				// reports it), or out of scope now: not in the copy.
-				if err := j.add(ctx, 0, func(b *store.Batch) { b.RemoveUser(id) }); err != nil {
+		var fresh []string
+		for i := range p.Items {
+			u := &p.Items[i]
+			if !filter.admits(u.UserPrincipalName) {
+				// Out of scope now; it may have been in scope before.
+				if err := j.add(ctx, 0, func(b *store.Batch) { b.RemoveUser(u.ID) }); err != nil {
 					return err
 				}
 				continue
 			}
 			su := storeUser(u)
-			if u.Manager != nil {
-				su.ManagerID = u.Manager.ID
+			if !known[u.ID] {
+				fresh = append(fresh, u.ID)
 			}
 			e.state.userChanged(su.ID, su.Mail != "")
 			if err := j.add(ctx, 1, func(b *store.Batch) { b.PutUser(su) }); err != nil {
+				return err
+			}
+		}
+		managers, err := managersOf(ctx, e.g, fresh)
+		if err != nil {
+			return err
+		}
+		for _, id := range fresh {
+			if err := j.add(ctx, 0, func(b *store.Batch) { b.PutUserManager(id, managers[id]) }); err != nil {
 				return err
 			}
 		}
@@ -170,37 +185,77 @@ func usersDelta(ctx context.Context, j *job, link string) error {
 	return nil
 }
 
-// usersByID reads users by id with the stored $select and the manager
-// expanded, through $batch; users gone meanwhile (404) are left out.
-func usersByID(ctx context.Context, g Graph, ids []string) (map[string]*msgraph.User, error) {
-	out := make(map[string]*msgraph.User, len(ids))
+// managersOf reads each user's manager id through $batch (404: none).
+func managersOf(ctx context.Context, g Graph, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	q := "?$select=" + strings.Join(userSelect, ",") + "&$expand=manager($select=id)"
 	reqs := make([]msgraph.BatchRequest, len(ids))
 	for i, id := range ids {
-		reqs[i] = msgraph.BatchRequest{ID: strconv.Itoa(i), Method: http.MethodGet, URL: "/users/" + url.PathEscape(id) + q}
+		reqs[i] = msgraph.BatchRequest{ID: strconv.Itoa(i), Method: http.MethodGet, URL: "/users/" + url.PathEscape(id) + "/manager?$select=id"}
 	}
 	resps, err := g.Batch(ctx, reqs)
 	if err != nil {
-		return nil, fmt.Errorf("read changed users: %w", err)
+		return nil, fmt.Errorf("managers: %w", err)
 	}
 	for i, r := range resps {
 		if r.Status == http.StatusNotFound {
 			continue
 		}
 		if err := r.Err(reqs[i]); err != nil {
-			return nil, fmt.Errorf("read changed user %s: %w", ids[i], err)
+			return nil, fmt.Errorf("manager of %s: %w", ids[i], err)
 		}
-		var u msgraph.User
-		if err := json.Unmarshal(r.Body, &u); err != nil {
-			return nil, fmt.Errorf("decode user %s: %w", ids[i], err)
+		var m struct {
+			ID string `json:"id"`
 		}
-		u.Raw = append(json.RawMessage(nil), r.Body...)
-		out[u.ID] = &u
+		if err := json.Unmarshal(r.Body, &m); err != nil {
+			return nil, fmt.Errorf("manager of %s: %w", ids[i], err)
+		}
+		out[ids[i]] = m.ID
 	}
 	return out, nil
+}
+
+// managersResource refreshes every user's manager on delta runs when the
+// last refresh is older than FanoutMaxAge (full runs read managers with the
+// users listing): one light listing, 999 users a page.
+func managersResource() *resource {
+	return &resource{
+		name: "managers", group: "users",
+		perms:  []string{"User.Read.All", "Directory.Read.All"},
+		deps:   []string{usersResourceName},
+		tables: []store.Table{store.TableUserManagers},
+		fanout: true,
+		run: func(ctx context.Context, j *job) error {
+			if j.mode == store.ModeFull {
+				return nil // the users listing expanded every manager
+			}
+			full, err := j.fanoutFull(ctx)
+			if err != nil || !full {
+				return err
+			}
+			filter := newDomainFilter(j.e.o.Domains)
+			n := 0
+			for u, err := range j.e.g.Users(ctx, msgraph.ListOptions{Select: []string{"id", "userPrincipalName"}, Expand: "manager($select=id)"}) {
+				if err != nil {
+					return fmt.Errorf("after %d users: %w", n, err)
+				}
+				n++
+				if !filter.admits(u.UserPrincipalName) {
+					continue
+				}
+				manager := ""
+				if u.Manager != nil {
+					manager = u.Manager.ID
+				}
+				if err := j.add(ctx, 1, func(b *store.Batch) { b.PutUserManager(u.ID, manager) }); err != nil {
+					return err
+				}
+			}
+			return j.add(ctx, 0, func(b *store.Batch) { b.Sweep(store.TableUserManagers) })
+		},
+	}
 }
 
 func storeUser(u *msgraph.User) *store.User {
