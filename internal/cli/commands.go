@@ -15,6 +15,7 @@ func commands() []func(*App) *cobra.Command {
 		newAppsCommand,
 		newLicensesCommand,
 		newReportCommand,
+		newReportCommand,
 		newConfigCommand,
 		newSimCommand,
 		newDemoCommand,

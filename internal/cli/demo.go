@@ -28,7 +28,8 @@ func demoSteps() []DemoStep {
 	return []DemoStep{
 		{Title: "Check the connection: sign-in, permissions, tier, credential expiry", Args: []string{"check"}},
 		{Title: "Sync the tenant into the local database", Args: []string{"sync"}},
-		{Title: "Licences: purchased, consumed and free seats per SKU", Args: []string{"licenses"}},
+		{Title: "Licence report: purchased, assigned, available and active seats, cost", Args: []string{"report", "licenses"}},
+		{Title: "Recommendations: licences to reclaim, overlaps, downgrades, seats to cut", Args: []string{"report", "recommendations"}},
 	}
 }
 
@@ -43,7 +44,13 @@ configuration for it, and runs tenantscope's commands against it one after the
 other. Nothing leaves this machine.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runDemo(cmd.Context(), profile, dir, keep, demoSteps())
+			// The steps' own output tells the story; progress logs only
+			// when asked for.
+			level := a.LogLevel
+			if !cmd.Flags().Changed("log-level") {
+				level = "warn"
+			}
+			return a.runDemo(cmd.Context(), profile, dir, level, keep, demoSteps())
 		},
 	}
 	cmd.Flags().StringVar(&profile, "profile", "small", "simulated tenant size: small or medium")
@@ -52,7 +59,7 @@ other. Nothing leaves this machine.`,
 	return cmd
 }
 
-func (a *App) runDemo(ctx context.Context, profile, dir string, keep bool, steps []DemoStep) error {
+func (a *App) runDemo(ctx context.Context, profile, dir, logLevel string, keep bool, steps []DemoStep) error {
 	if profile != "small" && profile != "medium" {
 		return usageError{fmt.Errorf("--profile %q: the demo runs small or medium", profile)}
 	}
@@ -84,7 +91,7 @@ func (a *App) runDemo(ctx context.Context, profile, dir string, keep bool, steps
 
 	for i, s := range steps {
 		args := append([]string{"--config", files.Config, "--db", filepath.Join(dir, "tenantscope.db"),
-			"--log-format", a.LogFormat, "--log-level", a.LogLevel}, s.Args...)
+			"--log-format", a.LogFormat, "--log-level", logLevel}, s.Args...)
 		fmt.Fprintf(a.Stdout, "\n== Step %d/%d: %s\n$ tenantscope %s\n\n", i+1, len(steps), s.Title, joinArgs(s.Args))
 		code := Main(ctx, args, Env{Stdout: a.Stdout, Stderr: a.Stderr, Getenv: demoEnv(a.Getenv), Now: a.Now})
 		if code == ExitConfig || ctx.Err() != nil {
