@@ -74,6 +74,11 @@ func (s *Server) listPage(r *http.Request, c *Caller, es *entitySet) (*odataQuer
 		}
 	}
 	if len(q.Other) > 0 {
+		if _, ok := q.Other["$skip"]; ok {
+			// Directory collections page only by $skiptoken (observed
+			// text: msgraph-metadata issue 135).
+			return nil, nil, &APIError{http.StatusBadRequest, "Request_BadRequest", "'$skip' is not supported by the service."}
+		}
 		for k := range q.Other {
 			if strings.HasPrefix(k, "$") {
 				return nil, nil, &APIError{http.StatusBadRequest, "Request_BadRequest", "Query option '" + k + "' is not allowed. Make sure that it is supported and spelled correctly."}

@@ -190,7 +190,9 @@ func TestUsersAdvancedQueryRules(t *testing.T) {
 
 func TestUsersTopAndPageSizeCap(t *testing.T) {
 	f := smallFixture(t)
-	code, body := f.get("/v1.0/users?$top=1000")
+	code, body := f.get("/v1.0/users?$top=5&$skip=5")
+	wantGraphError(t, code, body, 400, "Request_BadRequest", "'$skip' is not supported by the service.")
+	code, body = f.get("/v1.0/users?$top=1000")
 	wantGraphError(t, code, body, 400, "Request_UnsupportedQuery", "Invalid page size specified: '1000'. Must be between 1 and 999 inclusive.")
 	var pg graphPage
 	f.getOK("/v1.0/users?$top=999", &pg)
