@@ -54,53 +54,65 @@ var groupFilterRules = func() map[string]filterRule {
 // renderGroup renders every group property. Read lock held.
 func renderGroup(_ *Tenant, obj any) entity {
 	g := obj.(*Group)
-	types := g.GroupTypes
-	if types == nil {
-		types = []string{}
-	}
-	var sync any
-	if g.OnPremisesSyncEnabled != nil {
-		sync = *g.OnPremisesSyncEnabled
-	}
 	var ruleState any
 	if g.MembershipRule != "" {
 		ruleState = "On"
 	}
-	proxies := []string{}
-	if g.Mail != "" {
-		proxies = []string{"SMTP:" + g.Mail}
-	}
 	return entity{
-		{"id", g.ID},
-		{"deletedDateTime", graphTime(g.DeletedDateTime)},
+		{"id", strRef{&g.ID}},
+		{"deletedDateTime", timeRef{&g.DeletedDateTime}},
 		{"classification", nil},
-		{"createdDateTime", graphTime(g.CreatedDateTime)},
-		{"description", nullable(g.Description)},
-		{"displayName", g.DisplayName},
+		{"createdDateTime", timeRef{&g.CreatedDateTime}},
+		{"description", nullStrRef{&g.Description}},
+		{"displayName", strRef{&g.DisplayName}},
 		{"expirationDateTime", nil},
-		{"groupTypes", types},
+		{"groupTypes", stringsRef{&g.GroupTypes}},
 		{"isAssignableToRole", g.IsAssignableToRole},
-		{"mail", nullable(g.Mail)},
+		{"mail", nullStrRef{&g.Mail}},
 		{"mailEnabled", g.MailEnabled},
-		{"mailNickname", g.MailNickname},
-		{"membershipRule", nullable(g.MembershipRule)},
+		{"mailNickname", strRef{&g.MailNickname}},
+		{"membershipRule", nullStrRef{&g.MembershipRule}},
 		{"membershipRuleProcessingState", ruleState},
 		{"onPremisesLastSyncDateTime", nil},
 		{"onPremisesSecurityIdentifier", nil},
-		{"onPremisesSyncEnabled", sync},
+		{"onPremisesSyncEnabled", g.OnPremisesSyncEnabled},
 		{"preferredDataLocation", nil},
 		{"preferredLanguage", nil},
-		{"proxyAddresses", proxies},
-		{"renewedDateTime", graphTime(g.CreatedDateTime)},
+		{"proxyAddresses", groupProxyAddressesRef{g}},
+		{"renewedDateTime", timeRef{&g.CreatedDateTime}},
 		{"resourceBehaviorOptions", []string{}},
 		{"resourceProvisioningOptions", []string{}},
 		{"securityEnabled", g.SecurityEnabled},
 		{"securityIdentifier", nil},
 		{"theme", nil},
-		{"visibility", nullable(g.Visibility)},
+		{"visibility", nullStrRef{&g.Visibility}},
 		{"onPremisesProvisioningErrors", []any{}},
-		{"assignedLicenses", renderAssignedLicenses(g.AssignedLicenses)},
+		{"assignedLicenses", groupLicencesRef{g}},
 	}
+}
+
+// groupProxyAddressesRef is a mail-enabled group's primary SMTP address.
+type groupProxyAddressesRef struct{ g *Group }
+
+func (r groupProxyAddressesRef) Plain() any {
+	if r.g.Mail == "" {
+		return []string{}
+	}
+	return []string{"SMTP:" + r.g.Mail}
+}
+
+func (r groupProxyAddressesRef) AppendJSON(b []byte) []byte {
+	b, _ = appendJSON(b, r.Plain())
+	return b
+}
+
+// groupLicencesRef is a group's assignedLicenses (group-based licensing).
+type groupLicencesRef struct{ g *Group }
+
+func (r groupLicencesRef) Plain() any { return renderAssignedLicenses(r.g.AssignedLicenses) }
+func (r groupLicencesRef) AppendJSON(b []byte) []byte {
+	b, _ = appendJSON(b, r.Plain())
+	return b
 }
 
 // odataTypeOf is the @odata.type of a directory object kind.
