@@ -139,14 +139,14 @@ func Evaluate(granted []string, tier Tier, enabled []Feature) Report {
 	return rep
 }
 
-// usedPermissions picks, for the enabled features, which granted permission
-// serves each requirement: first every requirement that only one granted
-// permission can satisfy, then the least-privileged granted alternative for
-// the rest, so that a broader permission is reported as unneeded when a
-// narrower granted one already does its work. Extras count as used.
+// usedPermissions picks, for every requirement of the enabled features, the
+// least-privileged granted alternative. A broader permission thus counts as
+// used only where no narrower granted one serves, which is what makes it
+// worth flagging: removing a narrow permission that a broad one shadows
+// would not reduce what the app can do, while removing an unused broad one
+// would.
 func usedPermissions(cat []Entry, on map[Feature]bool, has map[string]string) map[string]bool {
 	used := map[string]bool{}
-	var open []Requirement
 	for _, e := range cat {
 		if !on[e.Feature] {
 			continue
@@ -157,24 +157,12 @@ func usedPermissions(cat []Entry, on map[Feature]bool, has map[string]string) ma
 			}
 		}
 		for _, req := range e.Requires {
-			var grantedAlts []string
 			for _, p := range req.AnyOf {
 				if _, ok := has[strings.ToLower(p)]; ok {
-					grantedAlts = append(grantedAlts, strings.ToLower(p))
+					used[strings.ToLower(p)] = true
+					break
 				}
 			}
-			switch len(grantedAlts) {
-			case 0:
-			case 1:
-				used[grantedAlts[0]] = true
-			default:
-				open = append(open, Requirement{AnyOf: grantedAlts})
-			}
-		}
-	}
-	for _, req := range open {
-		if !slices.ContainsFunc(req.AnyOf, func(p string) bool { return used[p] }) {
-			used[req.AnyOf[0]] = true
 		}
 	}
 	return used

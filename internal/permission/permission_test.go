@@ -64,7 +64,8 @@ func TestEvaluateAllGranted(t *testing.T) {
 			t.Errorf("%s not reported unneeded; unneeded = %v", p, unneeded)
 		}
 	}
-	for _, p := range []string{"Directory.Read.All", "Reports.Read.All", "ReportSettings.Read.All", "AuditLog.Read.All", "Application.Read.All"} {
+	for _, p := range []string{"User.Read.All", "Directory.Read.All", "Reports.Read.All", "ReportSettings.Read.All", "AuditLog.Read.All",
+		"Application.Read.All", "LicenseAssignment.Read.All", "Organization.Read.All", "RoleEligibilitySchedule.Read.Directory"} {
 		if slices.Contains(unneeded, p) {
 			t.Errorf("%s reported unneeded", p)
 		}
@@ -132,12 +133,14 @@ func TestEvaluateLeastPrivilege(t *testing.T) {
 	if r.Unneeded[0].Why != "redundant: user.read.all already covers users" {
 		t.Fatalf("reason = %q", r.Unneeded[0].Why)
 	}
-	// With OAuth2 grants on, Directory.Read.All is required and already
-	// reads users, so User.Read.All becomes the redundant one.
+	// With OAuth2 grants on, Directory.Read.All is required; User.Read.All
+	// stays the narrower one serving users, and nothing is flagged.
 	r = Evaluate([]string{"User.Read.All", "Directory.Read.All"}, TierP2, []Feature{Users, OAuth2Grants})
-	want0 := []Unneeded{{"User.Read.All", "redundant: Directory.Read.All already covers users"}}
-	if !slices.Equal(r.Unneeded, want0) {
+	if len(r.Unneeded) != 0 {
 		t.Fatalf("unneeded with oauth2 grants on = %+v", r.Unneeded)
+	}
+	if u, _ := r.Result(Users); !slices.Equal(u.Using, []string{"User.Read.All"}) {
+		t.Fatalf("users using %v", u.Using)
 	}
 	// A write permission serves only the (off) actions.
 	r = Evaluate([]string{"User.Read.All", "UserAuthenticationMethod.ReadWrite.All"}, TierP2, []Feature{Users})
