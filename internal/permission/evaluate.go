@@ -236,7 +236,11 @@ func unneededReason(cat []Entry, on map[Feature]bool, has map[string]string, use
 	}
 	switch {
 	case len(coveredBy) > 0:
-		return "redundant: " + strings.Join(coveredBy, ", ") + " already covers " + strings.Join(coveredFor, ", ")
+		verb := " already covers "
+		if len(coveredBy) > 1 {
+			verb = " already cover "
+		}
+		return "redundant: " + strings.Join(coveredBy, ", ") + verb + strings.Join(coveredFor, ", ")
 	case len(offFeatures) > 0:
 		return "serves only features that are off: " + strings.Join(offFeatures, ", ")
 	}
