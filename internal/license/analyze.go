@@ -2,6 +2,7 @@ package license
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -372,16 +373,22 @@ func Analyze(in Input) (*Analysis, error) {
 	for _, f := range best {
 		a.Savings[f.Currency] = a.Savings[f.Currency].Add(f.AnnualSavings)
 	}
-	sort.SliceStable(a.SKUs, func(i, j int) bool { return a.SKUs[i].SkuPartNumber < a.SKUs[j].SkuPartNumber })
-	sort.SliceStable(a.Findings, func(i, j int) bool {
-		fi, fj := a.Findings[i], a.Findings[j]
-		if fi.Kind != fj.Kind {
-			return fi.Kind < fj.Kind
+	slices.SortStableFunc(a.SKUs, func(x, y SKUSummary) int { return strings.Compare(x.SkuPartNumber, y.SkuPartNumber) })
+	// A total order (ties broken by user id and evidence), so the unstable
+	// sort, which moves far fewer of these large structs, is deterministic.
+	slices.SortFunc(a.Findings, func(x, y Finding) int {
+		for _, c := range [...]int{
+			strings.Compare(string(x.Kind), string(y.Kind)),
+			strings.Compare(x.UserPrincipalName, y.UserPrincipalName),
+			strings.Compare(x.SkuPartNumber, y.SkuPartNumber),
+			strings.Compare(x.UserID, y.UserID),
+			strings.Compare(x.Evidence, y.Evidence),
+		} {
+			if c != 0 {
+				return c
+			}
 		}
-		if fi.UserPrincipalName != fj.UserPrincipalName {
-			return fi.UserPrincipalName < fj.UserPrincipalName
-		}
-		return fi.SkuPartNumber < fj.SkuPartNumber
+		return 0
 	})
 	return a, nil
 }
@@ -531,7 +538,7 @@ func userFindings(u *User, v UserVerdict, in Input, skus map[string]*SKUSummary,
 			f.Action = "remove the direct assignment; the group keeps the licence"
 			out = append(out, f)
 		}
-		ca := CapabilitiesOf(sa.ServicePlanNames, nil)
+		ca := caps[la.SkuID]
 		if len(ca) == 0 {
 			continue
 		}
@@ -602,7 +609,11 @@ func userFindings(u *User, v UserVerdict, in Input, skus map[string]*SKUSummary,
 			}
 			f := base
 			f.Kind, f.SkuID, f.SkuPartNumber, f.Seats = FindUnusedAddOn, l.SkuID, sum.SkuPartNumber, 1
-			f.Evidence = fmt.Sprintf("add-on %s is held by a user who is %s", sum.Name(), map[bool]string{true: "inactive", false: "disabled"}[u.AccountEnabled])
+			state := "disabled"
+			if u.AccountEnabled {
+				state = "inactive"
+			}
+			f.Evidence = fmt.Sprintf("add-on %s is held by a user who is %s", sum.Name(), state)
 			f.Action = "reclaim the add-on first; it is the most expensive seat per use"
 			out = append(out, f) // savings already counted by the reclaim finding
 		}
