@@ -1,0 +1,255 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tenantscope/tenantscope/graphsim"
+	"github.com/tenantscope/tenantscope/internal/msgraph"
+	"github.com/tenantscope/tenantscope/internal/store"
+	tsync "github.com/tenantscope/tenantscope/internal/sync"
+)
+
+// TestSyncBenchmark measures a full sync, a delta sync after 1% churn and an
+// unchanged delta sync against the simulator with 20 ms latency and Graph's
+// throttling. It is not a timed test: it runs only with TENANTSCOPE_BENCH=1
+// and reports figures (profile: TENANTSCOPE_BENCH_PROFILE, default medium).
+//
+// The sync runs in a child process so its peak RSS (VmHWM) is the sync's
+// alone, not the simulator's.
+//
+//	TENANTSCOPE_BENCH=1 TENANTSCOPE_BENCH_PROFILE=large go test ./bench -run TestSyncBenchmark -v -timeout 30m
+func TestSyncBenchmark(t *testing.T) {
+	if os.Getenv(benchChildEnv) != "" {
+		syncChild(t)
+		return
+	}
+	if os.Getenv("TENANTSCOPE_BENCH") != "1" {
+		t.Skip("set TENANTSCOPE_BENCH=1 to run the sync benchmark")
+	}
+	profile := os.Getenv("TENANTSCOPE_BENCH_PROFILE")
+	if profile == "" {
+		profile = "medium"
+	}
+	const latency = 20 * time.Millisecond
+	p, err := graphsim.ProfileByName(profile, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Tier = graphsim.TierP2
+	genStart := time.Now()
+	tn, err := graphsim.Generate(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("generated %s tenant in %v", profile, time.Since(genStart).Round(time.Millisecond))
+	sim, err := graphsim.Start(graphsim.Options{Latency: latency, Throttle: true}, tn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	dir := t.TempDir()
+	caPath := filepath.Join(dir, "ca.pem")
+	if err := sim.WriteCA(caPath); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := sim.Server.IssueToken(tn.ID, tn.Connector.AppID, "https://graph.microsoft.com", tn.Connector.Granted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbPath := filepath.Join(dir, "bench.db")
+	run := func(name string, full bool) childResult {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestSyncBenchmark$", "-test.count=1", "-test.timeout=30m")
+		cmd.Env = append(os.Environ(), benchChildEnv+"=1", "BENCH_URL="+sim.URL, "BENCH_TOKEN="+tok, "BENCH_CA="+caPath,
+			"BENCH_DB="+dbPath, "BENCH_FULL="+strconv.FormatBool(full))
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, os.Stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%s sync: %v\n%s", name, err, out.String())
+		}
+		var r childResult
+		sc := bufio.NewScanner(&out)
+		for sc.Scan() {
+			if line, ok := strings.CutPrefix(sc.Text(), "BENCH_RESULT "); ok {
+				if err := json.Unmarshal([]byte(line), &r); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if r.WallSeconds == 0 {
+			t.Fatalf("%s sync printed no result:\n%s", name, out.String())
+		}
+		return r
+	}
+
+	full := run("full", true)
+	sum := tn.Churn(0.01, 42)
+	delta := run("delta after churn", false)
+	same := run("unchanged delta", false)
+
+	// The lower bound for the full sync: the resource units it spent at the
+	// app+tenant quota's refill rate beyond the initial burst, or its HTTP
+	// requests at the client's concurrency times the latency, whichever is
+	// longer.
+	quota, window := ruQuota(len(tn.Users)), 10*time.Second
+	refill := float64(quota) / window.Seconds()
+	ruBound := math.Max(0, float64(full.ResourceUnits)-float64(quota)) / refill
+	latBound := float64(full.Requests) * latency.Seconds() / float64(full.Concurrency)
+	bound := math.Max(ruBound, latBound)
+
+	t.Logf("profile %s: %d users, %d groups; churn %+v", profile, len(tn.Users), len(tn.Groups), sum)
+	t.Logf("| run | wall s | HTTP requests | in $batch | throttled | RU | peak RSS MB |")
+	t.Logf("|---|---|---|---|---|---|---|")
+	for _, x := range []struct {
+		name string
+		r    childResult
+	}{{"full", full}, {"delta after 1% churn", delta}, {"unchanged delta", same}} {
+		t.Logf("| %s | %.1f | %d | %d | %d | %d | %.0f |", x.name, x.r.WallSeconds, x.r.Requests, x.r.Batched, x.r.Throttled, x.r.ResourceUnits, float64(x.r.PeakRSSKB)/1024)
+	}
+	t.Logf("full-sync lower bound %.1f s (RU %.1f s at %d RU/10 s, latency %.1f s); wall/bound %.2f (target <= 1.3)",
+		bound, ruBound, quota, latBound, full.WallSeconds/bound)
+	fullReq := float64(full.Requests + full.Batched)
+	t.Logf("delta: %.1f%% of full requests (target < 5%%), %.1f%% of full time (target < 10%%); unchanged delta %.1f s (target < 10 s)",
+		100*float64(delta.Requests+delta.Batched)/fullReq, 100*delta.WallSeconds/full.WallSeconds, same.WallSeconds)
+	for _, x := range []struct {
+		name string
+		r    childResult
+	}{{"full", full}, {"delta", delta}} {
+		for _, r := range x.r.Resources {
+			t.Logf("  %-5s %-24s %-7s %-5s %7d items %6.1f s", x.name, r.Resource, r.Status, r.Mode, r.Items, r.Duration.Seconds())
+		}
+	}
+}
+
+// ruQuota is the app+tenant resource-unit quota per 10 s by tenant size
+// (graph-facts §3).
+func ruQuota(users int) int {
+	switch {
+	case users < 50:
+		return 3500
+	case users <= 500:
+		return 5000
+	}
+	return 8000
+}
+
+const benchChildEnv = "TENANTSCOPE_BENCH_CHILD"
+
+type childResult struct {
+	WallSeconds   float64
+	Requests      int64
+	Batched       int64
+	Throttled     int64
+	ResourceUnits int64
+	PeakRSSKB     int64
+	Concurrency   int
+	Resources     []store.ResourceResult
+}
+
+// syncChild runs one sync and prints its figures.
+func syncChild(t *testing.T) {
+	ctx := context.Background()
+	ca, err := os.ReadFile(os.Getenv("BENCH_CA"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca)
+	ru := &ruCounter{base: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true, MaxIdleConnsPerHost: 64}}
+	tok := os.Getenv("BENCH_TOKEN")
+	const concurrency = 16
+	g, err := msgraph.New(msgraph.Options{BaseURL: os.Getenv("BENCH_URL"), HTTPClient: &http.Client{Transport: ru},
+		Tokens: msgraph.TokenFunc(func(context.Context) (string, error) { return tok, nil }), Concurrency: concurrency})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, os.Getenv("BENCH_DB"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	start := time.Now()
+	res, err := tsync.Run(ctx, g, db, tsync.Options{Connection: "bench", GraphBaseURL: os.Getenv("BENCH_URL"),
+		Full: os.Getenv("BENCH_FULL") == "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := childResult{WallSeconds: time.Since(start).Seconds(), Requests: res.Stats.Requests, Batched: res.Stats.BatchInnerRequests,
+		Throttled: res.Stats.Throttled, ResourceUnits: ru.units.Load(), PeakRSSKB: vmHWM(), Concurrency: concurrency, Resources: res.Resources}
+	b, _ := json.Marshal(out)
+	fmt.Printf("BENCH_RESULT %s\n", b)
+}
+
+// ruCounter sums the x-ms-resource-unit header of every Graph response,
+// including the inner responses of $batch.
+type ruCounter struct {
+	base  http.RoundTripper
+	units atomic.Int64
+}
+
+func (c *ruCounter) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := c.base.RoundTrip(r)
+	if err != nil {
+		return resp, err
+	}
+	if n, err := strconv.Atoi(resp.Header.Get("x-ms-resource-unit")); err == nil {
+		c.units.Add(int64(n))
+	}
+	if !strings.HasSuffix(r.URL.Path, "/$batch") {
+		return resp, nil
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	var br struct {
+		Responses []struct {
+			Headers map[string]string `json:"headers"`
+		} `json:"responses"`
+	}
+	if json.Unmarshal(body, &br) == nil {
+		for _, in := range br.Responses {
+			for k, v := range in.Headers {
+				if strings.EqualFold(k, "x-ms-resource-unit") {
+					if n, err := strconv.Atoi(v); err == nil {
+						c.units.Add(int64(n))
+					}
+				}
+			}
+		}
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, nil
+}
+
+// vmHWM is the process's peak resident set in kB (Linux).
+func vmHWM() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
