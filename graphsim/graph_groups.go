@@ -292,6 +292,17 @@ func transitiveMemberOfIDs(t *Tenant, id string) []string {
 	return out
 }
 
+// devicesOwnedBy lists the devices registered to user id. Read lock held.
+func devicesOwnedBy(t *Tenant, id string) []string {
+	var out []string
+	for _, d := range t.Devices {
+		if strings.EqualFold(d.RegisteredOwnerID, id) {
+			out = append(out, d.ID)
+		}
+	}
+	return out
+}
+
 // directRolesOf lists the activated directory roles assigned to id itself
 // (directory-wide assignments). Read lock held.
 func directRolesOf(t *Tenant, id string) []*RoleDefinition {
@@ -474,6 +485,11 @@ func (s *Server) registerGroupRoutes() {
 		s.registerEntitySet(membershipSet("/groups/{id}/members"+cast, 3, groupReadPerms, false, members, k))
 		s.registerEntitySet(membershipSet("/groups/{id}/transitiveMembers"+cast, 5, groupReadPerms, false, transitive, k))
 	}
+	// A user's registered (and owned) devices: the Entra ID devices whose
+	// registered owner they are (user-list-registereddevices).
+	devicePerms := []string{"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
+	s.registerEntitySet(membershipSet("/users/{id}/registeredDevices", 1, devicePerms, true, devicesOwnedBy, KindUnknown))
+	s.registerEntitySet(membershipSet("/users/{id}/ownedDevices", 1, devicePerms, true, devicesOwnedBy, KindUnknown))
 	s.registerEntitySet(membershipSetWithRoles("/users/{id}/memberOf", 1, memberOfPerms, true, memberOfIDs, KindUnknown, directRolesOf))
 	s.registerEntitySet(membershipSetWithRoles("/users/{id}/transitiveMemberOf", 2, memberOfPerms, true, transitiveMemberOfIDs, KindUnknown, transitiveRolesOf))
 	s.registerEntitySet(membershipSet("/users/{id}/memberOf/microsoft.graph.group", 1, memberOfPerms, true, memberOfIDs, KindGroup))

@@ -267,3 +267,30 @@ func TestExpandMembersAndMemberOf(t *testing.T) {
 		t.Errorf("$expand=memberOf of %s lacks group %s: %v", uid, gid, of)
 	}
 }
+
+func TestRegisteredDevices(t *testing.T) {
+	f := smallFixture(t)
+	var uid string
+	var want []string
+	f.tenant.Snapshot(func(t *Tenant) {
+		for _, d := range t.Devices {
+			if d.RegisteredOwnerID != "" {
+				uid = d.RegisteredOwnerID
+				break
+			}
+		}
+		want = devicesOwnedBy(t, uid)
+	})
+	if uid == "" {
+		t.Fatal("no device with a registered owner in the small tenant")
+	}
+	items, _ := f.all("/v1.0/users/" + uid + "/registeredDevices")
+	if got := idsOf(items); !slices.Equal(got, want) {
+		t.Errorf("registeredDevices %v, want %v", got, want)
+	}
+	for _, it := range items {
+		if it["@odata.type"] != "#microsoft.graph.device" || it["deviceId"] == nil {
+			t.Errorf("device entry %v", it)
+		}
+	}
+}
