@@ -108,7 +108,11 @@ func (s *Server) listPage(r *http.Request, c *Caller, es *entitySet) (*odataQuer
 		return (q.Filter == nil || evalFilter(q.Filter, e, nil)) && (q.Search == nil || searchMatch(q.Search, e))
 	}
 	finish := func(e entity, obj any) entity {
-		return expand(t, es, q, obj, restrict(es.project(e, q.Select), visible))
+		e = restrict(es.project(e, q.Select), visible)
+		if es.Redact != nil {
+			e = es.Redact(c, e)
+		}
+		return expand(t, es, q, obj, e)
 	}
 
 	if q.OrderBy != "" {
@@ -410,6 +414,9 @@ func (s *Server) serveEntity(w http.ResponseWriter, r *http.Request, c *Caller, 
 	e = es.project(e, q.Select)
 	if es.Visible != nil {
 		e = restrict(e, es.Visible(c))
+	}
+	if es.Redact != nil {
+		e = es.Redact(c, e)
 	}
 	e = expand(t, es, q, obj, e)
 	body, err := encodeEntity(r, es.ODataContext, q.Select, e)

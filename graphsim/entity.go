@@ -338,6 +338,9 @@ type entitySet struct {
 	// Visible, when set, limits the properties a caller may see (nil = all),
 	// e.g. User.ReadBasic.All sees only the basic profile.
 	Visible func(c *Caller) []string
+	// Redact, when set, rewrites each projected object for the caller, e.g.
+	// directoryObject members of a type the caller may not read.
+	Redact func(c *Caller, e entity) entity
 	// RequireEventual: the path itself needs ConsistencyLevel: eventual (OData
 	// casts such as /groups/{id}/members/microsoft.graph.user).
 	RequireEventual bool

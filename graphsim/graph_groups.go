@@ -1,6 +1,7 @@
 package graphsim
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -12,9 +13,11 @@ import (
 // permissions that include read.
 var groupReadPerms = []string{"GroupMember.Read.All", "Group.Read.All", "Directory.Read.All", "GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"}
 
-// memberOfPerms: reading a user's memberships needs a group permission or a
-// directory-wide one (Microsoft's user-list-memberof reference).
-var memberOfPerms = []string{"GroupMember.Read.All", "Group.Read.All", "Directory.Read.All", "GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"}
+// memberOfPerms: a user's memberships can be listed with a user or group
+// permission; objects of types the caller may not read come back with
+// limited information (redactInaccessible), as Microsoft's
+// user-list-memberof reference describes.
+var memberOfPerms = []string{"User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All", "GroupMember.Read.All", "Group.Read.All", "Directory.Read.All", "GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"}
 
 // groupProps is every property renderGroup produces, in v1.0 metadata order.
 var groupProps = []string{
@@ -465,7 +468,38 @@ func membershipSetWithRoles(path string, cost int, perms []string, parentIsUser 
 		es.CountSegment = true
 	}
 	es.DefaultProject = projectMemberDefault
+	es.Redact = redactInaccessible
 	return es
+}
+
+// typeReadPerms are the application permissions that let a caller read each
+// directoryObject type in full.
+var typeReadPerms = map[string][]string{
+	"#microsoft.graph.user":             {"User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"},
+	"#microsoft.graph.group":            {"GroupMember.Read.All", "Group.Read.All", "GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"},
+	"#microsoft.graph.servicePrincipal": {"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"},
+	"#microsoft.graph.device":           {"Device.Read.All", "Device.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"},
+	"#microsoft.graph.directoryRole":    {"RoleManagement.Read.Directory", "RoleManagement.Read.All", "RoleManagement.ReadWrite.Directory", "Directory.Read.All", "Directory.ReadWrite.All"},
+}
+
+// redactInaccessible applies Graph's "limited information returned for
+// inaccessible member objects": a member of a type the caller may not read
+// keeps its @odata.type and id, and every other property is null.
+func redactInaccessible(c *Caller, e entity) entity {
+	typ, _ := e.get("@odata.type")
+	perms, known := typeReadPerms[fmt.Sprint(typ)]
+	if !known || c.Has(perms...) {
+		return e
+	}
+	out := make(entity, len(e))
+	for i, p := range e {
+		if p.Name == "@odata.type" || p.Name == "id" {
+			out[i] = p
+		} else {
+			out[i] = property{p.Name, nil}
+		}
+	}
+	return out
 }
 
 func (s *Server) registerGroupRoutes() {

@@ -294,3 +294,39 @@ func TestRegisteredDevices(t *testing.T) {
 		}
 	}
 }
+
+// TestInaccessibleMembersHaveLimitedInformation: with GroupMember.Read.All
+// only, user members come back as @odata.type and id with null properties.
+func TestInaccessibleMembersHaveLimitedInformation(t *testing.T) {
+	f := smallFixture(t)
+	g := groupWith(f, func(t *Tenant, g *Group) bool {
+		for _, m := range g.Members {
+			if t.kindLocked(m) == KindUser {
+				return true
+			}
+		}
+		return false
+	})
+	ro := f.withRoles("GroupMember.Read.All")
+	items, _ := ro.all("/v1.0/groups/" + g.ID + "/members?$select=id,displayName")
+	users := 0
+	for _, it := range items {
+		if it["@odata.type"] != "#microsoft.graph.user" {
+			continue
+		}
+		users++
+		if it["id"] == nil || it["displayName"] != nil {
+			t.Errorf("inaccessible user member %v, want id only", it)
+		}
+	}
+	if users == 0 {
+		t.Fatal("no user members listed")
+	}
+	full := f.withRoles("GroupMember.Read.All", "User.Read.All")
+	items, _ = full.all("/v1.0/groups/" + g.ID + "/members?$select=id,displayName")
+	for _, it := range items {
+		if it["@odata.type"] == "#microsoft.graph.user" && it["displayName"] == nil {
+			t.Errorf("user member without displayName despite User.Read.All: %v", it)
+		}
+	}
+}
