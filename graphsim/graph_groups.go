@@ -462,10 +462,12 @@ func membershipSetWithRoles(path string, cost int, perms []string, parentIsUser 
 		OrderBy:    []string{"displayName"},
 		Search:     []string{"displayName", "mail", "userPrincipalName"},
 	}
+	// {path}/$count works on every membership collection (with
+	// ConsistencyLevel: eventual, as Advanced requires).
+	es.CountSegment = true
 	if cast != KindUnknown {
 		es.RequireEventual = true
 		es.ODataContext = strings.TrimPrefix(odataTypeOf(cast), "#microsoft.graph.") + "s"
-		es.CountSegment = true
 	}
 	es.DefaultProject = projectMemberDefault
 	es.Redact = redactInaccessible

@@ -109,6 +109,14 @@ func TestGroupMembersAndCasts(t *testing.T) {
 	if len(users) != wantUsers {
 		t.Errorf("user members: %d, want %d", len(users), wantUsers)
 	}
+	code, body = f.get("/v1.0/groups/"+g.ID+"/members/$count", "ConsistencyLevel", "eventual")
+	if code != 200 || string(body) != itoa(len(members)) {
+		t.Errorf("members/$count = %d %s, want %d", code, body, len(members))
+	}
+	code, body = f.get("/v1.0/groups/"+g.ID+"/members/microsoft.graph.user/$count", "ConsistencyLevel", "eventual")
+	if code != 200 || string(body) != itoa(wantUsers) {
+		t.Errorf("members/microsoft.graph.user/$count = %d %s, want %d", code, body, wantUsers)
+	}
 	code, body = f.get("/v1.0/groups/00000000-0000-0000-0000-000000000001/members")
 	wantGraphError(t, code, body, 404, "Request_ResourceNotFound", "Resource '00000000-0000-0000-0000-000000000001' does not exist or one of its queried reference-property objects are not present.")
 }
