@@ -42,7 +42,7 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	// NORMAL is durable across application crashes in WAL mode (SIGKILL
 	// loses nothing committed); only an OS crash may lose the last commit.
 	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "cache_size(-32768)") // 32 MiB page cache per connection
+	q.Add("_pragma", "cache_size(-16384)") // 16 MiB page cache per connection
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
 	db, err := sql.Open("sqlite", dsn)

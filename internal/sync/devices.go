@@ -12,7 +12,14 @@ func managedDevicesResource() *resource {
 		name: "managedDevices", group: "devices",
 		perms:  []string{"DeviceManagementManagedDevices.Read.All"},
 		tables: []store.Table{store.TableManagedDevices},
+		// No delta query exists for managed devices: delta runs re-list
+		// them only when the last listing is older than FanoutMaxAge.
+		fanout: true,
 		run: func(ctx context.Context, j *job) error {
+			full, err := j.fanoutFull(ctx)
+			if err != nil || !full {
+				return err
+			}
 			sel := []string{"id", "userId", "userPrincipalName", "deviceName", "operatingSystem", "osVersion", "complianceState",
 				"managedDeviceOwnerType", "managementAgent", "enrolledDateTime", "lastSyncDateTime", "azureADDeviceId", "isEncrypted"}
 			for d, err := range j.e.g.ManagedDevices(ctx, msgraph.ListOptions{Select: sel}) {

@@ -48,10 +48,12 @@ type Options struct {
 	// Concurrency is how many resources sync at once (default 4); the
 	// Graph client bounds requests in flight separately.
 	Concurrency int
-	// FanoutMaxAge: a delta run refreshes per-object fan-out resources
-	// (owners, app role assignments, sync jobs, mailbox purpose, sign-in
-	// activity) in full when their last full refresh is older than this
-	// (default 24 h), and otherwise only for objects changed in the run.
+	// FanoutMaxAge: a delta run refreshes the resources that have no delta
+	// query and cost a request per object or a long listing (owners, app
+	// role assignments, sync jobs, mailbox purpose, sign-in activity,
+	// managers, managed devices) in full when their last full refresh is
+	// older than this (default 24 h), and otherwise only for objects
+	// changed in the run.
 	FanoutMaxAge time.Duration
 	// Progress receives per-resource progress; nil = none.
 	Progress Progress

@@ -172,12 +172,12 @@ type wmsg struct {
 }
 
 const (
-	txOps     = 20000
+	txOps     = 10000
 	heartbeat = 20 * time.Second
 )
 
 func newWriter(run store.Run) *writer {
-	return &writer{run: run, in: make(chan wmsg, 16), done: make(chan struct{}), written: map[string]int64{}, closed: map[string]int64{}}
+	return &writer{run: run, in: make(chan wmsg, 8), done: make(chan struct{}), written: map[string]int64{}, closed: map[string]int64{}}
 }
 
 func (w *writer) send(ctx context.Context, b *store.Batch) error {
