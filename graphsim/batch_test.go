@@ -25,8 +25,7 @@ func (f *simFixture) batch(payload string) (int, []byte) {
 
 func TestBatchServesInnerRequests(t *testing.T) {
 	f := smallFixture(t)
-	var uid string
-	f.tenant.Snapshot(func(t *Tenant) { uid = t.Users[0].ID })
+	uid := cloudUser(f, nil)
 	payload := `{"requests":[
 		{"id":"1","method":"GET","url":"/users/` + uid + `?$select=id,displayName"},
 		{"id":"2","method":"GET","url":"users?$top=2&$select=id,displayName,userPrincipalName"},

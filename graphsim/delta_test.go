@@ -124,8 +124,7 @@ func TestUsersDeltaLatestAndWrites(t *testing.T) {
 	if len(pg.Value) != 0 || pg.DeltaLink == "" || pg.NextLink != "" {
 		t.Fatalf("$deltatoken=latest = %d items, deltaLink %q", len(pg.Value), pg.DeltaLink)
 	}
-	var uid string
-	f.tenant.Snapshot(func(t *Tenant) { uid = t.Users[3].ID })
+	uid := cloudUser(f, nil)
 	code, _, body := f.do("PATCH", "/v1.0/users/"+uid, `{"accountEnabled":false,"department":"Finance"}`)
 	if code != 204 {
 		t.Fatalf("PATCH: %d %s", code, body)
@@ -271,8 +270,7 @@ func TestDeltaConformance(t *testing.T) {
 
 	var pg graphPage
 	f.getOK("/v1.0/users/delta?$deltatoken=latest", &pg)
-	var uid string
-	f.tenant.Snapshot(func(t *Tenant) { uid = t.Users[1].ID })
+	uid := cloudUser(f, nil)
 	if code, _, b := f.do("PATCH", "/v1.0/users/"+uid, `{"jobTitle":"Buyer"}`); code != 204 {
 		t.Fatalf("PATCH %d %s", code, b)
 	}

@@ -199,6 +199,10 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, c *Caller) {
 		writeAPIError(w, r, notFound(key))
 		return
 	}
+	if onPremisesMastered(t, id) && (enabled != nil || anyOnPremisesField(strs)) {
+		writeAPIError(w, r, errOnPremisesMastered)
+		return
+	}
 	if enabled != nil {
 		if err := t.SetAccountEnabled(id, *enabled); err != nil {
 			writeMutationError(w, r, err)
@@ -209,6 +213,31 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, c *Caller) {
 		t.patchUserFields(id, strs)
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// errOnPremisesMastered is Entra ID's refusal to change, in the cloud, an
+// attribute that Entra Connect synchronises from Active Directory.
+var errOnPremisesMastered = &APIError{http.StatusBadRequest, "Request_BadRequest",
+	"Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration."}
+
+// cloudMasteredUserFields stay writable on synchronised users.
+var cloudMasteredUserFields = map[string]bool{"usageLocation": true, "preferredLanguage": true}
+
+func anyOnPremisesField(fields map[string]string) bool {
+	for k := range fields {
+		if !cloudMasteredUserFields[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// onPremisesMastered reports whether Entra Connect synchronises the user.
+func onPremisesMastered(t *Tenant, id string) bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	u := t.userByIDLocked(id)
+	return u != nil && u.OnPremisesSyncEnabled != nil && *u.OnPremisesSyncEnabled
 }
 
 // patchUserFields sets simple string properties and records the change for

@@ -7,6 +7,25 @@ import (
 	"testing"
 )
 
+// cloudUser returns the first cloud-only user (PATCH refuses synchronised
+// ones) that satisfies pred.
+func cloudUser(f *simFixture, pred func(u *User) bool) string {
+	f.t.Helper()
+	var id string
+	f.tenant.Snapshot(func(t *Tenant) {
+		for _, u := range t.Users {
+			if (u.OnPremisesSyncEnabled == nil || !*u.OnPremisesSyncEnabled) && (pred == nil || pred(u)) {
+				id = u.ID
+				return
+			}
+		}
+	})
+	if id == "" {
+		f.t.Fatal("no cloud-only user fits")
+	}
+	return id
+}
+
 func TestAssignLicenseRoundTrip(t *testing.T) {
 	f := smallFixture(t)
 	// A user with a usage location and a SKU with free seats they lack.
@@ -73,15 +92,7 @@ func TestAssignLicenseRoundTrip(t *testing.T) {
 
 func TestPatchUserAndRevoke(t *testing.T) {
 	f := smallFixture(t)
-	var uid string
-	f.tenant.Snapshot(func(t *Tenant) {
-		for _, u := range t.Users {
-			if u.AccountEnabled {
-				uid = u.ID
-				return
-			}
-		}
-	})
+	uid := cloudUser(f, func(u *User) bool { return u.AccountEnabled })
 	code, _, body := f.do("PATCH", "/v1.0/users/"+uid, `{"accountEnabled":false}`)
 	if code != 204 || len(body) != 0 {
 		t.Fatalf("PATCH: %d %s", code, body)
@@ -242,4 +253,27 @@ func TestPatchGroupBindsMembersAndRenames(t *testing.T) {
 	wantGraphError(t, code, b, 400, "Request_BadRequest", "The maximum number of members that can be added in a single request is 20.")
 	code, _, b = f.do("PATCH", "/v1.0/groups/"+gid, `{"members@odata.bind":[`+refs[0]+`]}`)
 	wantGraphError(t, code, b, 400, "Request_BadRequest", "One or more added object references already exist for the following modified properties: 'members'.")
+}
+
+func TestPatchSynchronisedUser(t *testing.T) {
+	f := smallFixture(t)
+	var uid string
+	f.tenant.Snapshot(func(t *Tenant) {
+		for _, u := range t.Users {
+			if u.OnPremisesSyncEnabled != nil && *u.OnPremisesSyncEnabled {
+				uid = u.ID
+				return
+			}
+		}
+	})
+	if uid == "" {
+		t.Skip("the small tenant has no synchronised users")
+	}
+	for _, body := range []string{`{"accountEnabled":false}`, `{"department":"X"}`} {
+		code, _, b := f.do("PATCH", "/v1.0/users/"+uid, body)
+		wantGraphError(t, code, b, 400, "Request_BadRequest", "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.")
+	}
+	if code, _, b := f.do("PATCH", "/v1.0/users/"+uid, `{"usageLocation":"GB"}`); code != 204 {
+		t.Errorf("usageLocation on a synchronised user: %d %s", code, b)
+	}
 }
