@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"net/http"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 )
@@ -188,10 +189,8 @@ func groupDeltaItems(t *Tenant, d deltaState) deltaList {
 		return liveGroups(t.Groups)
 	}
 	changed := map[string]bool{}
-	for _, mc := range t.memberChanges {
-		if mc.Seq > d.Since {
-			changed[mc.GroupID] = true
-		}
+	for _, mc := range memberChangesAfter(t, d.Since) {
+		changed[mc.GroupID] = true
 	}
 	var out deltaSlice
 	for _, g := range t.Groups {
@@ -231,8 +230,8 @@ func groupMembersDelta(t *Tenant, d deltaState, g *Group, off, limit int) ([]ent
 	}
 	last := map[string]bool{} // member -> removed
 	var order []string
-	for _, mc := range t.memberChanges {
-		if mc.GroupID != g.ID || mc.Seq <= d.Since {
+	for _, mc := range memberChangesAfter(t, d.Since) {
+		if mc.GroupID != g.ID {
 			continue
 		}
 		if _, seen := last[mc.MemberID]; !seen {
@@ -252,6 +251,13 @@ func groupMembersDelta(t *Tenant, d deltaState, g *Group, off, limit int) ([]ent
 		out = append(out, e)
 	}
 	return out, total
+}
+
+// memberChangesAfter is the tail of the tenant's membership change log
+// after seq (the log is in sequence order). Read lock held; not a copy.
+func memberChangesAfter(t *Tenant, seq uint64) []MemberChange {
+	i := sort.Search(len(t.memberChanges), func(i int) bool { return t.memberChanges[i].Seq > seq })
+	return t.memberChanges[i:]
 }
 
 // kindForDelta finds the kind of an object that may since have been deleted.
