@@ -1,7 +1,9 @@
 package graphsim
 
 import (
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -337,4 +339,39 @@ func TestInaccessibleMembersHaveLimitedInformation(t *testing.T) {
 			t.Errorf("user member without displayName despite User.Read.All: %v", it)
 		}
 	}
+}
+
+func TestGroupQueryForms(t *testing.T) {
+	f := smallFixture(t)
+	var pg graphPage
+	// Teams-enabled groups (the model has none); the filter is accepted.
+	f.getOK("/v1.0/groups?$filter=resourceProvisioningOptions/Any(x:x+eq+'Team')&$select=id", &pg)
+	if len(pg.Value) != 0 {
+		t.Errorf("Team filter returned %d groups", len(pg.Value))
+	}
+	items, _ := f.all("/beta/groups?$orderby=displayName+desc&$select=displayName&$top=4")
+	for i := 1; i < len(items); i++ {
+		if strings.ToLower(items[i-1]["displayName"].(string)) < strings.ToLower(items[i]["displayName"].(string)) {
+			t.Fatalf("not in descending order at %d", i)
+		}
+	}
+	var a, b string
+	f.tenant.Snapshot(func(t *Tenant) {
+		a = strings.Fields(t.Groups[0].DisplayName)[0]
+		b = strings.Fields(t.Groups[len(t.Groups)-1].DisplayName)[0]
+	})
+	want := 0
+	f.tenant.Snapshot(func(t *Tenant) {
+		for _, g := range t.Groups {
+			if wordPrefix(g.DisplayName, a) || wordPrefix(g.DisplayName, b) {
+				want++
+			}
+		}
+	})
+	found, _ := f.all("/v1.0/groups?$search="+url.QueryEscape(`"displayName:`+a+`" OR "displayName:`+b+`"`)+"&$select=id", "ConsistencyLevel", "eventual")
+	if len(found) != want {
+		t.Errorf("$search OR found %d, want %d", len(found), want)
+	}
+	code, body := f.get("/v1.0/groups?$expand=favourites")
+	wantGraphError(t, code, body, 400, "Request_BadRequest", "Parsing OData Select and Expand failed: Could not find a property named 'favourites' on type 'microsoft.graph.group'.")
 }
