@@ -527,7 +527,7 @@ func (s *Server) registerGroupRoutes() {
 	s.registerEntitySet(membershipSet("/users/{id}/registeredDevices", 1, devicePerms, true, devicesOwnedBy, KindUnknown))
 	s.registerEntitySet(membershipSet("/users/{id}/ownedDevices", 1, devicePerms, true, devicesOwnedBy, KindUnknown))
 	s.registerEntitySet(membershipSetWithRoles("/users/{id}/memberOf", 1, memberOfPerms, true, memberOfIDs, KindUnknown, directRolesOf))
-	s.registerEntitySet(membershipSetWithRoles("/users/{id}/transitiveMemberOf", 2, memberOfPerms, true, transitiveMemberOfIDs, KindUnknown, transitiveRolesOf))
+	s.registerEntitySet(membershipSetWithRoles("/users/{id}/transitiveMemberOf", 1, memberOfPerms, true, transitiveMemberOfIDs, KindUnknown, transitiveRolesOf))
 	s.registerEntitySet(membershipSet("/users/{id}/memberOf/microsoft.graph.group", 1, memberOfPerms, true, memberOfIDs, KindGroup))
-	s.registerEntitySet(membershipSet("/users/{id}/transitiveMemberOf/microsoft.graph.group", 2, memberOfPerms, true, transitiveMemberOfIDs, KindGroup))
+	s.registerEntitySet(membershipSet("/users/{id}/transitiveMemberOf/microsoft.graph.group", 1, memberOfPerms, true, transitiveMemberOfIDs, KindGroup))
 }
