@@ -436,6 +436,7 @@ func (r *sqliteRun) finish(ctx context.Context, res RunResult, cause error) erro
 // first full load (see migration 0003); afterwards SQLite maintains them.
 var lateIndexes = []string{
 	`CREATE INDEX IF NOT EXISTS group_members_member ON group_members(connection_id, member_id)`,
+	`CREATE INDEX IF NOT EXISTS app_role_assignments_principal ON app_role_assignments(connection_id, principal_id)`,
 }
 
 func (d *DB) ensureIndexes(ctx context.Context) error {
@@ -443,6 +444,15 @@ func (d *DB) ensureIndexes(ctx context.Context) error {
 		if _, err := d.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("build index: %w", err)
 		}
+	}
+	// Without statistics SQLite prefers a clustered key prefix (a scan of
+	// the connection's millions of memberships) to the by-member index;
+	// sampled statistics (analysis_limit) keep this cheap.
+	if _, err := d.db.ExecContext(ctx, `PRAGMA analysis_limit = 1000`); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	if _, err := d.db.ExecContext(ctx, `PRAGMA optimize = 0x10002`); err != nil {
+		return fmt.Errorf("analyze: %w", err)
 	}
 	return nil
 }
