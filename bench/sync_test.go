@@ -114,13 +114,13 @@ func TestSyncBenchmark(t *testing.T) {
 	bound := math.Max(ruBound, latBound)
 
 	t.Logf("profile %s: %d users, %d groups; churn %+v", profile, len(tn.Users), len(tn.Groups), sum)
-	t.Logf("| run | wall s | HTTP requests | in $batch | throttled | RU | peak RSS MB |")
-	t.Logf("|---|---|---|---|---|---|---|")
+	t.Logf("| run | wall s | HTTP requests | in $batch | throttled | RU | peak RSS MB | store writing s |")
+	t.Logf("|---|---|---|---|---|---|---|---|")
 	for _, x := range []struct {
 		name string
 		r    childResult
 	}{{"full", full}, {"delta after 1% churn", delta}, {"unchanged delta", same}} {
-		t.Logf("| %s | %.1f | %d | %d | %d | %d | %.0f |", x.name, x.r.WallSeconds, x.r.Requests, x.r.Batched, x.r.Throttled, x.r.ResourceUnits, float64(x.r.PeakRSSKB)/1024)
+		t.Logf("| %s | %.1f | %d | %d | %d | %d | %.0f | %.1f |", x.name, x.r.WallSeconds, x.r.Requests, x.r.Batched, x.r.Throttled, x.r.ResourceUnits, float64(x.r.PeakRSSKB)/1024, x.r.StoreBusy)
 	}
 	t.Logf("full-sync lower bound %.1f s (RU %.1f s at %d RU/10 s, latency %.1f s); wall/bound %.2f (target <= 1.3)",
 		bound, ruBound, quota, latBound, full.WallSeconds/bound)
@@ -158,6 +158,7 @@ type childResult struct {
 	Throttled     int64
 	ResourceUnits int64
 	PeakRSSKB     int64
+	StoreBusy     float64 // seconds the store writer was applying batches
 	Concurrency   int
 	Resources     []store.ResourceResult
 }
@@ -191,7 +192,8 @@ func syncChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := childResult{WallSeconds: time.Since(start).Seconds(), Requests: res.Stats.Requests, Batched: res.Stats.BatchInnerRequests,
-		Throttled: res.Stats.Throttled, ResourceUnits: ru.units.Load(), PeakRSSKB: vmHWM(), Concurrency: concurrency, Resources: res.Resources}
+		Throttled: res.Stats.Throttled, ResourceUnits: ru.units.Load(), PeakRSSKB: vmHWM(), Concurrency: concurrency, Resources: res.Resources,
+		StoreBusy: res.StoreBusy.Seconds()}
 	b, _ := json.Marshal(out)
 	fmt.Printf("BENCH_RESULT %s\n", b)
 }

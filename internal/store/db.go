@@ -43,6 +43,9 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	// loses nothing committed); only an OS crash may lose the last commit.
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "cache_size(-16384)") // 16 MiB page cache per connection
+	// Checkpoint the WAL every ~64 MiB rather than every 4 MiB: a first
+	// full sync writes gigabytes, and each checkpoint copies pages again.
+	q.Add("_pragma", "wal_autocheckpoint(16384)")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
 	db, err := sql.Open("sqlite", dsn)

@@ -78,6 +78,9 @@ type Result struct {
 	Messages   []store.Message
 	Stats      msgraph.Stats
 	Duration   time.Duration
+	// StoreBusy is how long the store writer spent applying batches; near
+	// Duration means the run was bound by writing, not by Graph.
+	StoreBusy time.Duration
 }
 
 // Warnings returns the run's warning texts, "resource: text".
@@ -139,6 +142,9 @@ func Run(ctx context.Context, g Graph, st store.Store, o Options) (Result, error
 	werr := e.w.close()
 
 	res := Result{RunID: run.ID(), Generation: run.Generation(), Mode: mode, Duration: o.Now().Sub(start)}
+	e.w.mu.Lock()
+	res.StoreBusy = e.w.busy
+	e.w.mu.Unlock()
 	var failed []string
 	for _, r := range all {
 		rr, ok := results[r.name]

@@ -72,7 +72,7 @@ func groupsRound(ctx context.Context, j *job, link string) error {
 	// A group may come back on several pages (its members split across
 	// them); count it once.
 	counted := map[string]bool{}
-	next, err := e.g.GroupsDelta(ctx, link, sel, func(p msgraph.DeltaPage[msgraph.Group]) error {
+	send, finish := pipeline(ctx, 2, func(p msgraph.DeltaPage[msgraph.Group]) error {
 		for i := range p.Items {
 			g := &p.Items[i]
 			if e.o.SkipOnPremGroups && bv(g.OnPremisesSyncEnabled) {
@@ -113,6 +113,10 @@ func groupsRound(ctx context.Context, j *job, link string) error {
 		}
 		return nil
 	})
+	next, err := e.g.GroupsDelta(ctx, link, sel, send)
+	if ferr := finish(); err == nil {
+		err = ferr
+	}
 	if err != nil {
 		return err
 	}

@@ -164,6 +164,7 @@ type writer struct {
 	err     error
 	written map[string]int64 // new row versions, by table
 	closed  map[string]int64 // rows closed, by table
+	busy    time.Duration    // time spent applying batches
 }
 
 type wmsg struct {
@@ -240,10 +241,12 @@ func (w *writer) loop(ctx context.Context) {
 			pending.Reset()
 			return
 		}
+		start := time.Now()
 		st, err := w.run.Apply(ctx, pending)
 		pending.Reset()
 		w.mu.Lock()
 		defer w.mu.Unlock()
+		w.busy += time.Since(start)
 		if err != nil {
 			w.err = err
 			return
