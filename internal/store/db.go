@@ -46,6 +46,9 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	// Checkpoint the WAL every ~64 MiB rather than every 4 MiB: a first
 	// full sync writes gigabytes, and each checkpoint copies pages again.
 	q.Add("_pragma", "wal_autocheckpoint(16384)")
+	// Multi-row upserts keep a statement journal; in memory it costs no
+	// file writes.
+	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
 	db, err := sql.Open("sqlite", dsn)
