@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -166,6 +167,8 @@ type childResult struct {
 // syncChild runs one sync and prints its figures.
 func syncChild(t *testing.T) {
 	ctx := context.Background()
+	// The soft heap limit `tenantscope sync` sets (internal/cli/sync.go).
+	debug.SetMemoryLimit(160 << 20)
 	ca, err := os.ReadFile(os.Getenv("BENCH_CA"))
 	if err != nil {
 		t.Fatal(err)

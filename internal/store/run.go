@@ -437,6 +437,8 @@ func (r *sqliteRun) finish(ctx context.Context, res RunResult, cause error) erro
 var lateIndexes = []string{
 	`CREATE INDEX IF NOT EXISTS group_members_member ON group_members(connection_id, member_id)`,
 	`CREATE INDEX IF NOT EXISTS app_role_assignments_principal ON app_role_assignments(connection_id, principal_id)`,
+	`CREATE INDEX IF NOT EXISTS users_upn ON users(connection_id, user_principal_name)`,
+	`CREATE INDEX IF NOT EXISTS user_licenses_sku ON user_licenses(connection_id, sku_id)`,
 }
 
 func (d *DB) ensureIndexes(ctx context.Context) error {
