@@ -185,48 +185,64 @@ func (r *sqliteRun) Apply(ctx context.Context, b *Batch) (ApplyStats, error) {
 	s := &stmts{tx: tx, m: map[string]*sql.Stmt{}}
 	defer s.close()
 	// Puts into tables that had no open rows when the run began need no
-	// compare: consecutive ones go out as multi-row inserts.
-	var multi struct {
-		t    *table
+	// compare: they are buffered per table and go out as multi-row
+	// inserts. Any other operation may read or change rows, so buffered
+	// rows are written first.
+	type multi struct {
 		n    int
 		args []any
 	}
-	flush := func() error {
-		if multi.n == 0 {
+	bufs := map[*table]*multi{}
+	var order []*table
+	flushTable := func(t *table) error {
+		m := bufs[t]
+		if m == nil || m.n == 0 {
 			return nil
 		}
-		if _, err := s.exec(ctx, multi.t.sqlInsertN(multi.n), multi.args...); err != nil {
-			return fmt.Errorf("apply batch: %s: %w", multi.t.name, err)
+		if _, err := s.exec(ctx, t.sqlInsertN(m.n), m.args...); err != nil {
+			return fmt.Errorf("apply batch: %s: %w", t.name, err)
 		}
-		st.Written[multi.t.name] += int64(multi.n)
-		multi.t, multi.n, multi.args = nil, 0, multi.args[:0]
+		st.Written[t.name] += int64(m.n)
+		m.n, m.args = 0, m.args[:0]
+		return nil
+	}
+	flushAll := func() error {
+		for _, t := range order {
+			if err := flushTable(t); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
 	for i := range b.ops {
 		o := &b.ops[i]
-		if o.kind == opPut && r.fresh[o.table] {
-			if multi.t != o.table {
-				if err := flush(); err != nil {
-					return st, err
-				}
-				multi.t = o.table
+		fresh := r.fresh[o.table]
+		switch {
+		case o.kind == opPut && fresh:
+			m := bufs[o.table]
+			if m == nil {
+				m = &multi{}
+				bufs[o.table] = m
+				order = append(order, o.table)
 			}
-			multi.args = r.insertArgs(multi.args, o)
-			if multi.n++; multi.n == multiRows {
-				if err := flush(); err != nil {
+			m.args = r.insertArgs(m.args, o)
+			if m.n++; m.n == multiRows {
+				if err := flushTable(o.table); err != nil {
 					return st, err
 				}
 			}
 			continue
+		case o.kind == opSweepChildren && fresh:
+			continue // nothing of an earlier generation to close
 		}
-		if err := flush(); err != nil {
+		if err := flushAll(); err != nil {
 			return st, err
 		}
 		if err := r.applyOp(ctx, s, o, &st); err != nil {
 			return st, fmt.Errorf("apply batch: %s: %w", o.table.name, err)
 		}
 	}
-	if err := flush(); err != nil {
+	if err := flushAll(); err != nil {
 		return st, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE sync_runs SET heartbeat_at = ? WHERE id = ?`, r.d.stamp(), r.id); err != nil {

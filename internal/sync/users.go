@@ -88,7 +88,14 @@ func usersFull(ctx context.Context, j *job) error {
 		if u.Manager != nil {
 			manager = u.Manager.ID
 		}
-		if err := j.add(ctx, 1, func(b *store.Batch) { b.PutUser(su); b.PutUserManager(su.ID, manager) }); err != nil {
+		// No manager: nothing to write; the sweep below closes a stale one.
+		err := j.add(ctx, 1, func(b *store.Batch) {
+			b.PutUser(su)
+			if manager != "" {
+				b.PutUserManager(su.ID, manager)
+			}
+		})
+		if err != nil {
 			return err
 		}
 	}
