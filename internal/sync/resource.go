@@ -36,14 +36,17 @@ type resource struct {
 	run      func(ctx context.Context, j *job) error
 }
 
-// resources is the registry, in a stable order. Adding a resource is adding
-// a file with its syncer and a line here.
+// resources is the registry, in a stable order: the long sequential
+// listings (groups with their members, users) first, since they bound a
+// full run. Adding a resource is adding a file with its syncer and a line
+// here.
 func resources() []*resource {
 	return []*resource{
+		groupsResource(), usersResource(),
 		organizationResource(), domainsResource(), identityProvidersResource(),
 		subscribedSKUsResource(), companySubscriptionsResource(),
-		usersResource(), managersResource(), signInsResource(), mailboxesResource(),
-		groupsResource(), groupOwnersResource(),
+		managersResource(), signInsResource(), mailboxesResource(),
+		groupOwnersResource(),
 		roleAssignmentsResource(), roleEligibilityResource(), roleAssignmentSchedulesResource(), roleDefinitionsResource(),
 		servicePrincipalsResource(), applicationsResource(), appRoleAssignmentsResource(), oauth2GrantsResource(), syncJobsResource(),
 		managedDevicesResource(),
