@@ -232,7 +232,7 @@ func (r *sqliteRun) Apply(ctx context.Context, b *Batch) (ApplyStats, error) {
 				}
 			}
 			continue
-		case o.kind == opSweepChildren && fresh:
+		case (o.kind == opSweepChildren || o.kind == opSweep) && fresh:
 			continue // nothing of an earlier generation to close
 		}
 		if err := flushAll(); err != nil {
