@@ -289,7 +289,13 @@ func (e *engine) runOne(ctx context.Context, r *resource) store.ResourceResult {
 			err = j.sweepAll(ctx)
 		}
 	}
-	if res.Status == "" {
+	if res.Status == "" && r.periodic && e.mode == store.ModeDelta {
+		var due bool
+		if due, err = j.fanoutFull(ctx); err == nil && !due {
+			res.Status, res.Message = store.StatusOK, "not due: read in full at most every "+e.o.FanoutMaxAge.String()
+		}
+	}
+	if res.Status == "" && err == nil {
 		err = r.run(ctx, j)
 		if err == nil {
 			err = j.flush(ctx)

@@ -15,13 +15,13 @@ import (
 // failingDevices is the real client except that managed devices fail after
 // the first page's worth of items, as a Graph outage past all retries would.
 type failingDevices struct {
-	Graph
+	*msgraph.Client
 }
 
 func (f failingDevices) ManagedDevices(ctx context.Context, o msgraph.ListOptions) iter.Seq2[msgraph.ManagedDevice, error] {
 	return func(yield func(msgraph.ManagedDevice, error) bool) {
 		n := 0
-		for d, err := range f.Graph.ManagedDevices(ctx, o) {
+		for d, err := range f.Client.ManagedDevices(ctx, o) {
 			if n == 3 {
 				yield(msgraph.ManagedDevice{}, &msgraph.Error{StatusCode: 503, Code: "serviceNotAvailable", Message: "The service is temporarily unavailable.", Method: "GET", Path: "/v1.0/deviceManagement/managedDevices"})
 				return

@@ -30,6 +30,9 @@ func newSimEnv(t testing.TB, profile string, seed int64, edit func(*graphsim.Pro
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Report names readable unless a test says otherwise, so usage reports
+	// can be joined to users.
+	p.Concealed = false
 	if edit != nil {
 		edit(&p)
 	}

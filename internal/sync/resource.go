@@ -31,6 +31,10 @@ type resource struct {
 	// them in full only when older than Options.FanoutMaxAge and otherwise
 	// just for the objects that changed in this run.
 	fanout bool
+	// periodic resources have no delta query and are not worth re-reading
+	// on every delta run: the engine runs them in delta runs only when
+	// their last full read is older than FanoutMaxAge.
+	periodic bool
 	// excluded reports an option that turns the resource off on purpose.
 	excluded func(o *Options) string
 	run      func(ctx context.Context, j *job) error
@@ -50,7 +54,13 @@ func resources() []*resource {
 		roleAssignmentsResource(), roleEligibilityResource(), roleAssignmentSchedulesResource(), roleDefinitionsResource(),
 		servicePrincipalsResource(), applicationsResource(), appRoleAssignmentsResource(), oauth2GrantsResource(), syncJobsResource(),
 		managedDevicesResource(),
+		periodic(usageReportsResource()),
 	}
+}
+
+func periodic(r *resource) *resource {
+	r.periodic = true
+	return r
 }
 
 // ResourceNames lists the resource names and groups --only accepts.
