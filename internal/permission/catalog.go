@@ -172,7 +172,8 @@ func Catalogue() []Entry {
 				{"004", "License Information"}},
 		},
 		{
-			Feature: UsageReports, Title: "Usage reports (last activity per service)", Kind: Read,
+			Feature: UsageReports, SyncResources: []string{"usageReports"},
+			Title: "Usage reports (last activity per service)", Kind: Read,
 			Requires: []Requirement{{AnyOf: []string{"Reports.Read.All"}}},
 			Extras: []Extra{
 				{Permission: "ReportSettings.Read.All", Adds: "tells whether reports conceal user names before they are read"},
@@ -398,7 +399,7 @@ func DefaultFeatures() []Feature {
 
 // SyncResources returns the sync engine resources that collect the given
 // features' data, in catalogue order without duplicates. Features with no
-// resource yet (usage reports, Azure) contribute none.
+// resource yet (Azure) contribute none.
 func SyncResources(fs []Feature) []string {
 	var out []string
 	for _, e := range Catalogue() {
