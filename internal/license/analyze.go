@@ -490,8 +490,8 @@ func userFindings(u *User, v UserVerdict, in Input, skus map[string]*SKUSummary,
 	each := func(kind FindingKind, evidence, action string) {
 		for _, l := range u.Licenses {
 			sum := skus[l.SkuID]
-			if sum == nil {
-				continue
+			if sum == nil || IsFreeOrTrial(sum.SkuPartNumber, sum.DisplayName) {
+				continue // reclaiming a free licence saves nothing
 			}
 			f := base
 			f.Kind, f.SkuID, f.SkuPartNumber, f.Seats = kind, l.SkuID, sum.SkuPartNumber, 1

@@ -292,8 +292,19 @@ func TestFreeAndTrialSKUsHaveNoUnassignedSeatFinding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// bob is inactive and also holds Power Automate Free: only his paid
+	// licence is worth reclaiming.
+	for i := range in.Users {
+		if in.Users[i].UserPrincipalName == "bob@contoso.com" {
+			in.Users[i].Licenses = append(in.Users[i].Licenses, Assignment{SkuID: "f30db892-07e9-47e9-837c-80727f46fd3d", Direct: true})
+		}
+	}
+	a, err = Analyze(in)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range a.Findings {
-		if f.Kind == FindUnassignedSeats && (f.SkuPartNumber == "FLOW_FREE" || f.SkuPartNumber == "POWER_BI_STANDARD" || strings.Contains(f.SkuPartNumber, "Trial")) {
+		if f.SkuPartNumber == "FLOW_FREE" || f.SkuPartNumber == "POWER_BI_STANDARD" || strings.Contains(f.SkuPartNumber, "Trial") {
 			t.Errorf("free SKU reported: %+v", f)
 		}
 	}
