@@ -74,7 +74,7 @@ func (a *App) runDemo(ctx context.Context, profile, dir, logLevel string, keep b
 			defer os.RemoveAll(tmp)
 		}
 	}
-	t, err := simTenant(simFlags{profile: profile, seed: 1, grant: "all", tier: "p2"})
+	t, err := simTenant(simFlags{profile: profile, seed: 1, grant: "all", tier: "p2", today: a.today()})
 	if err != nil {
 		return err
 	}

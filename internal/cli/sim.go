@@ -36,7 +36,14 @@ type simFlags struct {
 	tier        string
 	concealed   bool
 	writeConfig string
+	// today is the tenant's "today" (midnight UTC): activity, expiry and
+	// renewal dates are generated relative to it, so a simulator started
+	// now looks current to the commands run against it on the same clock.
+	today time.Time
 }
+
+// today is midnight UTC of the app's clock.
+func (a *App) today() time.Time { return a.Now().UTC().Truncate(24 * time.Hour) }
 
 func newSimServeCommand(a *App) *cobra.Command {
 	var sf simFlags
@@ -51,6 +58,7 @@ that 'tenantscope --config FILE check' works against it at once.`,
 		Example: "  tenantscope sim serve --profile medium --write-config sim.yaml\n  tenantscope --config sim.yaml check",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			sf.today = a.today()
 			return a.simServe(cmd.Context(), sf)
 		},
 	}
@@ -80,6 +88,7 @@ func simTenant(sf simFlags) (*graphsim.Tenant, error) {
 		return nil, usageError{fmt.Errorf("--tier %q: want free, p1 or p2", sf.tier)}
 	}
 	p.Concealed = sf.concealed
+	p.Now = sf.today
 	switch g := strings.TrimSpace(sf.grant); g {
 	case "all", "":
 		p.Granted = nil
