@@ -15,7 +15,6 @@ func commands() []func(*App) *cobra.Command {
 		newAppsCommand,
 		newLicensesCommand,
 		newReportCommand,
-		newReportCommand,
 		newConfigCommand,
 		newSimCommand,
 		newDemoCommand,

@@ -117,3 +117,14 @@ func TestDemoRunsCheck(t *testing.T) {
 		t.Fatalf("demo --profile large: exit %d", r.code)
 	}
 }
+
+func TestEveryCommandIsRegisteredOnce(t *testing.T) {
+	root := NewRootCommand(newApp(Env{}))
+	seen := map[string]bool{}
+	for _, c := range root.Commands() {
+		if seen[c.Name()] {
+			t.Errorf("command %q is registered twice", c.Name())
+		}
+		seen[c.Name()] = true
+	}
+}
