@@ -22,7 +22,7 @@ import (
 // newSyncCommand is `tenantscope sync`: read the tenant into the local
 // database (delta when possible), atomically.
 func newSyncCommand(a *App) *cobra.Command {
-	var full bool
+	var full, fixConcealed bool
 	var only []string
 	cmd := &cobra.Command{
 		Use:   "sync",
@@ -38,11 +38,12 @@ Resources (--only accepts names, groups and feature names):
   ` + strings.Join(tsync.ResourceNames(), ", "),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runSync(cmd.Context(), full, only)
+			return a.runSync(cmd.Context(), full, fixConcealed, only)
 		},
 	}
 	cmd.Flags().BoolVar(&full, "full", false, "list everything instead of applying delta queries")
 	cmd.Flags().StringSliceVar(&only, "only", nil, "sync only these resources (e.g. users,groups)")
+	cmd.Flags().BoolVar(&fixConcealed, "fix-concealed-names", false, "turn off concealed user names in the usage reports first (tenant-wide; needs ReportSettings.ReadWrite.All)")
 	return cmd
 }
 
@@ -52,7 +53,7 @@ Resources (--only accepts names, groups and feature names):
 // 256 MB.
 const syncMemoryLimit = 160 << 20
 
-func (a *App) runSync(ctx context.Context, full bool, only []string) error {
+func (a *App) runSync(ctx context.Context, full, fixConcealed bool, only []string) error {
 	if a.Getenv("GOMEMLIMIT") == "" {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(syncMemoryLimit))
 	}
@@ -75,16 +76,17 @@ func (a *App) runSync(ctx context.Context, full bool, only []string) error {
 
 	c := conn.Connection
 	o := tsync.Options{
-		Connection:       c.Name,
-		GraphBaseURL:     conn.Profile.GraphURL,
-		Full:             full,
-		SkipOnPremGroups: c.Sync.SkipOnPremGroups,
-		SkipUnusedRoles:  c.Sync.SkipUnusedRoles,
-		SkipP2Features:   c.Sync.SkipP2Features,
-		MailboxPurpose:   c.Sync.MailboxPurpose,
-		Domains:          c.Domains,
-		Logger:           a.Log,
-		Now:              a.Now,
+		Connection:        c.Name,
+		GraphBaseURL:      conn.Profile.GraphURL,
+		Full:              full,
+		SkipOnPremGroups:  c.Sync.SkipOnPremGroups,
+		SkipUnusedRoles:   c.Sync.SkipUnusedRoles,
+		SkipP2Features:    c.Sync.SkipP2Features,
+		MailboxPurpose:    c.Sync.MailboxPurpose,
+		Domains:           c.Domains,
+		FixConcealedNames: fixConcealed,
+		Logger:            a.Log,
+		Now:               a.Now,
 	}
 	switch {
 	case len(only) > 0:

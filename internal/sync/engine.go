@@ -55,6 +55,10 @@ type Options struct {
 	// older than this (default 24 h), and otherwise only for objects
 	// changed in the run.
 	FanoutMaxAge time.Duration
+	// FixConcealedNames turns off concealed names in the usage reports
+	// (PATCH admin/reportSettings, needs ReportSettings.ReadWrite.All)
+	// before reading them. Opt-in: it changes a tenant-wide setting.
+	FixConcealedNames bool
 	// Progress receives per-resource progress; nil = none.
 	Progress Progress
 	Logger   *slog.Logger

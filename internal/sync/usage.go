@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tenantscope/tenantscope/internal/msgraph"
 	"github.com/tenantscope/tenantscope/internal/store"
 	"github.com/tenantscope/tenantscope/internal/usage"
 )
@@ -15,6 +16,8 @@ import (
 // *msgraph.Client implements it.
 type reportGraph interface {
 	Report(ctx context.Context, name, period string) (io.ReadCloser, error)
+	ReportSettings(ctx context.Context) (concealed bool, err error)
+	SetReportSettings(ctx context.Context, concealed bool) error
 }
 
 // usagePeriod is the widest window the reports offer; the last-activity
@@ -51,6 +54,11 @@ func usageReportsResource() *resource {
 			rg, ok := j.e.g.(reportGraph)
 			if !ok {
 				return fmt.Errorf("the Graph client cannot download reports")
+			}
+			if j.e.o.FixConcealedNames {
+				if err := fixConcealedNames(ctx, j, rg); err != nil {
+					return err
+				}
 			}
 			filter := newDomainFilter(j.e.o.Domains)
 			var refresh time.Time
@@ -122,4 +130,31 @@ func (j *job) ingestReport(ctx context.Context, rg reportGraph, rep usage.Report
 		return meta, fmt.Errorf("%s: %w", rep, err)
 	}
 	return meta, nil
+}
+
+// fixConcealedNames shows real names in the usage reports when they are
+// concealed, as seed 004 asks admins to do by hand. Without
+// ReportSettings.ReadWrite.All it records a warning and the reports are read
+// as they are.
+func fixConcealedNames(ctx context.Context, j *job, rg reportGraph) error {
+	concealed, err := rg.ReportSettings(ctx)
+	if err != nil {
+		if msgraph.IsForbidden(err) {
+			j.e.warn(j.r.name, "cannot read report settings (grant ReportSettings.Read.All or ReportSettings.ReadWrite.All): concealed names left as they are")
+			return nil
+		}
+		return fmt.Errorf("read report settings: %w", err)
+	}
+	if !concealed {
+		return nil
+	}
+	if err := rg.SetReportSettings(ctx, false); err != nil {
+		if msgraph.IsForbidden(err) {
+			j.e.warn(j.r.name, "cannot turn off concealed names (grant ReportSettings.ReadWrite.All or change the admin-centre setting)")
+			return nil
+		}
+		return fmt.Errorf("turn off concealed report names: %w", err)
+	}
+	j.e.warn(j.r.name, "turned off concealed user names in the usage reports (admin/reportSettings displayConcealedNames=false), as --fix-concealed-names asked")
+	return nil
 }

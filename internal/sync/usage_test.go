@@ -132,3 +132,43 @@ func TestUsageReportsWithoutPermissionTurnOff(t *testing.T) {
 		t.Fatalf("warning does not name the permission: %s", w)
 	}
 }
+
+func TestFixConcealedNamesIsOptIn(t *testing.T) {
+	e := newSimEnv(t, "small", 5, func(p *graphsim.Profile) { p.Concealed = true }, graphsim.Options{})
+	o := e.options()
+	o.Only = []string{"usageReports"}
+	o.FixConcealedNames = true
+	res := e.sync(t, o)
+	if st := resourceStatus(res)["usageReports"]; st != store.StatusOK {
+		t.Fatalf("usageReports with --fix-concealed-names: %s %v", st, res.Warnings())
+	}
+	var concealed bool
+	e.tenant.Snapshot(func(t *graphsim.Tenant) { concealed = t.ReportSettings.DisplayConcealedNames })
+	if concealed {
+		t.Fatal("the tenant still conceals names")
+	}
+	if w := strings.Join(res.Warnings(), "\n"); !strings.Contains(w, "turned off concealed user names") {
+		t.Fatalf("the change to a tenant-wide setting is not recorded: %s", w)
+	}
+	sameLines(t, "user activity", storedActivity(t, e.db, e.conn(t)), truthActivity(e.tenant))
+}
+
+func TestFixConcealedNamesWithoutWritePermissionWarns(t *testing.T) {
+	var granted []string
+	for _, r := range graphsim.GraphAppRoles() {
+		if r.Value != "ReportSettings.ReadWrite.All" {
+			granted = append(granted, r.Value)
+		}
+	}
+	e := newSimEnv(t, "small", 5, func(p *graphsim.Profile) { p.Concealed = true; p.Granted = granted }, graphsim.Options{})
+	o := e.options()
+	o.Only = []string{"usageReports"}
+	o.FixConcealedNames = true
+	res := e.sync(t, o)
+	if st := resourceStatus(res)["usageReports"]; st != store.StatusOff {
+		t.Fatalf("usageReports: %s", st)
+	}
+	if w := strings.Join(res.Warnings(), "\n"); !strings.Contains(w, "ReportSettings.ReadWrite.All") {
+		t.Fatalf("warning does not name the missing permission: %s", w)
+	}
+}
