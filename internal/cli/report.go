@@ -84,6 +84,7 @@ otherwise the verdict is "unknown".`,
 			if err != nil {
 				return err
 			}
+			defer data.db.Close()
 			if err := data.applyFilters(rf); err != nil {
 				return err
 			}
