@@ -100,7 +100,106 @@ otherwise the verdict is "unknown".`,
 		}
 		cmd.AddCommand(c)
 	}
+	cmd.AddCommand(newHistoryReportCommand(a))
 	return cmd
+}
+
+// newHistoryReportCommand is `report history`: the licence counts (or, with
+// --findings, the finding counts) of every analysed sync run, for trends.
+func newHistoryReportCommand(a *App) *cobra.Command {
+	var rf reportFlags
+	var findings bool
+	c := &cobra.Command{
+		Use:   "history",
+		Short: "Licence counts per SKU (or findings per kind) of every sync run, oldest first, for trends",
+		Args:  cobra.NoArgs,
+	}
+	rf.output = c.Flags().StringP("output", "o", "table", "output format: table, json, csv or xlsx")
+	c.Flags().StringVar(&rf.file, "file", "", "write to this file instead of standard output")
+	c.Flags().StringVar(&rf.sku, "sku", "", "only this SKU (skuPartNumber or skuId)")
+	c.Flags().BoolVar(&findings, "findings", false, "finding counts, seats and savings per kind instead of SKUs")
+	c.RunE = func(cmd *cobra.Command, _ []string) error {
+		f, err := parseReportFormat(*rf.output)
+		if err != nil {
+			return err
+		}
+		ctx := cmd.Context()
+		db, conn, err := a.openSynced(ctx)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		w, done, err := a.reportWriter(rf.file, f)
+		if err != nil {
+			return err
+		}
+		if findings {
+			rows, err := db.FindingHistory(ctx, conn)
+			if err != nil {
+				done()
+				return err
+			}
+			if len(rows) == 0 {
+				done()
+				return ConfigError(analysis.ErrNoHistory)
+			}
+			cols := []Column[store.FindingSnapshot]{
+				{Name: "generation", Header: "RUN", Value: func(r store.FindingSnapshot) any { return r.Generation }},
+				{Name: "analysedAt", Header: "DATE", Value: func(r store.FindingSnapshot) any { return dateOrNil(r.AnalysedAt) }},
+				{Name: "kind", Value: func(r store.FindingSnapshot) any { return r.Kind }},
+				{Name: "findings", Value: func(r store.FindingSnapshot) any { return r.Findings }},
+				{Name: "seats", Value: func(r store.FindingSnapshot) any { return r.Seats }},
+				{Name: "annualSavings", Header: "SAVES/YEAR", Value: func(r store.FindingSnapshot) any { return r.AnnualSavings }},
+				{Name: "currency", Value: func(r store.FindingSnapshot) any { return r.Currency }},
+			}
+			if err := writeReport(w, f, "Findings history", cols, rows); err != nil {
+				done()
+				return err
+			}
+			return done()
+		}
+		all, err := db.LicenseHistory(ctx, conn)
+		if err != nil {
+			done()
+			return err
+		}
+		if len(all) == 0 {
+			done()
+			return ConfigError(analysis.ErrNoHistory)
+		}
+		var rows []store.LicenseSnapshot
+		for _, s := range all {
+			if rf.sku == "" || strings.EqualFold(rf.sku, s.SkuPartNumber) || strings.EqualFold(rf.sku, s.SkuID) {
+				rows = append(rows, s)
+			}
+		}
+		cols := []Column[store.LicenseSnapshot]{
+			{Name: "generation", Header: "RUN", Value: func(r store.LicenseSnapshot) any { return r.Generation }},
+			{Name: "analysedAt", Header: "DATE", Value: func(r store.LicenseSnapshot) any { return dateOrNil(r.AnalysedAt) }},
+			{Name: "skuPartNumber", Header: "SKU", Value: func(r store.LicenseSnapshot) any { return r.SkuPartNumber }},
+			{Name: "enabled", Header: "PURCHASED", Value: func(r store.LicenseSnapshot) any { return r.Enabled }},
+			{Name: "consumedUnits", Header: "ASSIGNED", Value: func(r store.LicenseSnapshot) any { return r.Consumed }},
+			{Name: "available", Value: func(r store.LicenseSnapshot) any { return r.Available }},
+			{Name: "activeUsers", Header: "ACTIVE", Value: func(r store.LicenseSnapshot) any { return r.ActiveUsers }},
+			{Name: "inactiveUsers", Header: "INACTIVE", Value: func(r store.LicenseSnapshot) any { return r.InactiveUsers }},
+			{Name: "unknownUsers", Header: "UNKNOWN", Value: func(r store.LicenseSnapshot) any { return r.UnknownUsers }},
+			{Name: "annualSpend", Header: "ANNUAL SPEND", Value: func(r store.LicenseSnapshot) any {
+				if r.AnnualSpend == "" {
+					return nil
+				}
+				return r.AnnualSpend
+			}},
+			{Name: "currency", Value: func(r store.LicenseSnapshot) any { return r.Currency }},
+			{Name: "priceIsDefault", Header: "LIST PRICE", Value: func(r store.LicenseSnapshot) any { return r.PriceDefault }},
+			{Name: "skuId", Value: func(r store.LicenseSnapshot) any { return r.SkuID }},
+		}
+		if err := writeReport(w, f, "Licence history", cols, rows); err != nil {
+			done()
+			return err
+		}
+		return done()
+	}
+	return c
 }
 
 func parseReportFormat(s string) (Format, error) {

@@ -172,3 +172,53 @@ func TestReportFiltersFormatsAndTerms(t *testing.T) {
 		t.Fatalf("roster has %d rows for %d users; header %v", len(rows), len(sim.tenant.Users), rows[0])
 	}
 }
+
+func TestReportHistoryKeepsEveryRun(t *testing.T) {
+	sim, base := syncedSim(t)
+	now := sim.tenant.Now
+
+	// Reclaim one directly assigned licence in the tenant, then sync again.
+	var userID, skuID string
+	sim.tenant.Snapshot(func(tn *graphsim.Tenant) {
+		for _, u := range tn.Users {
+			for _, s := range u.LicenseAssignmentStates {
+				if s.AssignedByGroup == "" && userID == "" {
+					userID, skuID = u.ID, s.SkuID
+				}
+			}
+		}
+	})
+	before := sim.tenant.ConsumedUnits(skuID)
+	if _, err := sim.tenant.AssignLicense(userID, nil, []string{skuID}); err != nil {
+		t.Fatal(err)
+	}
+	after := sim.tenant.ConsumedUnits(skuID)
+	if after != before-1 {
+		t.Fatalf("consumed %d -> %d", before, after)
+	}
+	if r := runAt(t, now, append(base, "sync")...); r.code != ExitOK {
+		t.Fatalf("second sync: %d %s", r.code, r.stderr)
+	}
+
+	r := runAt(t, now, append(base, "report", "history", "--sku", skuID, "-o", "json")...)
+	if r.code != ExitOK {
+		t.Fatalf("history: %d %s", r.code, r.stderr)
+	}
+	var rows []struct {
+		Generation    int64 `json:"generation"`
+		ConsumedUnits int   `json:"consumedUnits"`
+		Available     int   `json:"available"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+		t.Fatalf("json: %v\n%s", err, r.stdout)
+	}
+	if len(rows) != 2 || rows[0].Generation >= rows[1].Generation || rows[0].ConsumedUnits != before || rows[1].ConsumedUnits != after ||
+		rows[1].Available != rows[0].Available+1 {
+		t.Fatalf("history of %s: %+v; consumed %d then %d", skuID, rows, before, after)
+	}
+
+	r = runAt(t, now, append(base, "report", "history", "--findings", "-o", "csv")...)
+	if r.code != ExitOK || !strings.HasPrefix(r.stdout, "generation,analysedAt,kind,findings,seats,annualSavings,currency\n") || !strings.Contains(r.stdout, "unassigned-seats") {
+		t.Fatalf("findings history: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

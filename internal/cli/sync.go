@@ -15,6 +15,9 @@ import (
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
+	"github.com/tenantscope/tenantscope/internal/analysis"
+	"github.com/tenantscope/tenantscope/internal/config"
+	"github.com/tenantscope/tenantscope/internal/license"
 	"github.com/tenantscope/tenantscope/internal/store"
 	tsync "github.com/tenantscope/tenantscope/internal/sync"
 )
@@ -120,7 +123,24 @@ func (a *App) runSync(ctx context.Context, full, fixConcealed bool, only []strin
 	if err != nil {
 		return err
 	}
+	a.recordLicenseHistory(ctx, db, c)
 	return nil
+}
+
+// recordLicenseHistory keeps the committed generation's licence counts and
+// findings for trends (`report history`). The copy is already committed, so
+// a failure here is a warning, not a failed sync.
+func (a *App) recordLicenseHistory(ctx context.Context, db *store.DB, c *config.Connection) {
+	conn, err := db.Connection(ctx, c.Name)
+	if err == nil {
+		var terms []license.Term
+		if terms, err = licenseTerms(ctx, db, conn, c.LicenseTerms); err == nil {
+			_, err = analysis.Record(ctx, db, conn, analysis.Options{Now: a.Now().UTC(), InactiveDays: c.InactiveDays, Terms: terms})
+		}
+	}
+	if err != nil {
+		a.Log.Warn("licence history not recorded for this run", "err", err)
+	}
 }
 
 // writeSyncResult prints the per-resource summary and the warnings.
