@@ -327,6 +327,7 @@ are tenant-wide even when the connection's domains filter limits users.
 --at shows the counts as the last sync before that time recorded them.`,
 		Args: cobra.NoArgs,
 	}
+	cmd.AddCommand(newLicenseTermsCommand(a), newLicenseCatalogCommand(a))
 	out := AddOutputFlag(cmd)
 	cmd.Flags().StringVar(&at, "at", "", "date or RFC 3339 time: show the seats as of then")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {

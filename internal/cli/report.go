@@ -274,13 +274,14 @@ func (a *App) loadReportData(ctx context.Context) (*reportData, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := analysis.Options{Now: a.Now().UTC()}
-	if _, c, err := a.LoadConfig(); err == nil && c.Name == conn.Name {
-		opts.InactiveDays = c.InactiveDays
-		if opts.Terms, err = licenseTerms(ctx, db, conn, c.LicenseTerms); err != nil {
-			db.Close()
-			return nil, ConfigError(err)
-		}
+	var c *config.Connection
+	if _, cc, err := a.LoadConfig(); err == nil && cc.Name == conn.Name {
+		c = cc
+	}
+	opts, err := a.analysisOptions(ctx, db, conn, c)
+	if err != nil {
+		db.Close()
+		return nil, err
 	}
 	in, err := analysis.Load(ctx, db, conn, opts)
 	if err != nil {

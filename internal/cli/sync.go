@@ -17,7 +17,6 @@ import (
 
 	"github.com/tenantscope/tenantscope/internal/analysis"
 	"github.com/tenantscope/tenantscope/internal/config"
-	"github.com/tenantscope/tenantscope/internal/license"
 	"github.com/tenantscope/tenantscope/internal/store"
 	tsync "github.com/tenantscope/tenantscope/internal/sync"
 )
@@ -133,9 +132,9 @@ func (a *App) runSync(ctx context.Context, full, fixConcealed bool, only []strin
 func (a *App) recordLicenseHistory(ctx context.Context, db *store.DB, c *config.Connection) {
 	conn, err := db.Connection(ctx, c.Name)
 	if err == nil {
-		var terms []license.Term
-		if terms, err = licenseTerms(ctx, db, conn, c.LicenseTerms); err == nil {
-			_, err = analysis.Record(ctx, db, conn, analysis.Options{Now: a.Now().UTC(), InactiveDays: c.InactiveDays, Terms: terms})
+		var o analysis.Options
+		if o, err = a.analysisOptions(ctx, db, conn, c); err == nil {
+			_, err = analysis.Record(ctx, db, conn, o)
 		}
 	}
 	if err != nil {
