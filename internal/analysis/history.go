@@ -14,6 +14,7 @@ import (
 type HistoryStore interface {
 	Reader
 	SaveLicenseHistory(ctx context.Context, conn store.Connection, generation int64, at time.Time, skus []store.LicenseSnapshot, findings []store.FindingSnapshot) error
+	SaveAnalysisResults(ctx context.Context, conn store.Connection, generation int64, settings string, data []byte) error
 }
 
 // Record analyses the connection's current generation and keeps its licence
@@ -32,7 +33,22 @@ func Record(ctx context.Context, st HistoryStore, conn store.Connection, o Optio
 	if err := st.SaveLicenseHistory(ctx, conn, conn.Generation, in.Now, skus, findings); err != nil {
 		return nil, err
 	}
+	if err := Keep(ctx, st, conn, o, a, in); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// Keep stores the summary reports' part of an analysis for reuse while the
+// generation and the settings stay the same.
+func Keep(ctx context.Context, st interface {
+	SaveAnalysisResults(ctx context.Context, conn store.Connection, generation int64, settings string, data []byte) error
+}, conn store.Connection, o Options, a *license.Analysis, in license.Input) error {
+	data, err := Condense(a, in).Encode()
+	if err != nil {
+		return err
+	}
+	return st.SaveAnalysisResults(ctx, conn, conn.Generation, Fingerprint(o), data)
 }
 
 // Snapshots condenses an analysis into history rows: one per SKU, and one

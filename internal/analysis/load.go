@@ -35,7 +35,10 @@ type Options struct {
 	RenewalWindowDays int       // default 60
 	Terms             []license.Term
 	Catalog           *license.Catalog // nil = the embedded catalogue
-	Rules             []license.DowngradeRule
+	// CatalogVersion names an imported catalogue (its checksum), so kept
+	// results made with another catalogue are not reused.
+	CatalogVersion string
+	Rules          []license.DowngradeRule
 }
 
 // Reader is what Load needs of the store.

@@ -55,6 +55,8 @@ func (a *App) analysisOptions(ctx context.Context, db *store.DB, conn store.Conn
 		return o, err
 	}
 	if ok {
+		sum := sha256.Sum256(data)
+		o.CatalogVersion = hex.EncodeToString(sum[:])
 		if o.Catalog, err = license.Parse(bytes.NewReader(data)); err != nil {
 			return o, fmt.Errorf("imported licence catalogue: %w (import a good file again with tenantscope licenses catalog update)", err)
 		}

@@ -73,14 +73,17 @@ otherwise the verdict is "unknown".`,
 		case "inactive":
 			fl.BoolVar(&rf.all, "all", false, "also list active and excluded users with their verdicts")
 		}
-		run := sub.run
+		run, sub := sub.run, sub
 		c.RunE = func(cmd *cobra.Command, _ []string) error {
 			f, err := parseReportFormat(*rf.output)
 			if err != nil {
 				return err
 			}
 			ctx := cmd.Context()
-			data, err := a.loadReportData(ctx)
+			// The summary reports can use the analysis kept by the last
+			// sync; activity, roster and inactive --all need every user.
+			summary := sub.use == "licenses" || sub.use == "spend" || sub.use == "recommendations" || (sub.use == "inactive" && !rf.all)
+			data, err := a.loadReportData(ctx, summary)
 			if err != nil {
 				return err
 			}
@@ -269,7 +272,10 @@ type reportData struct {
 	keepSKU  func(skuID string) bool
 }
 
-func (a *App) loadReportData(ctx context.Context) (*reportData, error) {
+// loadReportData analyses the current copy. With summary, it first tries the
+// results kept for this generation and settings (written by the last sync or
+// an earlier report of the day), which spares reading the whole tenant.
+func (a *App) loadReportData(ctx context.Context, summary bool) (*reportData, error) {
 	db, conn, err := a.openSynced(ctx)
 	if err != nil {
 		return nil, err
@@ -283,6 +289,20 @@ func (a *App) loadReportData(ctx context.Context) (*reportData, error) {
 		db.Close()
 		return nil, err
 	}
+	fingerprint := analysis.Fingerprint(opts)
+	if summary {
+		kept, ok, err := db.AnalysisResults(ctx, conn, conn.Generation, fingerprint)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		if ok {
+			if r, err := analysis.DecodeResults(kept); err == nil {
+				return a.reportDataOf(conn, db, license.Input{Users: r.Users}, &r.Analysis), nil
+			}
+			// An unreadable blob is recomputed below and replaced.
+		}
+	}
 	in, err := analysis.Load(ctx, db, conn, opts)
 	if err != nil {
 		db.Close()
@@ -292,6 +312,21 @@ func (a *App) loadReportData(ctx context.Context) (*reportData, error) {
 	if err != nil {
 		db.Close()
 		return nil, err
+	}
+	if err := analysis.Keep(ctx, db, conn, opts, an, in); err != nil {
+		a.Log.Warn("analysis not kept for later reports", "err", err)
+	}
+	return a.reportDataOf(conn, db, in, an), nil
+}
+
+// reportDataOf indexes an analysis for the report writers. in.Users holds
+// every user on the full path, and only the users the findings and kept
+// verdicts name on the summary path.
+func (a *App) reportDataOf(conn store.Connection, db *store.DB, in license.Input, an *license.Analysis) *reportData {
+	if len(in.SKUs) == 0 {
+		for _, s := range an.SKUs {
+			in.SKUs = append(in.SKUs, s.SKU)
+		}
 	}
 	d := &reportData{conn: conn, db: db, in: in, an: an, skuByID: map[string]license.SKU{}, users: map[string]*license.User{},
 		keepUser: func(*license.User) bool { return true }, keepSKU: func(string) bool { return true }}
@@ -304,7 +339,7 @@ func (a *App) loadReportData(ctx context.Context) (*reportData, error) {
 	for _, w := range an.Warnings {
 		a.Log.Warn(w)
 	}
-	return d, nil
+	return d
 }
 
 // licenseTerms converts the configuration's terms; a term may name its SKU

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/tenantscope/tenantscope/graphsim"
+	"github.com/tenantscope/tenantscope/internal/analysis"
 	"github.com/tenantscope/tenantscope/internal/license"
 )
 
@@ -220,5 +222,55 @@ func TestReportHistoryKeepsEveryRun(t *testing.T) {
 	r = runAt(t, now, append(base, "report", "history", "--findings", "-o", "csv")...)
 	if r.code != ExitOK || !strings.HasPrefix(r.stdout, "generation,analysedAt,kind,findings,seats,annualSavings,currency\n") || !strings.Contains(r.stdout, "unassigned-seats") {
 		t.Fatalf("findings history: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestKeptAnalysisGivesTheSameReports compares the summary reports written
+// from the analysis the sync kept with the same reports computed from the
+// whole copy.
+func TestKeptAnalysisGivesTheSameReports(t *testing.T) {
+	sim, base := syncedSim(t)
+	a := newApp(Env{Getenv: func(string) string { return "" }, Now: func() time.Time { return sim.tenant.Now }})
+	a.ConfigPath, a.DBPath = base[1], base[3]
+	ctx := context.Background()
+	render := func(summary bool) map[string]string {
+		out := map[string]string{}
+		for name, write := range map[string]func(context.Context, *App, *reportData, reportFlags, io.Writer, Format) error{
+			"licenses": writeLicensesReport, "spend": writeSpendReport, "recommendations": writeRecommendationsReport, "inactive": writeInactiveReport,
+		} {
+			d, err := a.loadReportData(ctx, summary)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := write(ctx, a, d, reportFlags{}, &b, JSON); err != nil {
+				t.Fatal(err)
+			}
+			d.db.Close()
+			out[name] = b.String()
+		}
+		return out
+	}
+	// The sync kept the analysis for today's settings.
+	db, conn, err := a.openSynced(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := a.analysisOptions(ctx, db, conn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := db.AnalysisResults(ctx, conn, conn.Generation, analysis.Fingerprint(opts)); err != nil || !ok {
+		t.Fatalf("the sync kept no analysis: %v", err)
+	}
+	db.Close()
+	kept, full := render(true), render(false)
+	for name := range full {
+		if kept[name] != full[name] {
+			t.Errorf("%s from the kept analysis differs from the full one:\nkept %.400s\nfull %.400s", name, kept[name], full[name])
+		}
+		if len(full[name]) < 10 {
+			t.Errorf("%s is empty: %q", name, full[name])
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package license
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strconv"
@@ -143,5 +144,19 @@ func (m *Money) UnmarshalText(b []byte) error {
 		return err
 	}
 	*m = v
+	return nil
+}
+
+// MarshalBinary encodes the exact amount (gob uses it).
+func (m Money) MarshalBinary() ([]byte, error) {
+	return binary.BigEndian.AppendUint64(nil, uint64(m.units)), nil
+}
+
+// UnmarshalBinary decodes MarshalBinary's form.
+func (m *Money) UnmarshalBinary(b []byte) error {
+	if len(b) != 8 {
+		return fmt.Errorf("decode amount: %d bytes, want 8", len(b))
+	}
+	m.units = int64(binary.BigEndian.Uint64(b))
 	return nil
 }

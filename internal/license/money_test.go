@@ -76,3 +76,19 @@ func FuzzParseMoney(f *testing.F) {
 		}
 	})
 }
+
+func TestMoneyBinaryRoundTrip(t *testing.T) {
+	for _, v := range []string{"0", "-12.3456", "922337203685.4775"} {
+		b, err := MustMoney(v).MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Money
+		if err := back.UnmarshalBinary(b); err != nil || back.Cmp(MustMoney(v)) != 0 {
+			t.Fatalf("%s -> %v (%v)", v, back, err)
+		}
+	}
+	if err := new(Money).UnmarshalBinary([]byte{1}); err == nil {
+		t.Fatal("short input accepted")
+	}
+}
