@@ -147,6 +147,22 @@ func TestVerdictsMatchTheGroundTruth(t *testing.T) {
 	if !in.SignInKnown || !in.ActivityKnown {
 		t.Fatalf("a P2 tenant with readable reports: sign-ins known %v, activity known %v", in.SignInKnown, in.ActivityKnown)
 	}
+	// Mailbox storage from getMailboxUsageDetail reaches the analysis (the
+	// F3 downgrade rule needs it) for exactly the users with a mailbox.
+	storage := map[string]int64{}
+	tn.Snapshot(func(t *graphsim.Tenant) {
+		for _, u := range t.Users {
+			if u.MailboxPurpose != "" {
+				storage[u.ID] = u.Activity.MailboxStorage
+			}
+		}
+	})
+	for _, u := range in.Users {
+		want, has := storage[u.ID]
+		if u.MailboxKnown != has || u.MailboxBytes != want {
+			t.Fatalf("%s: mailbox known %v bytes %d; tenant has mailbox %v with %d bytes", u.UserPrincipalName, u.MailboxKnown, u.MailboxBytes, has, want)
+		}
+	}
 	a := checkVerdicts(t, tn, in, true)
 	inactive := 0
 	for _, v := range a.Verdicts {

@@ -26,6 +26,7 @@ const (
 const (
 	serviceDesktopApps = "m365apps:desktop"
 	serviceWebApps     = "m365apps:web"
+	serviceMailbox     = "mailbox"
 )
 
 // Options are the analysis settings of a connection.
@@ -180,6 +181,9 @@ func Load(ctx context.Context, r Reader, conn store.Connection, o Options) (lice
 		u := &in.Users[i]
 		u.InReports = true
 		switch a.Service {
+		case serviceMailbox:
+			u.MailboxKnown, u.MailboxBytes = true, a.Amount
+			continue
 		case serviceDesktopApps:
 			u.DesktopApps = true
 			continue

@@ -61,6 +61,9 @@ type UserActivity struct {
 	Service           string // exchange | onedrive | sharepoint | skype | yammer | teams | outlook | m365apps
 	LastActivityDate  time.Time
 	ReportRefreshDate time.Time
+	// Amount is the report's number for the row, when it has one: the
+	// mailbox's storage in bytes on "mailbox" rows.
+	Amount int64
 }
 
 // PutUserActivity writes a user's last activity in a service.
@@ -69,24 +72,30 @@ func (b *Batch) PutUserActivity(a *UserActivity) {
 	if !a.LastActivityDate.IsZero() {
 		last = a.LastActivityDate.UTC().Format(time.DateOnly)
 	}
-	b.put(tUserActivity, []any{a.UserPrincipalName, a.Service}, []any{last, a.ReportRefreshDate.UTC().Format(time.DateOnly)}, nil)
+	var amount any
+	if a.Amount != 0 {
+		amount = a.Amount
+	}
+	b.put(tUserActivity, []any{a.UserPrincipalName, a.Service}, []any{last, a.ReportRefreshDate.UTC().Format(time.DateOnly), amount}, nil)
 }
 
 // UserActivity returns the current activity rows by UPN and service.
 func (d *DB) UserActivity(ctx context.Context, conn Connection) ([]UserActivity, error) {
 	var out []UserActivity
-	err := d.selectCurrent(ctx, conn, "user activity", "a", `SELECT a.user_principal_name, a.service, a.last_activity_date, a.report_refresh_date
+	err := d.selectCurrent(ctx, conn, "user activity", "a", `SELECT a.user_principal_name, a.service, a.last_activity_date, a.report_refresh_date, a.amount
 		FROM user_activity a WHERE a.connection_id = ? AND {cur} ORDER BY a.user_principal_name, a.service`, nil, func(rows *sql.Rows) error {
 		var a UserActivity
 		var last *string
 		var refresh string
-		if err := rows.Scan(&a.UserPrincipalName, &a.Service, &last, &refresh); err != nil {
+		var amount sql.NullInt64
+		if err := rows.Scan(&a.UserPrincipalName, &a.Service, &last, &refresh, &amount); err != nil {
 			return err
 		}
 		if last != nil {
 			a.LastActivityDate, _ = time.Parse(time.DateOnly, *last)
 		}
 		a.ReportRefreshDate, _ = time.Parse(time.DateOnly, refresh)
+		a.Amount = amount.Int64
 		out = append(out, a)
 		return nil
 	})

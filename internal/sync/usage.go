@@ -31,6 +31,9 @@ const usagePeriod = "D180"
 const (
 	ServiceDesktopApps = "m365apps:desktop"
 	ServiceWebApps     = "m365apps:web"
+	// ServiceMailbox rows come from getMailboxUsageDetail: the mailbox's
+	// last activity and, as the row's amount, its storage in bytes.
+	ServiceMailbox = "mailbox"
 )
 
 var usageServiceNames = map[usage.Service]string{
@@ -40,8 +43,9 @@ var usageServiceNames = map[usage.Service]string{
 }
 
 // usageReportsResource reads the per-user usage reports (Reports.Read.All):
-// last activity per workload from getOffice365ActiveUserDetail and
-// Microsoft 365 Apps use from getM365AppUserDetail. Reports whose names are
+// last activity per workload from getOffice365ActiveUserDetail, Microsoft
+// 365 Apps use from getM365AppUserDetail and mailbox storage from
+// getMailboxUsageDetail. Reports whose names are
 // concealed are never joined to users: the resource turns off with a
 // warning naming the remedy, and the analysis then says "unknown" instead of
 // "inactive".
@@ -62,7 +66,7 @@ func usageReportsResource() *resource {
 			}
 			filter := newDomainFilter(j.e.o.Domains)
 			var refresh time.Time
-			for _, rep := range []usage.Report{usage.ActiveUserDetail, usage.M365AppUserDetail} {
+			for _, rep := range []usage.Report{usage.ActiveUserDetail, usage.M365AppUserDetail, usage.MailboxUsageDetail} {
 				meta, err := j.ingestReport(ctx, rg, rep, filter)
 				if err != nil {
 					return err
@@ -103,6 +107,14 @@ func (j *job) ingestReport(ctx context.Context, rg reportGraph, rep usage.Report
 		upn := strings.ToLower(row.UserPrincipalName)
 		refresh := row.RefreshDate
 		var acts []store.UserActivity
+		if rep == usage.MailboxUsageDetail {
+			// One row per mailbox, used or not: its storage is what the
+			// F3 downgrade rule needs. Exchange activity comes from the
+			// active-users report.
+			a := store.UserActivity{UserPrincipalName: upn, Service: ServiceMailbox, LastActivityDate: row.Last[usage.Exchange],
+				ReportRefreshDate: refresh, Amount: row.StorageUsedBytes}
+			return j.add(ctx, 1, func(b *store.Batch) { b.PutUserActivity(&a) })
+		}
 		for _, s := range services {
 			if row.Last[s].IsZero() {
 				continue

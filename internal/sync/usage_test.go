@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,13 @@ func truthActivity(tn *graphsim.Tenant) []string {
 					line(s.name, d)
 				}
 			}
+			if u.MailboxPurpose != "" { // getMailboxUsageDetail covers every mailbox
+				d := ""
+				if last := u.Activity.Last[graphsim.ServiceExchange]; !last.IsZero() {
+					d = last.Format(time.DateOnly)
+				}
+				out = append(out, upn+" "+ServiceMailbox+" "+d+" "+refresh+" "+strconv.FormatInt(u.Activity.MailboxStorage, 10))
+			}
 			apps := u.Activity.Last[graphsim.ServiceM365Apps]
 			if o := u.Activity.Last[graphsim.ServiceOutlook]; o.After(apps) {
 				apps = o
@@ -68,7 +76,15 @@ func storedActivity(t testing.TB, db *store.DB, c store.Connection) []string {
 	}
 	var out []string
 	for _, a := range rows {
-		out = append(out, a.UserPrincipalName+" "+a.Service+" "+a.LastActivityDate.Format(time.DateOnly)+" "+a.ReportRefreshDate.Format(time.DateOnly))
+		line := a.UserPrincipalName + " " + a.Service + " " + a.LastActivityDate.Format(time.DateOnly) + " " + a.ReportRefreshDate.Format(time.DateOnly)
+		if a.Service == ServiceMailbox {
+			d := ""
+			if !a.LastActivityDate.IsZero() {
+				d = a.LastActivityDate.Format(time.DateOnly)
+			}
+			line = a.UserPrincipalName + " " + a.Service + " " + d + " " + a.ReportRefreshDate.Format(time.DateOnly) + " " + strconv.FormatInt(a.Amount, 10)
+		}
+		out = append(out, line)
 	}
 	sort.Strings(out)
 	return out
