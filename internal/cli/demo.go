@@ -30,6 +30,7 @@ func demoSteps() []DemoStep {
 		{Title: "Sync the tenant into the local database", Args: []string{"sync"}},
 		{Title: "Licence report: purchased, assigned, available and active seats, cost", Args: []string{"report", "licenses"}},
 		{Title: "Recommendations: licences to reclaim, overlaps, downgrades, seats to cut", Args: []string{"report", "recommendations"}},
+		{Title: "Spend: what each SKU costs a year, what unassigned seats and inactive users cost, what the recommendations save", Args: []string{"report", "spend"}},
 	}
 }
 
