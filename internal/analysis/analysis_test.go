@@ -80,11 +80,24 @@ func synced(t *testing.T, edit func(*graphsim.Profile)) (*graphsim.Tenant, licen
 // room and equipment mailboxes are excluded; everyone else is active.
 func truthVerdicts(tn *graphsim.Tenant, signIns bool) map[string]license.Verdict {
 	out := map[string]license.Verdict{}
+	cat, err := license.Embedded()
+	if err != nil {
+		panic(err)
+	}
 	tn.Snapshot(func(t *graphsim.Tenant) {
 		cutoff := t.Now.AddDate(0, 0, -90)
+		free := map[string]bool{}
+		for _, s := range t.SubscribedSKUs {
+			p, _ := cat.ProductBySkuID(s.SkuID)
+			free[s.SkuID] = license.IsFreeOrTrial(s.SkuPartNumber, p.DisplayName)
+		}
 		for _, u := range t.Users {
-			if len(u.AssignedLicenses) == 0 {
-				continue
+			paid := false
+			for _, l := range u.AssignedLicenses {
+				paid = paid || !free[l.SkuID]
+			}
+			if !paid {
+				continue // only paid licences get a verdict
 			}
 			switch u.MailboxPurpose {
 			case "shared", "room", "equipment":

@@ -292,7 +292,18 @@ func Analyze(in Input) (*Analysis, error) {
 			continue
 		}
 		v := verdictFor(u, in, cutoff)
-		a.Verdicts = append(a.Verdicts, v)
+		// Verdicts are about paid licences: a user who holds only free or
+		// trial SKUs (Power Automate Free ...) wastes nothing, so is not
+		// listed, though the free SKU's own counts still include them.
+		paid := false
+		for _, l := range u.Licenses {
+			if sum := skus[l.SkuID]; sum != nil && !IsFreeOrTrial(sum.SkuPartNumber, sum.DisplayName) {
+				paid = true
+			}
+		}
+		if paid {
+			a.Verdicts = append(a.Verdicts, v)
+		}
 		for _, l := range u.Licenses {
 			sum := skus[l.SkuID]
 			if sum == nil {

@@ -299,9 +299,21 @@ func TestFreeAndTrialSKUsHaveNoUnassignedSeatFinding(t *testing.T) {
 			in.Users[i].Licenses = append(in.Users[i].Licenses, Assignment{SkuID: "f30db892-07e9-47e9-837c-80727f46fd3d", Direct: true})
 		}
 	}
+	in.Users = append(in.Users, User{ID: "free", UserPrincipalName: "freeonly@contoso.com", AccountEnabled: true, Created: day("2020-01-01"),
+		Licenses: direct("f30db892-07e9-47e9-837c-80727f46fd3d")})
 	a, err = Analyze(in)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, v := range a.Verdicts {
+		if v.UserID == "free" {
+			t.Errorf("a user with only a free licence has a verdict: %+v", v)
+		}
+	}
+	for _, s := range a.SKUs {
+		if s.SkuPartNumber == "FLOW_FREE" && s.InactiveUsers != 2 { // bob and the free-only user
+			t.Errorf("FLOW_FREE inactive holders = %d, want 2", s.InactiveUsers)
+		}
 	}
 	for _, f := range a.Findings {
 		if f.SkuPartNumber == "FLOW_FREE" || f.SkuPartNumber == "POWER_BI_STANDARD" || strings.Contains(f.SkuPartNumber, "Trial") {
