@@ -582,19 +582,6 @@ type spendRow struct {
 }
 
 func writeSpendReport(_ context.Context, _ *App, d *reportData, _ reportFlags, w io.Writer, f Format) error {
-	savingsBySKU := map[string]license.Money{}
-	seen := map[string]license.Money{}
-	for _, fd := range d.an.Findings {
-		if fd.Kind == license.FindRenewalUnused || fd.AnnualSavings.Sign() <= 0 {
-			continue
-		}
-		key := fd.UserID + "|" + fd.SkuID
-		if prev, ok := seen[key]; ok && prev.Cmp(fd.AnnualSavings) >= 0 {
-			continue
-		}
-		savingsBySKU[fd.SkuID] = savingsBySKU[fd.SkuID].Sub(seen[key]).Add(fd.AnnualSavings)
-		seen[key] = fd.AnnualSavings
-	}
 	var rows []spendRow
 	totals := map[string]*spendRow{}
 	for _, s := range d.an.SKUs {
@@ -605,7 +592,7 @@ func writeSpendReport(_ context.Context, _ *App, d *reportData, _ reportFlags, w
 			known: s.PriceKnown, isDefault: s.Price.Default, currency: s.Price.Currency, source: s.Price.Source, renewal: s.Renewal}
 		if s.PriceKnown {
 			r.unit, r.annual, r.unassigned, r.idle = s.Price.AnnualPerUnit, s.AnnualSpend, s.UnassignedCost, s.InactiveCost
-			r.savings = savingsBySKU[s.SkuID]
+			r.savings = s.AnnualSavings
 			t := totals[r.currency]
 			if t == nil {
 				t = &spendRow{sku: "TOTAL", currency: r.currency, known: true, total: true}

@@ -202,7 +202,9 @@ type SKUSummary struct {
 	AnnualSpend    Money // enabled units × annual price
 	UnassignedCost Money // available seats × annual price
 	InactiveCost   Money // inactive holders × annual price
-	Renewal        time.Time
+	// AnnualSavings is what the findings on this SKU save, each seat once.
+	AnnualSavings Money
+	Renewal       time.Time
 }
 
 // Analysis is the result: per-SKU information, per-user verdicts, findings
@@ -381,8 +383,13 @@ func Analyze(in Input) (*Analysis, error) {
 			best[key] = f
 		}
 	}
+	bySKU := map[string]Money{}
 	for _, f := range best {
 		a.Savings[f.Currency] = a.Savings[f.Currency].Add(f.AnnualSavings)
+		bySKU[f.SkuID] = bySKU[f.SkuID].Add(f.AnnualSavings)
+	}
+	for i := range a.SKUs {
+		a.SKUs[i].AnnualSavings = bySKU[a.SKUs[i].SkuID]
 	}
 	slices.SortStableFunc(a.SKUs, func(x, y SKUSummary) int { return strings.Compare(x.SkuPartNumber, y.SkuPartNumber) })
 	// A total order (ties broken by user id and evidence), so the unstable

@@ -147,6 +147,13 @@ func TestAnalyzeTotalsAndSKUs(t *testing.T) {
 	check("unassigned cost", a.UnassignedCost, "1512.00") // 2*300 + 1*492 + 2*120 + 1*180
 	check("inactive cost", a.InactiveCost, "1272.00")     // E3 bob+carol, E5 hank, Visio hank
 	check("savings", a.Savings, "3756.00")                // each seat once
+	var perSKU Money
+	for _, s := range a.SKUs {
+		perSKU = perSKU.Add(s.AnnualSavings)
+	}
+	if perSKU.String() != "3756.00" {
+		t.Errorf("per-SKU savings add up to %s, want the total 3756.00", perSKU)
+	}
 	if len(a.Warnings) != 0 {
 		t.Errorf("warnings: %v", a.Warnings)
 	}
