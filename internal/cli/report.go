@@ -91,15 +91,7 @@ otherwise the verdict is "unknown".`,
 			if err := data.applyFilters(rf); err != nil {
 				return err
 			}
-			w, done, err := a.reportWriter(rf.file, f)
-			if err != nil {
-				return err
-			}
-			if err := run(ctx, a, data, rf, w, f); err != nil {
-				done()
-				return err
-			}
-			return done()
+			return a.writeReportTo(rf.file, f, func(w io.Writer) error { return run(ctx, a, data, rf, w, f) })
 		}
 		cmd.AddCommand(c)
 	}
@@ -132,18 +124,12 @@ func newHistoryReportCommand(a *App) *cobra.Command {
 			return err
 		}
 		defer db.Close()
-		w, done, err := a.reportWriter(rf.file, f)
-		if err != nil {
-			return err
-		}
 		if findings {
 			rows, err := db.FindingHistory(ctx, conn)
 			if err != nil {
-				done()
 				return err
 			}
 			if len(rows) == 0 {
-				done()
 				return ConfigError(analysis.ErrNoHistory)
 			}
 			cols := []Column[store.FindingSnapshot]{
@@ -155,19 +141,13 @@ func newHistoryReportCommand(a *App) *cobra.Command {
 				{Name: "annualSavings", Header: "SAVES/YEAR", Value: func(r store.FindingSnapshot) any { return r.AnnualSavings }},
 				{Name: "currency", Value: func(r store.FindingSnapshot) any { return r.Currency }},
 			}
-			if err := writeReport(w, f, "Findings history", cols, rows); err != nil {
-				done()
-				return err
-			}
-			return done()
+			return a.writeReportTo(rf.file, f, func(w io.Writer) error { return writeReport(w, f, "Findings history", cols, rows) })
 		}
 		all, err := db.LicenseHistory(ctx, conn)
 		if err != nil {
-			done()
 			return err
 		}
 		if len(all) == 0 {
-			done()
 			return ConfigError(analysis.ErrNoHistory)
 		}
 		var rows []store.LicenseSnapshot
@@ -196,11 +176,7 @@ func newHistoryReportCommand(a *App) *cobra.Command {
 			{Name: "priceIsDefault", Header: "LIST PRICE", Value: func(r store.LicenseSnapshot) any { return r.PriceDefault }},
 			{Name: "skuId", Value: func(r store.LicenseSnapshot) any { return r.SkuID }},
 		}
-		if err := writeReport(w, f, "Licence history", cols, rows); err != nil {
-			done()
-			return err
-		}
-		return done()
+		return a.writeReportTo(rf.file, f, func(w io.Writer) error { return writeReport(w, f, "Licence history", cols, rows) })
 	}
 	return c
 }
@@ -216,25 +192,24 @@ func parseReportFormat(s string) (Format, error) {
 	return f, nil
 }
 
-// reportWriter opens --file, or standard output; a workbook is not written
-// to a terminal.
-func (a *App) reportWriter(path string, f Format) (io.Writer, func() error, error) {
+// writeReportTo runs write on --file, or on standard output; a workbook is
+// not written to a terminal. The file's close error is reported too.
+func (a *App) writeReportTo(path string, f Format, write func(io.Writer) error) error {
 	if path == "" {
 		if file, ok := a.Stdout.(*os.File); ok && f == XLSX && isatty.IsTerminal(file.Fd()) {
-			return nil, nil, usageError{fmt.Errorf("-o xlsx writes a binary workbook: add --file report.xlsx or redirect standard output")}
+			return usageError{fmt.Errorf("-o xlsx writes a binary workbook: add --file report.xlsx or redirect standard output")}
 		}
-		return a.Stdout, func() error { return nil }, nil
+		return write(a.Stdout)
 	}
 	file, err := os.Create(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("report: %w", err)
+		return fmt.Errorf("report: %w", err)
 	}
-	return file, func() error {
-		if err := file.Close(); err != nil {
-			return fmt.Errorf("report: write %s: %w", path, err)
-		}
-		return nil
-	}, nil
+	werr := write(file)
+	if err := file.Close(); err != nil && werr == nil {
+		werr = fmt.Errorf("report: write %s: %w", path, err)
+	}
+	return werr
 }
 
 // writeReport writes rows in any report format.
