@@ -61,6 +61,9 @@ type Store interface {
 	UserSignIns(ctx context.Context, conn Connection) ([]UserSignIn, error)
 	UserMailboxes(ctx context.Context, conn Connection) ([]UserMailbox, error)
 	UserActivity(ctx context.Context, conn Connection) ([]UserActivity, error)
+	UserEmailActivity(ctx context.Context, conn Connection) ([]UserEmailActivity, error)
+	UserTeamsActivity(ctx context.Context, conn Connection) ([]UserTeamsActivity, error)
+	UserActivations(ctx context.Context, conn Connection) ([]UserActivation, error)
 
 	Close() error
 }

@@ -101,6 +101,7 @@ var allTables = []*table{
 	tRoleDefinitions, tRoleAssignments, tRoleSchedules,
 	tServicePrincipals, tApplications, tApplicationCredentials, tAppRoleAssignments,
 	tOAuth2PermissionGrants, tSynchronizationJobs, tManagedDevices, tUserActivity,
+	tUserEmailActivity, tUserTeamsActivity, tUserActivations,
 }
 
 func (t *table) keyWhere() string {

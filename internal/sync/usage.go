@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,18 +43,29 @@ var usageServiceNames = map[usage.Service]string{
 	usage.Outlook: "outlook", usage.M365Apps: "m365apps",
 }
 
+// usageReports are the per-user reports the syncer reads, one download
+// each per run (graphsim and Graph allow 14 per report and 40 per tenant in
+// ten minutes).
+var usageReports = []usage.Report{usage.ActiveUserDetail, usage.EmailActivityUserDetail, usage.TeamsUserActivityUserDetail,
+	usage.M365AppUserDetail, usage.ActivationsUserDetail, usage.MailboxUsageDetail}
+
+// usageTables are the tables the usage syncer owns.
+var usageTables = []store.Table{store.TableUserActivity, store.TableUserEmailActivity, store.TableUserTeamsActivity, store.TableUserActivations}
+
 // usageReportsResource reads the per-user usage reports (Reports.Read.All):
 // last activity per workload from getOffice365ActiveUserDetail, Microsoft
-// 365 Apps use from getM365AppUserDetail and mailbox storage from
-// getMailboxUsageDetail. Reports whose names are
-// concealed are never joined to users: the resource turns off with a
-// warning naming the remedy, and the analysis then says "unknown" instead of
-// "inactive".
+// 365 Apps use from getM365AppUserDetail, mailbox storage from
+// getMailboxUsageDetail, e-mail and Teams counts over the period from
+// getEmailActivityUserDetail and getTeamsUserActivityUserDetail, and Office
+// activations per product and platform from
+// getOffice365ActivationsUserDetail. Reports whose names are concealed are
+// never joined to users: the resource turns off with a warning naming the
+// remedy, and the analysis then says "unknown" instead of "inactive".
 func usageReportsResource() *resource {
 	return &resource{
 		name: "usageReports", group: "usage", alias: "usage_reports",
 		perms:  []string{"Reports.Read.All"},
-		tables: []store.Table{store.TableUserActivity},
+		tables: usageTables,
 		run: func(ctx context.Context, j *job) error {
 			rg, ok := j.e.g.(reportGraph)
 			if !ok {
@@ -66,7 +78,7 @@ func usageReportsResource() *resource {
 			}
 			filter := newDomainFilter(j.e.o.Domains)
 			var refresh time.Time
-			for _, rep := range []usage.Report{usage.ActiveUserDetail, usage.M365AppUserDetail, usage.MailboxUsageDetail} {
+			for _, rep := range usageReports {
 				meta, err := j.ingestReport(ctx, rg, rep, filter)
 				if err != nil {
 					return err
@@ -87,14 +99,22 @@ func usageReportsResource() *resource {
 			if !refresh.IsZero() {
 				j.res.Message = fmt.Sprintf("report refresh date %s (%d days behind)", refresh.Format(time.DateOnly), int(j.e.o.Now().Sub(refresh).Hours()/24))
 			}
-			return j.add(ctx, 0, func(b *store.Batch) { b.Sweep(store.TableUserActivity) })
+			return j.add(ctx, 0, func(b *store.Batch) {
+				for _, t := range usageTables {
+					b.Sweep(t)
+				}
+			})
 		},
 	}
 }
 
 // ingestReport downloads one report and queues its activity rows.
 func (j *job) ingestReport(ctx context.Context, rg reportGraph, rep usage.Report, filter domainFilter) (usage.Meta, error) {
-	body, err := rg.Report(ctx, string(rep), usagePeriod)
+	period := usagePeriod
+	if !rep.HasPeriod() {
+		period = "" // getOffice365ActivationsUserDetail takes no period
+	}
+	body, err := rg.Report(ctx, string(rep), period)
 	if err != nil {
 		return usage.Meta{}, fmt.Errorf("%s: %w", rep, err)
 	}
@@ -107,6 +127,29 @@ func (j *job) ingestReport(ctx context.Context, rg reportGraph, rep usage.Report
 		upn := strings.ToLower(row.UserPrincipalName)
 		refresh := row.RefreshDate
 		var acts []store.UserActivity
+		switch rep {
+		case usage.EmailActivityUserDetail:
+			a := store.UserEmailActivity{UserPrincipalName: upn, LastActivityDate: row.Last[usage.Exchange],
+				SendCount: row.SendCount, ReceiveCount: row.ReceiveCount, ReadCount: row.ReadCount,
+				MeetingCreatedCount: row.MeetingCreatedCount, MeetingInteractedCount: row.MeetingInteractedCount,
+				ReportPeriod: reportPeriod(row), ReportRefreshDate: refresh}
+			return j.add(ctx, 1, func(b *store.Batch) { b.PutUserEmailActivity(&a) })
+		case usage.TeamsUserActivityUserDetail:
+			a := store.UserTeamsActivity{UserPrincipalName: upn, LastActivityDate: row.Last[usage.Teams],
+				TeamChatMessageCount: row.TeamChatMessages, PrivateChatMessageCount: row.PrivateChatMessages, CallCount: row.Calls,
+				MeetingCount: row.Meetings, MeetingsOrganizedCount: row.MeetingsOrganized, MeetingsAttendedCount: row.MeetingsAttended,
+				ReportPeriod: reportPeriod(row), ReportRefreshDate: refresh}
+			return j.add(ctx, 1, func(b *store.Batch) { b.PutUserTeamsActivity(&a) })
+		case usage.ActivationsUserDetail:
+			x := row.Activation
+			if strings.TrimSpace(x.ProductType) == "" {
+				return nil // a row without a product names no activation
+			}
+			a := store.UserActivation{UserPrincipalName: upn, ProductType: x.ProductType, LastActivatedDate: x.LastActivated,
+				Windows: x.Windows, Mac: x.Mac, Windows10Mobile: x.Windows10Mobile, IOS: x.IOS, Android: x.Android,
+				SharedComputer: x.SharedComputer, ReportRefreshDate: refresh}
+			return j.add(ctx, 1, func(b *store.Batch) { b.PutUserActivation(&a) })
+		}
 		if rep == usage.MailboxUsageDetail {
 			// One row per mailbox, used or not: its storage is what the
 			// F3 downgrade rule needs. Exchange activity comes from the
@@ -169,4 +212,14 @@ func fixConcealedNames(ctx context.Context, j *job, rg reportGraph) error {
 	}
 	j.e.warn(j.r.name, "turned off concealed user names in the usage reports (admin/reportSettings displayConcealedNames=false), as --fix-concealed-names asked")
 	return nil
+}
+
+// reportPeriod is the row's period in days: the Report Period column, or
+// the period asked for when a report leaves it out.
+func reportPeriod(row usage.UserActivity) int {
+	if row.ReportPeriod > 0 {
+		return row.ReportPeriod
+	}
+	n, _ := strconv.Atoi(strings.TrimPrefix(usagePeriod, "D"))
+	return n
 }
