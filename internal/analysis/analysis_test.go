@@ -176,7 +176,9 @@ func TestVerdictsMatchTheGroundTruth(t *testing.T) {
 			t.Fatalf("%s: mailbox known %v bytes %d; tenant has mailbox %v with %d bytes", u.UserPrincipalName, u.MailboxKnown, u.MailboxBytes, has, want)
 		}
 	}
+	checkCounts(t, tn, in)
 	a := checkVerdicts(t, tn, in, true)
+	checkCountEvidence(t, in, a)
 	inactive := 0
 	for _, v := range a.Verdicts {
 		if v.Verdict == license.Inactive {

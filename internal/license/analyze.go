@@ -106,6 +106,12 @@ type User struct {
 	// MailboxBytes is the mailbox's storage use when MailboxKnown.
 	MailboxBytes int64
 	MailboxKnown bool
+	// Email and Teams are the user's rows of the e-mail and Teams activity
+	// reports (nil: the report does not list the user); Activations are
+	// the Office products the user activated.
+	Email       *EmailCounts
+	Teams       *TeamsCounts
+	Activations []Activation
 }
 
 // Input is everything the analysis reads. The caller (the store) fills it;
@@ -130,6 +136,9 @@ type Input struct {
 	ActivityKnown bool
 	// ReportRefreshDate of the usage reports (zero when not read).
 	ReportRefreshDate time.Time
+	// ReportPeriodDays is the period the e-mail and Teams counts cover (0
+	// when unknown).
+	ReportPeriodDays int
 }
 
 // Verdict is the activity verdict on a licensed user.
@@ -293,7 +302,7 @@ func Analyze(in Input) (*Analysis, error) {
 		if len(u.Licenses) == 0 {
 			continue
 		}
-		v := verdictFor(u, in, cutoff)
+		v := verdictFor(u, in, cutoff, heldCapabilities(u, caps))
 		// Verdicts are about paid licences: a user who holds only free or
 		// trial SKUs (Power Automate Free ...) wastes nothing, so is not
 		// listed, though the free SKU's own counts still include them.
@@ -455,7 +464,10 @@ func lastUse(u *User) (time.Time, Workload) {
 // only when every source that could show use is known and silent for the
 // window; any recent use makes them active; otherwise the verdict is
 // unknown, never a guess.
-func verdictFor(u *User, in Input, cutoff time.Time) UserVerdict {
+//
+// held are the capabilities of the user's licences: the evidence of an
+// inactive verdict names the counts of the workloads they pay for.
+func verdictFor(u *User, in Input, cutoff time.Time, held map[Capability]bool) UserVerdict {
 	v := UserVerdict{UserID: u.ID, UserPrincipalName: u.UserPrincipalName}
 	if nonPersonMailbox(u.MailboxPurpose) {
 		v.Verdict = Excluded
@@ -497,6 +509,9 @@ func verdictFor(u *User, in Input, cutoff time.Time) UserVerdict {
 			v.Reason = "no recorded activity in any service and no successful sign-in"
 		} else {
 			v.Reason = fmt.Sprintf("no activity in any service and no successful sign-in since %s (%d days)", v.LastActivity.Format("2006-01-02"), int(in.Now.Sub(v.LastActivity).Hours()/24))
+		}
+		if c := countsEvidence(u, in, held); c != "" {
+			v.Reason += "; " + c
 		}
 	}
 	return v
@@ -612,6 +627,9 @@ func userFindings(u *User, v UserVerdict, in Input, skus map[string]*SKUSummary,
 			f := base
 			f.Kind, f.SkuID, f.SkuPartNumber, f.Seats = FindNeverUsed, l.SkuID, sum.SkuPartNumber, 1
 			f.Evidence = fmt.Sprintf("no recorded use of any workload %s provides", sum.Name())
+			if c := countsEvidence(u, in, caps[l.SkuID]); c != "" {
+				f.Evidence += "; " + c
+			}
 			f.Action = "reclaim the licence"
 			priced(&f, sum, 1)
 			out = append(out, f)
@@ -674,6 +692,17 @@ func userFindings(u *User, v UserVerdict, in Input, skus map[string]*SKUSummary,
 			f := base
 			f.Kind, f.SkuID, f.SkuPartNumber, f.Seats = FindDowngrade, from.SkuID, from.SkuPartNumber, 1
 			f.Evidence = r.Why
+			if r.NoDesktop && in.ActivityKnown {
+				// The apps report shows no desktop use in its period; the
+				// activations report says whether desktop installs exist
+				// that the switch would leave unlicensed.
+				if n, _ := u.DesktopActivations(); n == 0 {
+					f.Evidence += "; no Office desktop activation on Windows or Mac"
+				} else {
+					f.Evidence += fmt.Sprintf("; %s but its desktop apps were not used in the %s: they stop working after the switch",
+						activationText(u), periodText(in))
+				}
+			}
 			if len(lost) > 0 {
 				f.Evidence += "; not observable in reports, confirm before switching: " + strings.Join(lost, ", ")
 			}
