@@ -15,13 +15,17 @@ type HistoryStore interface {
 	Reader
 	SaveLicenseHistory(ctx context.Context, conn store.Connection, generation int64, at time.Time, skus []store.LicenseSnapshot, findings []store.FindingSnapshot) error
 	SaveAnalysisResults(ctx context.Context, conn store.Connection, generation int64, settings string, data []byte) error
+	RowsStore
+	DeactivatedSince(ctx context.Context, conn store.Connection) (map[string]time.Time, error)
 }
 
 // Record analyses the connection's current generation and keeps its licence
-// counts and findings per kind beside it, so trends can be shown. The sync
-// command calls it after every committed run.
+// counts and findings per kind beside it, so trends can be shown, with the
+// summary reports' part of the analysis and the per-user rows of the
+// activity and roster reports. The sync command calls it after every
+// committed run.
 func Record(ctx context.Context, st HistoryStore, conn store.Connection, o Options) (*license.Analysis, error) {
-	in, err := Load(ctx, st, conn, o)
+	in, users, err := load(ctx, st, conn, o)
 	if err != nil {
 		return nil, err
 	}
@@ -34,6 +38,17 @@ func Record(ctx context.Context, st HistoryStore, conn store.Connection, o Optio
 		return nil, err
 	}
 	if err := Keep(ctx, st, conn, o, a, in); err != nil {
+		return nil, err
+	}
+	deactivated, err := st.DeactivatedSince(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := BuildRows(in, users, deactivated, a.Warnings)
+	if err != nil {
+		return nil, err
+	}
+	if err := KeepRows(ctx, st, conn, rows); err != nil {
 		return nil, err
 	}
 	return a, nil

@@ -51,6 +51,9 @@ type Reader interface {
 	UserSignIns(ctx context.Context, conn store.Connection) ([]store.UserSignIn, error)
 	UserMailboxes(ctx context.Context, conn store.Connection) ([]store.UserMailbox, error)
 	UserActivity(ctx context.Context, conn store.Connection) ([]store.UserActivity, error)
+	UserEmailActivity(ctx context.Context, conn store.Connection) ([]store.UserEmailActivity, error)
+	UserTeamsActivity(ctx context.Context, conn store.Connection) ([]store.UserTeamsActivity, error)
+	UserActivations(ctx context.Context, conn store.Connection) ([]store.UserActivation, error)
 }
 
 // serviceWorkload maps the store's activity service names to workloads.
@@ -62,9 +65,15 @@ var serviceWorkload = map[string]license.Workload{
 
 // Load builds the analysis input from the connection's current copy.
 func Load(ctx context.Context, r Reader, conn store.Connection, o Options) (license.Input, error) {
-	var in license.Input
+	in, _, err := load(ctx, r, conn, o)
+	return in, err
+}
+
+// load is Load that also returns the stored users, in the order of
+// in.Users, for the report rows.
+func load(ctx context.Context, r Reader, conn store.Connection, o Options) (in license.Input, users []store.User, err error) {
 	if conn.Generation == 0 {
-		return in, fmt.Errorf("analyse %s: the tenant has not been synced yet: run `tenantscope sync`", conn.Name)
+		return in, nil, fmt.Errorf("analyse %s: the tenant has not been synced yet: run `tenantscope sync`", conn.Name)
 	}
 	now := o.Now
 	if now.IsZero() {
@@ -74,17 +83,17 @@ func Load(ctx context.Context, r Reader, conn store.Connection, o Options) (lice
 	if cat == nil {
 		c, err := license.Embedded()
 		if err != nil {
-			return in, fmt.Errorf("analyse %s: licence catalogue: %w", conn.Name, err)
+			return in, nil, fmt.Errorf("analyse %s: licence catalogue: %w", conn.Name, err)
 		}
 		cat = c
 	}
 	list, err := license.EmbeddedListPrices()
 	if err != nil {
-		return in, fmt.Errorf("analyse %s: list prices: %w", conn.Name, err)
+		return in, nil, fmt.Errorf("analyse %s: list prices: %w", conn.Name, err)
 	}
 	pricing, err := license.NewPricing(o.Terms, list)
 	if err != nil {
-		return in, fmt.Errorf("analyse %s: %w", conn.Name, err)
+		return in, nil, fmt.Errorf("analyse %s: %w", conn.Name, err)
 	}
 	in = license.Input{
 		Now: now, InactiveDays: o.InactiveDays, RenewalWindowDays: o.RenewalWindowDays,
@@ -93,7 +102,7 @@ func Load(ctx context.Context, r Reader, conn store.Connection, o Options) (lice
 
 	run, err := currentRun(ctx, r, conn)
 	if err != nil {
-		return in, err
+		return in, nil, err
 	}
 	for _, res := range run.Resources {
 		switch res.Resource {
@@ -106,7 +115,7 @@ func Load(ctx context.Context, r Reader, conn store.Connection, o Options) (lice
 
 	skus, err := r.SubscribedSKUs(ctx, conn)
 	if err != nil {
-		return in, fmt.Errorf("analyse %s: read subscribed SKUs: %w", conn.Name, err)
+		return in, nil, fmt.Errorf("analyse %s: read subscribed SKUs: %w", conn.Name, err)
 	}
 	for _, s := range skus {
 		sku := license.SKU{
@@ -124,7 +133,7 @@ func Load(ctx context.Context, r Reader, conn store.Connection, o Options) (lice
 	}
 	subs, err := r.CompanySubscriptions(ctx, conn)
 	if err != nil {
-		return in, fmt.Errorf("analyse %s: read subscriptions: %w", conn.Name, err)
+		return in, nil, fmt.Errorf("analyse %s: read subscriptions: %w", conn.Name, err)
 	}
 	for _, s := range subs {
 		in.Subscriptions = append(in.Subscriptions, license.Subscription{
@@ -132,21 +141,21 @@ func Load(ctx context.Context, r Reader, conn store.Connection, o Options) (lice
 		})
 	}
 
-	users, err := r.Users(ctx, conn, store.UserQuery{})
+	users, err = r.Users(ctx, conn, store.UserQuery{})
 	if err != nil {
-		return in, fmt.Errorf("analyse %s: read users: %w", conn.Name, err)
+		return in, nil, fmt.Errorf("analyse %s: read users: %w", conn.Name, err)
 	}
 	signIns, err := r.UserSignIns(ctx, conn)
 	if err != nil {
-		return in, fmt.Errorf("analyse %s: read sign-ins: %w", conn.Name, err)
+		return in, nil, fmt.Errorf("analyse %s: read sign-ins: %w", conn.Name, err)
 	}
 	mailboxes, err := r.UserMailboxes(ctx, conn)
 	if err != nil {
-		return in, fmt.Errorf("analyse %s: read mailboxes: %w", conn.Name, err)
+		return in, nil, fmt.Errorf("analyse %s: read mailboxes: %w", conn.Name, err)
 	}
 	activity, err := r.UserActivity(ctx, conn)
 	if err != nil {
-		return in, fmt.Errorf("analyse %s: read usage activity: %w", conn.Name, err)
+		return in, nil, fmt.Errorf("analyse %s: read usage activity: %w", conn.Name, err)
 	}
 
 	signInBy := make(map[string]store.UserSignIn, len(signIns))
@@ -202,7 +211,54 @@ func Load(ctx context.Context, r Reader, conn store.Connection, o Options) (lice
 			in.ReportRefreshDate = a.ReportRefreshDate
 		}
 	}
-	return in, nil
+	if err := loadCounts(ctx, r, conn, &in, index); err != nil {
+		return in, nil, err
+	}
+	return in, users, nil
+}
+
+// loadCounts joins the e-mail and Teams counts and the Office activations
+// to the users (by lower-case UPN, like the activity rows).
+func loadCounts(ctx context.Context, r Reader, conn store.Connection, in *license.Input, index map[string]int) error {
+	email, err := r.UserEmailActivity(ctx, conn)
+	if err != nil {
+		return fmt.Errorf("analyse %s: read e-mail activity: %w", conn.Name, err)
+	}
+	teams, err := r.UserTeamsActivity(ctx, conn)
+	if err != nil {
+		return fmt.Errorf("analyse %s: read Teams activity: %w", conn.Name, err)
+	}
+	acts, err := r.UserActivations(ctx, conn)
+	if err != nil {
+		return fmt.Errorf("analyse %s: read Office activations: %w", conn.Name, err)
+	}
+	period := func(days int) {
+		if days > in.ReportPeriodDays {
+			in.ReportPeriodDays = days
+		}
+	}
+	for _, a := range email {
+		if i, ok := index[strings.ToLower(a.UserPrincipalName)]; ok {
+			in.Users[i].Email = &license.EmailCounts{Sent: a.SendCount, Received: a.ReceiveCount, Read: a.ReadCount,
+				MeetingsCreated: a.MeetingCreatedCount, MeetingsInteracted: a.MeetingInteractedCount}
+			period(a.ReportPeriod)
+		}
+	}
+	for _, a := range teams {
+		if i, ok := index[strings.ToLower(a.UserPrincipalName)]; ok {
+			in.Users[i].Teams = &license.TeamsCounts{TeamChatMessages: a.TeamChatMessageCount, PrivateChatMessages: a.PrivateChatMessageCount,
+				Calls: a.CallCount, Meetings: a.MeetingCount, MeetingsOrganized: a.MeetingsOrganizedCount, MeetingsAttended: a.MeetingsAttendedCount}
+			period(a.ReportPeriod)
+		}
+	}
+	for _, a := range acts {
+		if i, ok := index[strings.ToLower(a.UserPrincipalName)]; ok {
+			u := &in.Users[i]
+			u.Activations = append(u.Activations, license.Activation{ProductType: a.ProductType, LastActivated: a.LastActivatedDate,
+				Windows: a.Windows, Mac: a.Mac, Windows10Mobile: a.Windows10Mobile, IOS: a.IOS, Android: a.Android, SharedComputer: a.SharedComputer})
+		}
+	}
+	return nil
 }
 
 // assignments folds licenseAssignmentStates (one per SKU and assigning

@@ -16,6 +16,7 @@ import (
 	"github.com/tenantscope/tenantscope/graphsim"
 	"github.com/tenantscope/tenantscope/internal/analysis"
 	"github.com/tenantscope/tenantscope/internal/license"
+	"github.com/tenantscope/tenantscope/internal/store"
 )
 
 // runAt runs tenantscope in-process with the clock at now.
@@ -271,6 +272,187 @@ func TestKeptAnalysisGivesTheSameReports(t *testing.T) {
 		}
 		if len(full[name]) < 10 {
 			t.Errorf("%s is empty: %q", name, full[name])
+		}
+	}
+}
+
+// TestKeptRowsGiveTheSameReports: activity and roster written from the rows
+// the sync kept are byte for byte what the whole-tenant path writes, in
+// every format and under every filter, with deactivation dates from a
+// history of several runs.
+func TestKeptRowsGiveTheSameReports(t *testing.T) {
+	sim, base := syncedSim(t)
+	now := sim.tenant.Now
+	ctx := context.Background()
+
+	// History: two users disabled in the second run; a third disabled,
+	// enabled again and disabled again, so only its last stretch counts.
+	var enabled []string
+	var department, domain, sku string
+	sim.tenant.Snapshot(func(tn *graphsim.Tenant) {
+		for _, u := range tn.Users {
+			if u.AccountEnabled && len(u.AssignedLicenses) > 0 && len(enabled) < 3 {
+				enabled = append(enabled, u.ID)
+			}
+			if department == "" && u.Department != "" {
+				department = strings.ToUpper(u.Department) // the filter ignores case
+			}
+			if domain == "" && len(u.AssignedLicenses) > 0 {
+				domain = u.UserPrincipalName[strings.LastIndexByte(u.UserPrincipalName, '@')+1:]
+				for _, s := range tn.SubscribedSKUs {
+					if strings.EqualFold(s.SkuID, u.AssignedLicenses[0].SkuID) {
+						sku = strings.ToLower(s.SkuPartNumber)
+					}
+				}
+			}
+		}
+	})
+	if len(enabled) < 3 || department == "" || domain == "" || sku == "" {
+		t.Fatalf("the tenant lacks users to test with: %v %q %q %q", enabled, department, domain, sku)
+	}
+	syncOnce := func() {
+		t.Helper()
+		if r := runAt(t, now, append(base, "sync", "--full")...); r.code != ExitOK {
+			t.Fatalf("sync: exit %d\n%s", r.code, r.stderr)
+		}
+	}
+	for _, step := range [][]struct {
+		id int
+		on bool
+	}{{{0, false}, {1, false}, {2, false}}, {{2, true}}, {{2, false}}} {
+		for _, s := range step {
+			if err := sim.tenant.SetAccountEnabled(enabled[s.id], s.on); err != nil {
+				t.Fatal(err)
+			}
+		}
+		syncOnce()
+	}
+
+	a := newApp(Env{Getenv: func(string) string { return "" }, Now: func() time.Time { return now }})
+	a.ConfigPath, a.DBPath = base[1], base[3]
+	db, conn, err := a.openSynced(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// One pass over the history gives what the per-user walk gives.
+	since, err := db.DeactivatedSince(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := db.Users(ctx, conn, store.UserQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	disabled, dated := 0, 0
+	for _, u := range users {
+		if u.AccountEnabled {
+			if _, ok := since[u.ID]; ok {
+				t.Errorf("enabled user %s has a deactivation date", u.UserPrincipalName)
+			}
+			continue
+		}
+		disabled++
+		want, err := deactivatedSince(ctx, db, conn, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := since[u.ID]
+		if !ok || !got.Equal(want) {
+			t.Errorf("%s: deactivated since %v (listed %v), history says %v", u.UserPrincipalName, got, ok, want)
+		}
+		if !want.IsZero() {
+			dated++
+		}
+	}
+	if dated != 3 || disabled <= 3 {
+		t.Fatalf("%d disabled users, %d with a known deactivation date; want more than 3 and exactly 3", disabled, dated)
+	}
+	rs, ok, err := analysis.LoadRows(ctx, db, conn)
+	if err != nil || !ok {
+		t.Fatalf("the sync kept no report rows: %v", err)
+	}
+
+	render := func(report string, format string, filters []string) string {
+		t.Helper()
+		args := append(append([]string{}, base...), "report", report, "-o", format)
+		if format == "xlsx" {
+			file := filepath.Join(t.TempDir(), report+".xlsx")
+			args = append(args, "--file", file)
+			defer os.Remove(file)
+			if r := runAt(t, now, append(args, filters...)...); r.code != ExitOK {
+				t.Fatalf("%v: exit %d %s", args, r.code, r.stderr)
+			}
+			f, err := excelize.OpenFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			rows, err := f.GetRows(f.GetSheetName(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.Marshal(rows)
+			return string(b)
+		}
+		r := runAt(t, now, append(args, filters...)...)
+		if r.code != ExitOK {
+			t.Fatalf("%v %v: exit %d %s", args, filters, r.code, r.stderr)
+		}
+		return r.stdout
+	}
+	filterSets := [][]string{nil, {"--sku", sku}, {"--domain", "@" + domain}, {"--department", department},
+		{"--sku", sku, "--domain", domain, "--department", department}}
+	type key struct{ report, format, filters string }
+	outputs := func() map[key]string {
+		out := map[key]string{}
+		for _, report := range []string{"activity", "roster"} {
+			sets := filterSets
+			if report == "activity" { // --service is the activity report's
+				sets = append(sets[:len(sets):len(sets)], []string{"--service", "teams"}, []string{"--service", "apps", "--domain", domain})
+			}
+			for _, format := range []string{"json", "csv", "table", "xlsx"} {
+				for _, fs := range sets {
+					out[key{report, format, strings.Join(fs, " ")}] = render(report, format, fs)
+				}
+			}
+		}
+		return out
+	}
+	kept := outputs()
+
+	// The kept rows are what was written: a marked row shows up.
+	marked := *rs
+	marked.Rows = append([]analysis.UserRow{}, rs.Rows...)
+	marked.Rows[0].GivenName = "Kept-Row-Marker"
+	if err := analysis.KeepRows(ctx, db, conn, &marked); err != nil {
+		t.Fatal(err)
+	}
+	if out := render("roster", "json", nil); !strings.Contains(out, "Kept-Row-Marker") {
+		t.Fatal("roster was not written from the kept rows")
+	}
+	// Without kept rows the reports take the whole-tenant path.
+	if err := db.SaveReportRows(ctx, conn, conn.Generation, "an older format", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	full := outputs()
+	for k, want := range full {
+		if len(want) < 200 && k.filters == "" {
+			t.Errorf("%v is nearly empty: %q", k, want)
+		}
+		if got := kept[k]; got != want {
+			i := 0
+			for i < len(got) && i < len(want) && got[i] == want[i] {
+				i++
+			}
+			t.Errorf("%v from kept rows differs from the whole-tenant path at byte %d:\nkept %.300q\nfull %.300q", k, i, got[max(0, i-100):], want[max(0, i-100):])
+		}
+	}
+	// The filters filter: each narrows the unfiltered JSON.
+	for _, fs := range filterSets[1:] {
+		k := key{"activity", "json", strings.Join(fs, " ")}
+		if len(full[k]) >= len(full[key{"activity", "json", ""}]) || len(full[k]) < 10 {
+			t.Errorf("%v: %d bytes of %d unfiltered", k, len(full[k]), len(full[key{"activity", "json", ""}]))
 		}
 	}
 }
