@@ -25,16 +25,21 @@ import (
 //
 //	go test ./bench/ -run '^$' -bench Reports -benchtime 5x
 //
-// TENANTSCOPE_BENCH_PROFILE=medium runs it on 5,000 users.
+// TENANTSCOPE_BENCH_PROFILE=medium runs it on 5,000 users;
+// TENANTSCOPE_BENCH_FORMAT=csv (or table) writes that format instead of JSON.
 func BenchmarkReports(b *testing.B) {
 	profile := os.Getenv("TENANTSCOPE_BENCH_PROFILE")
 	if profile == "" {
 		profile = "large"
 	}
+	format := os.Getenv("TENANTSCOPE_BENCH_FORMAT")
+	if format == "" {
+		format = "json"
+	}
 	ten, db := reportDB(b, profile)
 	for _, report := range []string{"licenses", "inactive", "recommendations", "activity", "spend", "roster"} {
 		b.Run(report, func(b *testing.B) {
-			args := []string{"--db", db, "--connection", "bench", "--config", filepath.Join(b.TempDir(), "none.yaml"), "report", report, "-o", "json"}
+			args := []string{"--db", db, "--connection", "bench", "--config", filepath.Join(b.TempDir(), "none.yaml"), "report", report, "-o", format}
 			var out, errb bytes.Buffer
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -166,9 +171,11 @@ func reportDB(b *testing.B, profile string) (*graphsim.Tenant, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	start := time.Now()
 	if _, err := analysis.Record(ctx, db, conn, analysis.Options{Now: ten.Now}); err != nil {
 		b.Fatal(err)
 	}
+	b.Logf("analysis.Record (analyse, keep the summary and the report rows) took %v on %d users", time.Since(start).Round(time.Millisecond), len(ten.Users))
 	return ten, path
 }
 

@@ -300,14 +300,21 @@ func (r *rowReader) str() string {
 
 // count reads a length and checks it against what is left (each element
 // takes at least a byte), so corrupt data cannot ask for huge allocations.
-func (r *rowReader) count() int {
+func (r *rowReader) count() int { return r.countOf(1) }
+
+// countOf is count for elements of at least size bytes.
+func (r *rowReader) countOf(size int) int {
 	n := r.uint()
-	if n > uint64(len(r.s)-r.at) {
+	if n > uint64((len(r.s)-r.at)/size) {
 		r.err = errRows
 		return 0
 	}
 	return int(n)
 }
+
+// minRowBytes is the smallest encoded row: seven string lengths, the flags,
+// three dates, a date per workload and the SKU count.
+const minRowBytes = 7 + 1 + 3 + int(license.NumWorkloads) + 1
 
 func (r *rowReader) date() Date {
 	v := r.uint()
@@ -332,7 +339,7 @@ func DecodeRows(data []byte) (*RowSet, error) {
 		s := RowSKU{SkuID: r.str(), SkuPartNumber: r.str(), Subscribed: r.uint() == 1}
 		rs.SKUs = append(rs.SKUs, s)
 	}
-	n := r.count()
+	n := r.countOf(minRowBytes)
 	rs.Rows = make([]UserRow, n)
 	// One backing array for every row's SKU indexes and counts.
 	var skus []int

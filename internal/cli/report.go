@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -712,6 +713,10 @@ func writeRosterReport(ctx context.Context, _ *App, d *reportData, _ reportFlags
 	if err != nil {
 		return err
 	}
+	deactivated, err := d.db.DeactivatedSince(ctx, d.conn)
+	if err != nil {
+		return err
+	}
 	var rows []rosterRow
 	for _, u := range users {
 		lu := d.users[u.ID]
@@ -720,10 +725,7 @@ func writeRosterReport(ctx context.Context, _ *App, d *reportData, _ reportFlags
 		}
 		r := rosterRow{u: u, skus: d.skuParts(lu)}
 		if !u.AccountEnabled {
-			r.deactivated, err = deactivatedSince(ctx, d.db, d.conn, u.ID)
-			if err != nil {
-				return err
-			}
+			r.deactivated = deactivated[u.ID]
 		}
 		rows = append(rows, r)
 	}
@@ -741,28 +743,6 @@ func writeRosterReport(ctx context.Context, _ *App, d *reportData, _ reportFlags
 		{Name: "id", Value: func(r rosterRow) any { return r.u.ID }},
 	}
 	return writeReport(w, f, "Roster", cols, rows)
-}
-
-// deactivatedSince is when the local history first saw the account
-// disabled in its current stretch of being disabled: the Since of the
-// earliest version of the trailing run of disabled versions. It is zero when
-// the account was already disabled at the first sync (the date is unknown).
-func deactivatedSince(ctx context.Context, db *store.DB, conn store.Connection, id string) (time.Time, error) {
-	hist, err := db.UserHistory(ctx, conn, id)
-	if err != nil {
-		return time.Time{}, err
-	}
-	since := time.Time{}
-	for i := len(hist) - 1; i >= 0; i-- {
-		if hist[i].AccountEnabled {
-			break
-		}
-		if i == 0 {
-			return time.Time{}, nil // disabled since before the first sync
-		}
-		since = hist[i].Since
-	}
-	return since, nil
 }
 
 // --- activity and roster from the rows the sync kept ---
@@ -1094,40 +1074,110 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// writeRowsCSV prints what writeCSV prints for the same values.
+// writeRowsCSV prints what writeCSV prints for the same values: cells that
+// encoding/csv writes as they are (numbers, dates, plain text) are appended
+// directly; a row with any other cell goes through csv.Writer itself.
 func writeRowsCSV(w io.Writer, rs *analysis.RowSet, cols []rowColumn, rows []*analysis.UserRow) error {
-	cw := csv.NewWriter(w)
 	rec := make([]string, len(cols))
 	for i, c := range cols {
 		rec[i] = c.name
 	}
-	if err := cw.Write(rec); err != nil {
+	var slow bytes.Buffer
+	cw := csv.NewWriter(&slow)
+	writeSlow := func(buf []byte) ([]byte, error) {
+		slow.Reset()
+		if err := cw.Write(rec); err != nil {
+			return buf, err
+		}
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return buf, err
+		}
+		return append(buf, slow.Bytes()...), nil
+	}
+	buf, err := writeSlow(make([]byte, 0, 256<<10))
+	if err != nil {
 		return err
 	}
 	var c cell
 	for _, r := range rows {
+		start, plain := len(buf), true
 		for i, col := range cols {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
 			c = cell{}
 			col.fill(rs, r, &c)
 			switch c.kind {
-			case cellNull:
-				rec[i] = ""
-			case cellString:
-				rec[i] = csvSafe(c.s)
+			case cellString, cellList:
+				t := c.s
+				if c.kind == cellList {
+					t = strings.Join(c.list, ";")
+				}
+				t = csvSafe(t)
+				rec[i] = t
+				if plain = plain && csvPlain(t); plain {
+					buf = append(buf, t...)
+				}
 			case cellInt:
-				rec[i] = strconv.FormatInt(c.n, 10)
+				buf = strconv.AppendInt(buf, c.n, 10)
+				rec[i] = ""
 			case cellBool:
-				rec[i] = strconv.FormatBool(c.b)
+				buf = strconv.AppendBool(buf, c.b)
+				rec[i] = ""
 			case cellDate:
-				rec[i] = c.d.String()
-			case cellList:
-				rec[i] = csvSafe(strings.Join(c.list, ";"))
+				buf = c.d.AppendTo(buf)
+				rec[i] = ""
+			default:
+				rec[i] = ""
 			}
 		}
-		if err := cw.Write(rec); err != nil {
-			return err
+		if plain {
+			buf = append(buf, '\n')
+		} else {
+			// Numbers, booleans and dates never need quotes; set them as
+			// text for csv.Writer.
+			buf = buf[:start]
+			for i, col := range cols {
+				c = cell{}
+				col.fill(rs, r, &c)
+				switch c.kind {
+				case cellInt:
+					rec[i] = strconv.FormatInt(c.n, 10)
+				case cellBool:
+					rec[i] = strconv.FormatBool(c.b)
+				case cellDate:
+					rec[i] = c.d.String()
+				}
+			}
+			if buf, err = writeSlow(buf); err != nil {
+				return err
+			}
+		}
+		if len(buf) >= 192<<10 {
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	_, err = w.Write(buf)
+	return err
+}
+
+// csvPlain reports whether encoding/csv writes s without quotes (and the
+// test of a leading space, which it quotes, passes on ASCII alone).
+func csvPlain(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s == `\.` || s[0] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == ',' {
+			return false
+		}
+	}
+	return true
 }

@@ -456,3 +456,26 @@ func TestKeptRowsGiveTheSameReports(t *testing.T) {
 		}
 	}
 }
+
+// deactivatedSince walks one user's history, as the roster did before
+// store.DeactivatedSince: when the local history first saw the account
+// disabled in its current stretch of being disabled: the Since of the
+// earliest version of the trailing run of disabled versions. It is zero when
+// the account was already disabled at the first sync (the date is unknown).
+func deactivatedSince(ctx context.Context, db *store.DB, conn store.Connection, id string) (time.Time, error) {
+	hist, err := db.UserHistory(ctx, conn, id)
+	if err != nil {
+		return time.Time{}, err
+	}
+	since := time.Time{}
+	for i := len(hist) - 1; i >= 0; i-- {
+		if hist[i].AccountEnabled {
+			break
+		}
+		if i == 0 {
+			return time.Time{}, nil // disabled since before the first sync
+		}
+		since = hist[i].Since
+	}
+	return since, nil
+}
