@@ -127,7 +127,10 @@ var AddOnCapabilities = []Capability{CapVisio, CapProject, CapPowerBIPro, CapCop
 type DowngradeRule struct {
 	From, To string // SKU part numbers
 	// NoDesktop additionally requires that the user ran no desktop Microsoft
-	// 365 App (only web and mobile), the E3 → E1/F3 case.
+	// 365 App (only web and mobile), the E3 → E1/F3 case. The finding's
+	// evidence then also says, from the activations report, whether Office
+	// is activated on a Windows or Mac device (installs the switch would
+	// leave unlicensed) or not at all.
 	NoDesktop bool
 	// MaxMailboxBytes, when > 0, requires mailbox storage below it (F3's
 	// 2 GB mailbox).
