@@ -15,9 +15,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,6 +38,8 @@ import (
 // alone, not the simulator's.
 //
 //	TENANTSCOPE_BENCH=1 TENANTSCOPE_BENCH_PROFILE=large go test ./bench -run TestSyncBenchmark -v -timeout 30m
+//
+// TENANTSCOPE_BENCH_CPUPROFILE=FILE writes the full sync's CPU profile.
 func TestSyncBenchmark(t *testing.T) {
 	if os.Getenv(benchChildEnv) != "" {
 		syncChild(t)
@@ -82,9 +86,11 @@ func TestSyncBenchmark(t *testing.T) {
 			"BENCH_DB="+dbPath, "BENCH_FULL="+strconv.FormatBool(full))
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, os.Stderr
+		simCPU := selfCPU()
 		if err := cmd.Run(); err != nil {
 			t.Fatalf("%s sync: %v\n%s", name, err, out.String())
 		}
+		simCPU = selfCPU() - simCPU
 		var r childResult
 		sc := bufio.NewScanner(&out)
 		for sc.Scan() {
@@ -97,6 +103,8 @@ func TestSyncBenchmark(t *testing.T) {
 		if r.WallSeconds == 0 {
 			t.Fatalf("%s sync printed no result:\n%s", name, out.String())
 		}
+		r.SyncCPU = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+		r.SimCPU = simCPU.Seconds()
 		return r
 	}
 
@@ -116,13 +124,14 @@ func TestSyncBenchmark(t *testing.T) {
 	bound := math.Max(ruBound, latBound)
 
 	t.Logf("profile %s: %d users, %d groups; churn %+v", profile, len(tn.Users), len(tn.Groups), sum)
-	t.Logf("| run | wall s | HTTP requests | in $batch | throttled | RU | peak RSS MB | store writing s |")
-	t.Logf("|---|---|---|---|---|---|---|---|")
+	t.Logf("| run | wall s | HTTP requests | in $batch | throttled | RU | peak RSS MB | store writing s | written MB | sync CPU s | simulator CPU s |")
+	t.Logf("|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, x := range []struct {
 		name string
 		r    childResult
 	}{{"full", full}, {"delta after 1% churn", delta}, {"unchanged delta", same}} {
-		t.Logf("| %s | %.1f | %d | %d | %d | %d | %.0f | %.1f |", x.name, x.r.WallSeconds, x.r.Requests, x.r.Batched, x.r.Throttled, x.r.ResourceUnits, float64(x.r.PeakRSSKB)/1024, x.r.StoreBusy)
+		t.Logf("| %s | %.1f | %d | %d | %d | %d | %.0f | %.1f | %.0f | %.1f | %.1f |", x.name, x.r.WallSeconds, x.r.Requests, x.r.Batched, x.r.Throttled, x.r.ResourceUnits,
+			float64(x.r.PeakRSSKB)/1024, x.r.StoreBusy, x.r.WrittenMB, x.r.SyncCPU, x.r.SimCPU)
 	}
 	t.Logf("full-sync lower bound %.1f s (RU %.1f s at %d RU/10 s, latency %.1f s); wall/bound %.2f (target <= 1.3)",
 		bound, ruBound, quota, latBound, full.WallSeconds/bound)
@@ -161,8 +170,22 @@ type childResult struct {
 	ResourceUnits int64
 	PeakRSSKB     int64
 	StoreBusy     float64 // seconds the store writer was applying batches
+	WrittenMB     float64 // bytes the sync process wrote (write syscalls: database, WAL)
 	Concurrency   int
 	Resources     []store.ResourceResult
+	// Measured by the parent: the child's CPU time (user+system) and the
+	// simulator's (the parent process's) over the same run. Both share
+	// the machine's cores.
+	SyncCPU, SimCPU float64
+}
+
+// selfCPU is this process's CPU time so far (user+system).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // syncChild runs one sync and prints its figures.
@@ -189,6 +212,16 @@ func syncChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	if path := os.Getenv("TENANTSCOPE_BENCH_CPUPROFILE"); path != "" && os.Getenv("BENCH_FULL") == "true" {
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	start := time.Now()
 	res, err := tsync.Run(ctx, g, db, tsync.Options{Connection: "bench", GraphBaseURL: os.Getenv("BENCH_URL"),
 		Full: os.Getenv("BENCH_FULL") == "true"})
@@ -197,7 +230,7 @@ func syncChild(t *testing.T) {
 	}
 	out := childResult{WallSeconds: time.Since(start).Seconds(), Requests: res.Stats.Requests, Batched: res.Stats.BatchInnerRequests,
 		Throttled: res.Stats.Throttled, ResourceUnits: ru.units.Load(), PeakRSSKB: vmHWM(), Concurrency: concurrency, Resources: res.Resources,
-		StoreBusy: res.StoreBusy.Seconds()}
+		StoreBusy: res.StoreBusy.Seconds(), WrittenMB: float64(procIO("wchar:")) / (1 << 20)}
 	b, _ := json.Marshal(out)
 	fmt.Printf("BENCH_RESULT %s\n", b)
 }
@@ -243,6 +276,21 @@ func (c *ruCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
+}
+
+// procIO reads one counter of /proc/self/io (Linux), 0 if unavailable.
+func procIO(key string) int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, key); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 // vmHWM is the process's peak resident set in kB (Linux).

@@ -63,12 +63,15 @@ type deltaItem struct {
 func deltaRound[T any, P model[T]](ctx context.Context, c *Client, start string, fn func(DeltaPage[T]) error) (string, error) {
 	link := start
 	restarts := 0
+	var ahead *prefetch
+	defer func() { ahead.abandon() }()
 	for n := 1; ; n++ {
 		if err := c.checkLink(link); err != nil {
 			return "", fmt.Errorf("delta page %d: %w", n, err)
 		}
-		var pg page
-		if err := c.getJSON(ctx, link, false, &pg); err != nil {
+		pg, err := c.getPage(ctx, ahead, link, false)
+		ahead = nil
+		if err != nil {
 			if n > 1 && restarts < maxRestarts && errors.Is(err, ErrPageTokenExpired) {
 				restarts++
 				c.log.LogAttrs(ctx, slog.LevelInfo, c.service+" delta skip token expired, starting the round again",
@@ -77,6 +80,9 @@ func deltaRound[T any, P model[T]](ctx context.Context, c *Client, start string,
 				continue
 			}
 			return "", fmt.Errorf("delta page %d: %w", n, err)
+		}
+		if pg.DeltaLink == "" && pg.NextLink != "" && c.checkLink(pg.NextLink) == nil {
+			ahead = c.fetchAhead(ctx, pg.NextLink, false)
 		}
 		dp, err := decodeDeltaPage[T, P](&pg)
 		if err != nil {

@@ -167,9 +167,12 @@ func list[T any, P model[T]](ctx context.Context, c *Client, first string, consi
 		restarts := 0
 		shrunk := false
 		link := first
+		var ahead *prefetch
+		defer func() { ahead.abandon() }()
 		for n := 1; link != ""; n++ {
-			var pg page
-			if err := c.getJSON(ctx, link, consistency, &pg); err != nil {
+			pg, err := c.getPage(ctx, ahead, link, consistency)
+			ahead = nil
+			if err != nil {
 				if n == 1 && !shrunk {
 					if smaller, ok := withAllowedTop(first, err); ok {
 						c.log.LogAttrs(ctx, slog.LevelInfo, c.service+" page size refused, using the maximum Graph named",
@@ -191,6 +194,9 @@ func list[T any, P model[T]](ctx context.Context, c *Client, first string, consi
 			}
 			if pg.NextLink != "" && seen == nil {
 				seen = map[string]struct{}{}
+			}
+			if pg.NextLink != "" && c.checkLink(pg.NextLink) == nil {
+				ahead = c.fetchAhead(ctx, pg.NextLink, consistency)
 			}
 			for i, raw := range pg.Value {
 				v, err := decodeItem[T, P](raw)

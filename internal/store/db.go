@@ -11,6 +11,10 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go)
 )
 
+// defaultCacheKiB is each connection's page cache (a run's writing
+// connection takes more: writerCacheKiB).
+const defaultCacheKiB = 16 << 10
+
 // DB is the SQLite store. One *sql.DB serves readers concurrently (WAL) and
 // one writer at a time (busy_timeout makes other writers wait, not fail).
 type DB struct {
@@ -42,7 +46,7 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	// NORMAL is durable across application crashes in WAL mode (SIGKILL
 	// loses nothing committed); only an OS crash may lose the last commit.
 	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "cache_size(-16384)") // 16 MiB page cache per connection
+	q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", defaultCacheKiB)) // per connection
 	// Checkpoint the WAL every ~64 MiB rather than every 4 MiB: a first
 	// full sync writes gigabytes, and each checkpoint copies pages again.
 	q.Add("_pragma", "wal_autocheckpoint(16384)")

@@ -9,7 +9,8 @@ import (
 
 // Fan-out syncers need the ids of objects as this run sees them (what it has
 // written so far plus what it carried over): rows still open for the
-// connection. The caller must have had its own batches applied first.
+// connection. The caller must have had its own batches applied first; the
+// reads commit the run's open write transaction so they see them.
 
 // UserIDs returns the ids of the users open in the run's view; withMail
 // limits them to users with a mail address (the only ones with a mailbox).
@@ -33,6 +34,9 @@ func (r *sqliteRun) ServicePrincipalIDs(ctx context.Context) ([]string, error) {
 }
 
 func (r *sqliteRun) ids(ctx context.Context, what, q string) ([]string, error) {
+	if err := r.Flush(ctx); err != nil {
+		return nil, fmt.Errorf("list %s ids: %w", what, err)
+	}
 	rows, err := r.d.db.QueryContext(ctx, q, r.conn.ID)
 	if err != nil {
 		return nil, fmt.Errorf("list %s ids: %w", what, err)
@@ -66,6 +70,9 @@ func (d *DB) LastRefreshed(ctx context.Context, conn Connection, resource string
 // (known before this round), so a delta round can tell new users from
 // changed ones.
 func (r *sqliteRun) ExistingUsers(ctx context.Context, ids []string) (map[string]bool, error) {
+	if err := r.Flush(ctx); err != nil {
+		return nil, fmt.Errorf("look up users: %w", err)
+	}
 	out := make(map[string]bool, len(ids))
 	for lo := 0; lo < len(ids); lo += 500 {
 		chunk := ids[lo:min(lo+500, len(ids))]

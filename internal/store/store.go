@@ -73,9 +73,15 @@ type Store interface {
 type Run interface {
 	ID() int64
 	Generation() int64
-	// Apply writes a batch in one transaction under the run's generation
-	// (invisible to readers until Commit).
+	// Apply writes a batch under the run's generation into the run's open
+	// write transaction (invisible to readers until Commit). A failed
+	// Apply loses what was written since the last Flush; the run must Fail.
 	Apply(ctx context.Context, b *Batch) (ApplyStats, error)
+	// Flush commits what Apply wrote so far (durable, readable by the
+	// run's own queries; not current). The run's id reads flush first.
+	// Writers flush every few seconds: a long-open write transaction
+	// keeps other writers of the database waiting.
+	Flush(ctx context.Context) error
 	// SetDeltaLink stages resource's next delta link, taken under scope;
 	// it becomes the stored link in Commit.
 	SetDeltaLink(resource, link, scope string)

@@ -154,7 +154,10 @@ func (s *runState) useRole(id string) {
 
 // writer is the single goroutine that applies batches to the store. Batches
 // arrive on a bounded channel (back-pressure keeps memory flat) and are
-// merged into transactions of up to txOps operations.
+// applied txOps operations at a time into the run's open write transaction,
+// which the writer commits (Flush) every txMaxAge, at barriers and at the
+// end: few, large commits write each database page to the WAL once rather
+// than once per batch.
 type writer struct {
 	run  store.Run
 	in   chan wmsg
@@ -164,7 +167,7 @@ type writer struct {
 	err     error
 	written map[string]int64 // new row versions, by table
 	closed  map[string]int64 // rows closed, by table
-	busy    time.Duration    // time spent applying batches
+	busy    time.Duration    // time spent applying batches and committing
 }
 
 type wmsg struct {
@@ -173,7 +176,11 @@ type wmsg struct {
 }
 
 const (
-	txOps     = 10000
+	txOps = 10000
+	// txMaxAge bounds how long the run's write transaction stays open:
+	// other writers of the database (another connection's sync, licence
+	// settings) wait for it.
+	txMaxAge  = 2 * time.Second
 	heartbeat = 20 * time.Second
 )
 
@@ -193,7 +200,7 @@ func (w *writer) send(ctx context.Context, b *store.Batch) error {
 	}
 }
 
-// barrier waits until everything sent before it is applied.
+// barrier waits until everything sent before it is applied and committed.
 func (w *writer) barrier(ctx context.Context) error {
 	ch := make(chan error, 1)
 	select {
@@ -215,6 +222,14 @@ func (w *writer) failed() error {
 	return w.err
 }
 
+func (w *writer) fail(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err == nil {
+		w.err = err
+	}
+}
+
 // totals returns rows written and closed for the named tables.
 func (w *writer) totals(tables []string) (written, closed int64) {
 	w.mu.Lock()
@@ -226,7 +241,7 @@ func (w *writer) totals(tables []string) (written, closed int64) {
 	return written, closed
 }
 
-// close stops the writer after applying what is queued.
+// close stops the writer after applying and committing what is queued.
 func (w *writer) close() error {
 	close(w.in)
 	<-w.done
@@ -236,6 +251,8 @@ func (w *writer) close() error {
 func (w *writer) loop(ctx context.Context) {
 	defer close(w.done)
 	pending := &store.Batch{}
+	var txOpen, lastFlush time.Time // txOpen zero: nothing uncommitted
+	lastFlush = time.Now()
 	apply := func() {
 		if w.failed() != nil {
 			pending.Reset()
@@ -244,11 +261,16 @@ func (w *writer) loop(ctx context.Context) {
 		start := time.Now()
 		st, err := w.run.Apply(ctx, pending)
 		pending.Reset()
+		if txOpen.IsZero() {
+			txOpen = start
+		}
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		w.busy += time.Since(start)
 		if err != nil {
-			w.err = err
+			if w.err == nil {
+				w.err = err
+			}
 			return
 		}
 		for k, v := range st.Closed {
@@ -258,7 +280,21 @@ func (w *writer) loop(ctx context.Context) {
 			w.written[k] += v
 		}
 	}
-	tick := time.NewTicker(heartbeat)
+	flush := func() {
+		if txOpen.IsZero() || w.failed() != nil {
+			return
+		}
+		start := time.Now()
+		err := w.run.Flush(ctx)
+		txOpen, lastFlush = time.Time{}, time.Now()
+		w.mu.Lock()
+		w.busy += time.Since(start)
+		w.mu.Unlock()
+		if err != nil {
+			w.fail(err)
+		}
+	}
+	tick := time.NewTicker(txMaxAge / 2)
 	defer tick.Stop()
 	for {
 		var m wmsg
@@ -266,27 +302,40 @@ func (w *writer) loop(ctx context.Context) {
 		select {
 		case m, ok = <-w.in:
 		case <-tick.C:
+			if pending.Len() > 0 {
+				apply()
+			}
 			// Keep the run's heartbeat fresh while Graph is slow, so no
 			// other process mistakes this run for a dead one.
-			apply()
+			if txOpen.IsZero() && time.Since(lastFlush) >= heartbeat {
+				apply()
+			}
+			if !txOpen.IsZero() && time.Since(txOpen) >= txMaxAge/2 {
+				flush()
+			}
 			continue
 		}
 		if !ok {
 			if pending.Len() > 0 {
 				apply()
 			}
+			flush()
 			return
 		}
 		if m.b != nil {
 			pending.Append(m.b)
 			if pending.Len() >= txOps || len(w.in) == 0 {
 				apply()
+				if !txOpen.IsZero() && time.Since(txOpen) >= txMaxAge {
+					flush()
+				}
 			}
 			continue
 		}
 		if pending.Len() > 0 {
 			apply()
 		}
+		flush()
 		m.barrier <- w.failed()
 	}
 }

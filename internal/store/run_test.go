@@ -1,0 +1,202 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// A fresh table's puts are inserted in key order; a key written twice in one
+// batch (delta pages can repeat an object) keeps its last version.
+func TestFreshPutsInKeyOrderKeepTheLastVersion(t *testing.T) {
+	ctx := context.Background()
+	d := openTest(t, fakeClock())
+	c, _ := d.Connection(ctx, "t")
+	r := mustRun(t, d, c, ModeFull, func(b *Batch) {
+		b.PutUser(user("c", "c@x.test", true, "sku1"))
+		b.PutUser(user("a", "a-old@x.test", true))
+		b.PutUser(user("b", "b@x.test", false))
+		b.PutUser(user("a", "a@x.test", true, "sku2"))
+		b.PutGroupMember("g2", DirectoryObjectRef{ID: "c", Type: "user"})
+		b.PutGroupMember("g1", DirectoryObjectRef{ID: "b", Type: "user"})
+		b.PutGroupMember("g1", DirectoryObjectRef{ID: "a", Type: "user"})
+		b.PutGroupMember("g1", DirectoryObjectRef{ID: "a", Type: "group"})
+	})
+	if err := r.Commit(ctx, RunResult{}); err != nil {
+		t.Fatal(err)
+	}
+	eq(t, upns(t, d, c), []string{"a@x.test+sku2", "b@x.test(disabled)", "c@x.test+sku1"})
+	ms, err := d.GroupMembers(ctx, c, "g1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ms, []DirectoryObjectRef{{ID: "a", Type: "group"}, {ID: "b", Type: "user"}}) {
+		t.Fatalf("g1 members %v", ms)
+	}
+}
+
+func TestCompareKeys(t *testing.T) {
+	for _, c := range []struct {
+		a, b []any
+		want int
+	}{
+		{[]any{"a"}, []any{"b"}, -1},
+		{[]any{"b", "a"}, []any{"a", "z"}, 1},
+		{[]any{"a", "b"}, []any{"a", "b"}, 0},
+		{[]any{int64(2)}, []any{int64(10)}, -1},
+		{[]any{"A"}, []any{"a"}, -1}, // bytewise, as SQLite's BINARY collation
+		{[]any{"a"}, []any{"a", "b"}, -1},
+	} {
+		if got := compareKeys(c.a, c.b); got != c.want {
+			t.Errorf("compareKeys(%v, %v) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+}
+
+// Apply writes into the run's open transaction: nothing is visible to
+// another connection until Flush, the run's own id reads flush first, and a
+// failed run loses only what it staged.
+func TestApplyIsCommittedByFlushAndByTheRunsReads(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	d, err := Open(ctx, path, Options{Now: fakeClock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	c, _ := d.Connection(ctx, "t")
+	other, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	staged := func() int {
+		t.Helper()
+		var n int
+		if err := other.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE connection_id = ?`, c.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	r := mustRun(t, d, c, ModeFull, func(b *Batch) { b.PutUser(user("a", "a@x.test", true)) })
+	if n := staged(); n != 0 {
+		t.Fatalf("before Flush another connection sees %d staged users", n)
+	}
+	if err := r.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := staged(); n != 1 {
+		t.Fatalf("after Flush: %d staged users, want 1", n)
+	}
+	var b Batch
+	b.PutUser(user("b", "b@x.test", true))
+	if _, err := r.Apply(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := r.UserIDs(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ids, []string{"a", "b"}) {
+		t.Fatalf("run's user ids %v, want [a b]", ids)
+	}
+	if err := r.Commit(ctx, RunResult{}); err != nil {
+		t.Fatal(err)
+	}
+	eq(t, upns(t, d, c), []string{"a@x.test", "b@x.test"})
+
+	// A second run applies without flushing and fails: its staged rows go,
+	// the first run's copy stays current.
+	r2 := mustRun(t, d, c, ModeFull, func(b *Batch) {
+		b.PutUser(user("c", "c@x.test", true))
+		b.Sweep(TableUsers)
+	})
+	if err := r2.Fail(ctx, RunResult{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	eq(t, upns(t, d, c), []string{"a@x.test", "b@x.test"})
+	if n := staged(); n != 2 {
+		t.Fatalf("after the failed run: %d user rows, want 2", n)
+	}
+	// And the next run completes normally.
+	r3 := mustRun(t, d, c, ModeFull, func(b *Batch) {
+		b.PutUser(user("c", "c@x.test", true))
+		b.Sweep(TableUsers)
+	})
+	if err := r3.Commit(ctx, RunResult{}); err != nil {
+		t.Fatal(err)
+	}
+	eq(t, upns(t, d, c), []string{"c@x.test"})
+}
+
+// Migration 0013 re-clusters the user child tables without losing a row.
+func TestMigration13KeepsUserChildRows(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms[:12] {
+		if err := applyMigration(ctx, db, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{
+		`INSERT INTO connections (id, name, created_at) VALUES (1, 't', '2026-11-01T00:00:00Z')`,
+		`INSERT INTO user_licenses VALUES (1, 'u1', 'sku', '', 1, 2, 1, 7, '[]', 'Active', 'None', NULL)`,
+		`INSERT INTO user_licenses VALUES (1, 'u1', 'sku', '', 2, NULL, 2, 8, '["p"]', 'Active', 'None', NULL)`,
+		`INSERT INTO user_managers VALUES (1, 'u1', 1, NULL, 1, 9, 'm1')`,
+		`INSERT INTO user_sign_ins VALUES (1, 'u1', 1, NULL, 1, 3, '2026-10-01T00:00:00Z', NULL, NULL)`,
+		`INSERT INTO user_mailboxes VALUES (1, 'u1', 1, NULL, 1, 4, 'shared')`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	d, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for table, want := range map[string]int{"user_licenses": 2, "user_managers": 1, "user_sign_ins": 1, "user_mailboxes": 1} {
+		var n int
+		if err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != want {
+			t.Errorf("%s: %d rows after migration, want %d", table, n, want)
+		}
+		var sqlText string
+		if err := d.db.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(&sqlText); err != nil {
+			t.Fatal(err)
+		}
+		if !containsFold(sqlText, "WITHOUT ROWID") {
+			t.Errorf("%s is not clustered: %s", table, sqlText)
+		}
+	}
+	var plans, mgr string
+	if err := d.db.QueryRowContext(ctx, `SELECT disabled_plans FROM user_licenses WHERE valid_to IS NULL`).Scan(&plans); err != nil || plans != `["p"]` {
+		t.Fatalf("open licence row: %q, %v", plans, err)
+	}
+	if err := d.db.QueryRowContext(ctx, `SELECT manager_id FROM user_managers`).Scan(&mgr); err != nil || mgr != "m1" {
+		t.Fatalf("manager: %q, %v", mgr, err)
+	}
+}
+
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToUpper(s), strings.ToUpper(sub))
+}
