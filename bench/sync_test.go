@@ -39,7 +39,8 @@ import (
 //
 //	TENANTSCOPE_BENCH=1 TENANTSCOPE_BENCH_PROFILE=large go test ./bench -run TestSyncBenchmark -v -timeout 30m
 //
-// TENANTSCOPE_BENCH_CPUPROFILE=FILE writes the full sync's CPU profile.
+// TENANTSCOPE_BENCH_CPUPROFILE=PREFIX writes each run's CPU profile to
+// PREFIX.<run> (PREFIX.full, PREFIX.second-full ...).
 func TestSyncBenchmark(t *testing.T) {
 	if os.Getenv(benchChildEnv) != "" {
 		syncChild(t)
@@ -83,7 +84,7 @@ func TestSyncBenchmark(t *testing.T) {
 	run := func(name string, full bool) childResult {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestSyncBenchmark$", "-test.count=1", "-test.timeout=30m")
 		cmd.Env = append(os.Environ(), benchChildEnv+"=1", "BENCH_URL="+sim.URL, "BENCH_TOKEN="+tok, "BENCH_CA="+caPath,
-			"BENCH_DB="+dbPath, "BENCH_FULL="+strconv.FormatBool(full))
+			"BENCH_DB="+dbPath, "BENCH_FULL="+strconv.FormatBool(full), "BENCH_RUN="+strings.NewReplacer(" ", "-", "%", "").Replace(name))
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, os.Stderr
 		simCPU := selfCPU()
@@ -112,6 +113,7 @@ func TestSyncBenchmark(t *testing.T) {
 	sum := tn.Churn(0.01, 42)
 	delta := run("delta after churn", false)
 	same := run("unchanged delta", false)
+	again := run("second full", true)
 
 	// The lower bound for the full sync: the resource units it spent at the
 	// app+tenant quota's refill rate beyond the initial burst, or its HTTP
@@ -129,7 +131,7 @@ func TestSyncBenchmark(t *testing.T) {
 	for _, x := range []struct {
 		name string
 		r    childResult
-	}{{"full", full}, {"delta after 1% churn", delta}, {"unchanged delta", same}} {
+	}{{"full", full}, {"delta after 1% churn", delta}, {"unchanged delta", same}, {"full again (--full)", again}} {
 		t.Logf("| %s | %.1f | %d | %d | %d | %d | %.0f | %.1f | %.0f | %.1f | %.1f |", x.name, x.r.WallSeconds, x.r.Requests, x.r.Batched, x.r.Throttled, x.r.ResourceUnits,
 			float64(x.r.PeakRSSKB)/1024, x.r.StoreBusy, x.r.WrittenMB, x.r.SyncCPU, x.r.SimCPU)
 	}
@@ -141,7 +143,7 @@ func TestSyncBenchmark(t *testing.T) {
 	for _, x := range []struct {
 		name string
 		r    childResult
-	}{{"full", full}, {"delta", delta}} {
+	}{{"full", full}, {"delta", delta}, {"again", again}} {
 		for _, r := range x.r.Resources {
 			t.Logf("  %-5s %-24s %-7s %-5s %7d items %6.1f s", x.name, r.Resource, r.Status, r.Mode, r.Items, r.Duration.Seconds())
 		}
@@ -212,8 +214,8 @@ func syncChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if path := os.Getenv("TENANTSCOPE_BENCH_CPUPROFILE"); path != "" && os.Getenv("BENCH_FULL") == "true" {
-		f, err := os.Create(path)
+	if prefix := os.Getenv("TENANTSCOPE_BENCH_CPUPROFILE"); prefix != "" {
+		f, err := os.Create(prefix + "." + os.Getenv("BENCH_RUN"))
 		if err != nil {
 			t.Fatal(err)
 		}

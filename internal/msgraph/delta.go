@@ -1,6 +1,7 @@
 package msgraph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -47,6 +48,8 @@ func (c *Client) GroupsDelta(ctx context.Context, link string, sel []string, fn 
 }
 
 // deltaItem is what a delta page item may carry besides the object itself.
+var removedMarker = []byte(`"@removed"`)
+
 type deltaItem struct {
 	ID      string `json:"id"`
 	Removed *struct {
@@ -105,13 +108,17 @@ func deltaRound[T any, P model[T]](ctx context.Context, c *Client, start string,
 func decodeDeltaPage[T any, P model[T]](pg *page) (DeltaPage[T], error) {
 	dp := DeltaPage[T]{NextLink: pg.NextLink, DeltaLink: pg.DeltaLink}
 	for i, raw := range pg.Value {
-		var di deltaItem
-		if err := json.Unmarshal(raw, &di); err != nil {
-			return dp, fmt.Errorf("item %d: %w", i, err)
-		}
-		if di.Removed != nil {
-			dp.Removed = append(dp.Removed, Removed{ID: di.ID, Reason: di.Removed.Reason})
-			continue
+		// Only an item that mentions "@removed" can be a removal: the
+		// others are decoded once, as T.
+		if bytes.Contains(raw, removedMarker) {
+			var di deltaItem
+			if err := json.Unmarshal(raw, &di); err != nil {
+				return dp, fmt.Errorf("item %d: %w", i, err)
+			}
+			if di.Removed != nil {
+				dp.Removed = append(dp.Removed, Removed{ID: di.ID, Reason: di.Removed.Reason})
+				continue
+			}
 		}
 		v, err := decodeItem[T, P](raw)
 		if err != nil {

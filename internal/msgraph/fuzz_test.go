@@ -64,3 +64,36 @@ func FuzzParseError(f *testing.F) {
 		parseReportSettings(b)
 	})
 }
+
+// The members@delta fast path reads exactly what encoding/json reads.
+func FuzzMemberDelta(f *testing.F) {
+	for _, s := range []string{
+		`{"@odata.type":"#microsoft.graph.user","id":"5e4f2b6a-0000-4000-8000-000000000001"}`,
+		` { "id" : "a" , "@odata.type" : "#microsoft.graph.group" } `,
+		`{"@odata.type":"#microsoft.graph.user","id":"x","@removed":{"reason":"deleted"}}`,
+		`{"ID":"upper"}`, `{"id":"a","id":"b"}`, `{}`, `{"id":"\u0041"}`, `{"id":1}`, `{"id":"é"}`,
+		`{"@REMOVED":"x","id":"y"}`, `{"id":"a"} x`, `[]`, `{"id":"a",}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var fast, slow MemberDelta
+		errFast := fast.UnmarshalJSON(b)
+		var w struct {
+			ID        string          `json:"id"`
+			ODataType string          `json:"@odata.type"`
+			Removed   json.RawMessage `json:"@removed"`
+		}
+		errSlow := json.Unmarshal(b, &w)
+		if (errFast == nil) != (errSlow == nil) {
+			t.Fatalf("%q: fast error %v, encoding/json error %v", b, errFast, errSlow)
+		}
+		if errSlow != nil {
+			return
+		}
+		slow = MemberDelta{ID: w.ID, ODataType: w.ODataType, Removed: len(w.Removed) > 0 && string(w.Removed) != "null"}
+		if fast != slow {
+			t.Fatalf("%q: fast %+v, encoding/json %+v", b, fast, slow)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"iter"
+	"strings"
 	"time"
 )
 
@@ -54,6 +55,13 @@ type MemberDelta struct {
 // UnmarshalJSON reads a members@delta entry, whose removal marker is an
 // "@removed" object rather than a property of the member.
 func (m *MemberDelta) UnmarshalJSON(b []byte) error {
+	// A large group's first delta round carries a million of these; the
+	// common shape ({"@odata.type":"…","id":"…"}, plain strings) is read
+	// directly, anything else by encoding/json.
+	if id, typ, ok := scanMemberRef(b); ok {
+		*m = MemberDelta{ID: id, ODataType: typ}
+		return nil
+	}
 	var w struct {
 		ID        string          `json:"id"`
 		ODataType string          `json:"@odata.type"`
@@ -64,6 +72,80 @@ func (m *MemberDelta) UnmarshalJSON(b []byte) error {
 	}
 	*m = MemberDelta{ID: w.ID, ODataType: w.ODataType, Removed: len(w.Removed) > 0 && string(w.Removed) != "null"}
 	return nil
+}
+
+// scanMemberRef reads an object of plain string properties among which
+// "id" and "@odata.type" (others are ignored). ok is false for anything
+// else (escapes, non-string values, "@removed"): the caller then decodes b
+// with encoding/json, which also reports malformed input.
+func scanMemberRef(b []byte) (id, typ string, ok bool) {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return "", "", false
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return "", "", skipSpace(b, i+1) == len(b)
+	}
+	for {
+		key, n, ok := plainString(b, i)
+		if !ok {
+			return "", "", false
+		}
+		i = skipSpace(b, n)
+		if i >= len(b) || b[i] != ':' {
+			return "", "", false
+		}
+		val, n, ok := plainString(b, skipSpace(b, i+1))
+		if !ok {
+			return "", "", false
+		}
+		switch {
+		case key == "id":
+			id = val
+		case key == "@odata.type":
+			typ = val
+		case strings.EqualFold(key, "id") || strings.EqualFold(key, "@odata.type") || strings.EqualFold(key, "@removed"):
+			// encoding/json matches names without regard to case.
+			return "", "", false
+		}
+		i = skipSpace(b, n)
+		if i >= len(b) {
+			return "", "", false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case '}':
+			return id, typ, skipSpace(b, i+1) == len(b)
+		default:
+			return "", "", false
+		}
+	}
+}
+
+// plainString reads a JSON string without escapes starting at b[i]; n is
+// the index after its closing quote.
+func plainString(b []byte, i int) (s string, n int, ok bool) {
+	if i >= len(b) || b[i] != '"' {
+		return "", 0, false
+	}
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			return string(b[i+1 : j]), j + 1, true
+		case c == '\\' || c < 0x20 || c >= 0x80:
+			return "", 0, false
+		}
+	}
+	return "", 0, false
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 // DirectoryObject is a member, owner or manager: any directory object,

@@ -249,6 +249,9 @@ func (e *engine) runAll(ctx context.Context, cancel context.CancelCauseFunc, all
 			defer wg.Done()
 			defer close(out.done)
 			for _, d := range r.deps {
+				if r.deltaDeps && e.mode == store.ModeFull {
+					break
+				}
 				if dep, ok := outs[d]; ok {
 					select {
 					case <-dep.done:

@@ -16,6 +16,7 @@ type Graph interface {
 	IdentityProviders(ctx context.Context) ([]msgraph.IdentityProvider, error)
 	Users(ctx context.Context, o msgraph.ListOptions) iter.Seq2[msgraph.User, error]
 	UsersDelta(ctx context.Context, link string, sel []string, fn func(msgraph.DeltaPage[msgraph.User]) error) (string, error)
+	Groups(ctx context.Context, o msgraph.ListOptions) iter.Seq2[msgraph.Group, error]
 	GroupsDelta(ctx context.Context, link string, sel []string, fn func(msgraph.DeltaPage[msgraph.Group]) error) (string, error)
 	SubscribedSKUs(ctx context.Context) ([]msgraph.SubscribedSKU, error)
 	CompanySubscriptions(ctx context.Context) ([]msgraph.CompanySubscription, error)

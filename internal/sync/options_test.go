@@ -97,6 +97,11 @@ func TestOptionsChangeTheResult(t *testing.T) {
 		t.Fatalf("statuses %v", st)
 	}
 	assertMatchesTenant(t, e, o)
+	// A full run lists the groups for their owners itself: the same copy.
+	full := o
+	full.Full = true
+	e.sync(t, full)
+	assertMatchesTenant(t, e, full)
 
 	// On-premises groups are gone, and only those.
 	onPrem := 0

@@ -24,6 +24,10 @@ type resource struct {
 	// feature names a tenant feature the resource needs ("Entra ID P1").
 	feature string
 	deps    []string
+	// deltaDeps: deps hold only in delta runs. In a full run the resource
+	// lists the objects it fans out over itself, so it need not wait for
+	// (and serialise behind) the resource that syncs them.
+	deltaDeps bool
 	// tables are swept when the resource is turned off or excluded by an
 	// option, so the copy never shows data it can no longer confirm.
 	tables []store.Table
