@@ -87,6 +87,7 @@ func (a *App) runSync(ctx context.Context, full, fixConcealed bool, only []strin
 		MailboxPurpose:    c.Sync.MailboxPurpose,
 		Domains:           c.Domains,
 		FixConcealedNames: fixConcealed,
+		HistoryDays:       c.Sync.HistoryDays,
 		Logger:            a.Log,
 		Now:               a.Now,
 	}

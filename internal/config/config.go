@@ -93,6 +93,9 @@ type Sync struct {
 	Resources []string `yaml:"resources,omitempty"`
 	// Concurrency bounds in-flight Graph requests (default 8).
 	Concurrency int `yaml:"concurrency,omitempty"`
+	// HistoryDays is how long superseded versions are kept (who was
+	// disabled when, what was held on a date); default 400.
+	HistoryDays int `yaml:"history_days,omitempty"`
 }
 
 // LicenseTerm is what the tenant pays for a SKU, which Graph does not know.
@@ -112,6 +115,7 @@ type LicenseTerm struct {
 const (
 	DefaultInactiveDays = 90
 	DefaultConcurrency  = 8
+	DefaultHistoryDays  = 400
 )
 
 // Features returns the features enabled for the connection: the read

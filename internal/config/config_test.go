@@ -219,6 +219,7 @@ func TestFieldValidation(t *testing.T) {
 		{"bad domain", base("    domains: ['contoso com']\n"), "domains[0]", `"contoso com" is not a domain name`},
 		{"inactive days", base("    inactive_days: -3\n"), "inactive_days", "-3 is out of range"},
 		{"concurrency", base("    sync: {concurrency: 100}\n"), "sync.concurrency", "100 is out of range"},
+		{"history days", base("    sync: {history_days: -5}\n"), "sync.history_days", "-5 is out of range"},
 		{"resource", base("    sync: {resources: [users, mailboxes]}\n"), "sync.resources[1]", `unknown resource "mailboxes"`},
 		{"p2 conflict", base("    sync: {skip_p2_features: true, resources: [pim]}\n"), "sync.skip_p2_features", "skips pim, which sync.resources names"},
 		{"action", base("    actions: [delete_everyone]\n"), "actions[0]", `unknown action "delete_everyone"`},

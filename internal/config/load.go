@@ -87,6 +87,9 @@ func Parse(b []byte, path string) (*File, error) {
 		if c.Sync.Concurrency == 0 {
 			c.Sync.Concurrency = DefaultConcurrency
 		}
+		if c.Sync.HistoryDays == 0 {
+			c.Sync.HistoryDays = DefaultHistoryDays
+		}
 		if len(c.Domains) == 0 {
 			c.Domains = []string{"*"}
 		}
@@ -189,7 +192,7 @@ var validKeys = map[string]string{
 	"Connection":        "name, tenant, client_id, client_secret, client_certificate, cloud, graph_domain, endpoints, ca_file, domains, inactive_days, sync, license_terms, actions",
 	"ClientCertificate": "path, password, send_x5c",
 	"Endpoints":         "login, graph, arm, graph_scope, arm_scope, storage_suffix",
-	"Sync":              "skip_onprem_groups, skip_unused_roles, skip_p2_features, mailbox_purpose, skip_storage_containers, resources, concurrency",
+	"Sync":              "skip_onprem_groups, skip_unused_roles, skip_p2_features, mailbox_purpose, skip_storage_containers, resources, concurrency, history_days",
 	"LicenseTerm":       "sku, effective_date, expiration_date, cost_per_unit, currency, payment_frequency",
 }
 

@@ -78,6 +78,6 @@ func FromOverrides(o Overrides) (*File, error) {
 	f := &File{Connections: []Connection{{Name: "default"}}, lines: map[string]int{}}
 	o.Apply(&f.Connections[0])
 	c := &f.Connections[0]
-	c.InactiveDays, c.Sync.Concurrency, c.Domains = DefaultInactiveDays, DefaultConcurrency, []string{"*"}
+	c.InactiveDays, c.Sync.Concurrency, c.Sync.HistoryDays, c.Domains = DefaultInactiveDays, DefaultConcurrency, DefaultHistoryDays, []string{"*"}
 	return f, nil
 }

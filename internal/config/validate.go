@@ -252,6 +252,9 @@ func (f *File) validateSync(c *Connection, add addFunc) {
 	if s.Concurrency < 1 || s.Concurrency > 64 {
 		add(c, "sync.concurrency", fmt.Sprintf("%d is out of range", s.Concurrency), "use 1 to 64 (default 8)")
 	}
+	if s.HistoryDays < 1 {
+		add(c, "sync.history_days", fmt.Sprintf("%d is out of range", s.HistoryDays), "use the number of days of history to keep, at least 1 (default 400)")
+	}
 	reads := permission.Features(permission.Read)
 	for i, r := range s.Resources {
 		if !slices.Contains(reads, permission.Feature(r)) {

@@ -27,6 +27,9 @@ type Store interface {
 	// an earlier unfinished run staged. It fails if another live run holds
 	// the connection.
 	BeginRun(ctx context.Context, conn Connection, mode RunMode) (Run, error)
+	// Prune deletes versions no reader needs: superseded sign-in and
+	// activity values, and history closed before keepSince (zero: keep).
+	Prune(ctx context.Context, conn Connection, keepSince time.Time) (PruneStats, error)
 	// DeltaLink is the stored delta link for resource as of the current
 	// generation and the scope (sync options) it was taken under; "" when
 	// there is none.

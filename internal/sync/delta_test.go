@@ -82,3 +82,38 @@ func TestFaultRunConvergesToTenant(t *testing.T) {
 	t.Logf("fault run: %+v in %v", res.Stats, res.Duration)
 	assertMatchesTenant(t, e, o)
 }
+
+// TestRunsPruneSupersededValues: each successful run deletes the sign-in
+// and activity versions no reader can see any more (here: of users the
+// churn deleted), keeping those its predecessor's readers still see.
+func TestRunsPruneSupersededValues(t *testing.T) {
+	e := newSimEnv(t, "small", 8, func(p *graphsim.Profile) { p.Tier = graphsim.TierP2 }, graphsim.Options{})
+	o := e.options()
+	closedAt := func(gen int64) (at, before int) {
+		t.Helper()
+		err := e.db.SQL().QueryRowContext(context.Background(), `SELECT COUNT(*) FILTER (WHERE valid_to = ?), COUNT(*) FILTER (WHERE valid_to < ?)
+			FROM user_sign_ins WHERE connection_id = ?`, gen, gen, e.conn(t).ID).Scan(&at, &before)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at, before
+	}
+	e.sync(t, o)
+	if sum := e.tenant.Churn(0.6, 1); sum.UsersDeleted == 0 {
+		t.Fatalf("churn deleted no users: %+v", sum)
+	}
+	r2 := e.sync(t, o)
+	closed2, _ := closedAt(r2.Generation)
+	if closed2 == 0 {
+		t.Fatal("deleting users closed no sign-in rows")
+	}
+	e.tenant.Churn(0.6, 2)
+	r3 := e.sync(t, o)
+	if _, older := closedAt(r3.Generation); older != 0 {
+		t.Errorf("%d sign-in versions closed before generation %d survived the run's pruning", older, r3.Generation)
+	}
+	if r3.Pruned.Superseded < int64(closed2) {
+		t.Errorf("run pruned %+v, want at least the %d sign-in versions closed by generation %d", r3.Pruned, closed2, r2.Generation)
+	}
+	assertMatchesTenant(t, e, o)
+}

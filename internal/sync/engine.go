@@ -59,6 +59,11 @@ type Options struct {
 	// (PATCH admin/reportSettings, needs ReportSettings.ReadWrite.All)
 	// before reading them. Opt-in: it changes a tenant-wide setting.
 	FixConcealedNames bool
+	// HistoryDays keeps the versions closed in the last this many days (who
+	// was disabled when, what was held on a date); older ones are deleted
+	// after each successful run. 0 keeps all history. Superseded sign-in
+	// and activity values are deleted regardless: the newest answers.
+	HistoryDays int
 	// Progress receives per-resource progress; nil = none.
 	Progress Progress
 	Logger   *slog.Logger
@@ -85,6 +90,8 @@ type Result struct {
 	// StoreBusy is how long the store writer spent applying batches; near
 	// Duration means the run was bound by writing, not by Graph.
 	StoreBusy time.Duration
+	// Pruned is what the retention pass after the commit deleted.
+	Pruned store.PruneStats
 }
 
 // Warnings returns the run's warning texts, "resource: text".
@@ -193,6 +200,19 @@ func Run(ctx context.Context, g Graph, st store.Store, o Options) (Result, error
 	}
 	if err := run.Commit(fctx, rec); err != nil {
 		return res, fmt.Errorf("sync %s: %w", o.Connection, err)
+	}
+	// Retention runs after the commit: the new copy is current whatever
+	// happens here, and a failure only leaves old versions for next time.
+	var keepSince time.Time
+	if o.HistoryDays > 0 {
+		keepSince = o.Now().AddDate(0, 0, -o.HistoryDays)
+	}
+	pruned, err := st.Prune(fctx, conn, keepSince)
+	res.Pruned = pruned
+	if err != nil {
+		o.Logger.Warn("history retention failed; old versions stay until the next run", "connection", o.Connection, "error", err)
+	} else if pruned.Superseded+pruned.Expired > 0 {
+		o.Logger.Debug("history pruned", "connection", o.Connection, "superseded", pruned.Superseded, "expired", pruned.Expired)
 	}
 	return res, nil
 }
