@@ -126,14 +126,14 @@ func TestSyncBenchmark(t *testing.T) {
 	bound := math.Max(ruBound, latBound)
 
 	t.Logf("profile %s: %d users, %d groups; churn %+v", profile, len(tn.Users), len(tn.Groups), sum)
-	t.Logf("| run | wall s | HTTP requests | in $batch | throttled | RU | peak RSS MB | store writing s | written MB | sync CPU s | simulator CPU s |")
-	t.Logf("|---|---|---|---|---|---|---|---|---|---|---|")
+	t.Logf("| run | wall s | HTTP requests | in $batch | throttled | RU | peak RSS MB | store writing s | written MB | database MB | sync CPU s | simulator CPU s |")
+	t.Logf("|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, x := range []struct {
 		name string
 		r    childResult
 	}{{"full", full}, {"delta after 1% churn", delta}, {"unchanged delta", same}, {"full again (--full)", again}} {
-		t.Logf("| %s | %.1f | %d | %d | %d | %d | %.0f | %.1f | %.0f | %.1f | %.1f |", x.name, x.r.WallSeconds, x.r.Requests, x.r.Batched, x.r.Throttled, x.r.ResourceUnits,
-			float64(x.r.PeakRSSKB)/1024, x.r.StoreBusy, x.r.WrittenMB, x.r.SyncCPU, x.r.SimCPU)
+		t.Logf("| %s | %.1f | %d | %d | %d | %d | %.0f | %.1f | %.0f | %.0f | %.1f | %.1f |", x.name, x.r.WallSeconds, x.r.Requests, x.r.Batched, x.r.Throttled, x.r.ResourceUnits,
+			float64(x.r.PeakRSSKB)/1024, x.r.StoreBusy, x.r.WrittenMB, x.r.DatabaseMB, x.r.SyncCPU, x.r.SimCPU)
 	}
 	t.Logf("full-sync lower bound %.1f s (RU %.1f s at %d RU/10 s, latency %.1f s); wall/bound %.2f (target <= 1.3)",
 		bound, ruBound, quota, latBound, full.WallSeconds/bound)
@@ -173,6 +173,7 @@ type childResult struct {
 	PeakRSSKB     int64
 	StoreBusy     float64 // seconds the store writer was applying batches
 	WrittenMB     float64 // bytes the sync process wrote (write syscalls: database, WAL)
+	DatabaseMB    float64 // the database file (and WAL) after the run
 	Concurrency   int
 	Resources     []store.ResourceResult
 	// Measured by the parent: the child's CPU time (user+system) and the
@@ -232,7 +233,8 @@ func syncChild(t *testing.T) {
 	}
 	out := childResult{WallSeconds: time.Since(start).Seconds(), Requests: res.Stats.Requests, Batched: res.Stats.BatchInnerRequests,
 		Throttled: res.Stats.Throttled, ResourceUnits: ru.units.Load(), PeakRSSKB: vmHWM(), Concurrency: concurrency, Resources: res.Resources,
-		StoreBusy: res.StoreBusy.Seconds(), WrittenMB: float64(procIO("wchar:")) / (1 << 20)}
+		StoreBusy: res.StoreBusy.Seconds(), WrittenMB: float64(procIO("wchar:")) / (1 << 20),
+		DatabaseMB: float64(fileSize(os.Getenv("BENCH_DB"))+fileSize(os.Getenv("BENCH_DB")+"-wal")) / (1 << 20)}
 	b, _ := json.Marshal(out)
 	fmt.Printf("BENCH_RESULT %s\n", b)
 }
@@ -278,6 +280,14 @@ func (c *ruCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
+}
+
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
 }
 
 // procIO reads one counter of /proc/self/io (Linux), 0 if unavailable.
