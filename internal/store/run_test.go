@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -199,4 +200,81 @@ func TestMigration13KeepsUserChildRows(t *testing.T) {
 
 func containsFold(s, sub string) bool {
 	return strings.Contains(strings.ToUpper(s), strings.ToUpper(sub))
+}
+
+// Puts into a table with rows from an earlier run go a chunk at a time:
+// unchanged rows keep their version, changed ones get a new version and
+// close the old one, new ones are inserted, and of two puts of one key in a
+// batch the later wins; more keys than one chunk holds work the same.
+func TestPutsIntoAnExistingCopy(t *testing.T) {
+	ctx := context.Background()
+	d := openTest(t, fakeClock())
+	c, _ := d.Connection(ctx, "t")
+	const n = 2*multiRows + 7
+	id := func(i int) string { return fmt.Sprintf("u%03d", i) }
+	r := mustRun(t, d, c, ModeFull, func(b *Batch) {
+		for i := range n {
+			b.PutUser(user(id(i), id(i)+"@x.test", true))
+			b.PutGroupMember("g", DirectoryObjectRef{ID: id(i), Type: "user"})
+		}
+	})
+	if err := r.Commit(ctx, RunResult{}); err != nil {
+		t.Fatal(err)
+	}
+	r = mustRun(t, d, c, ModeFull, func(b *Batch) {
+		for i := n - 1; i >= 0; i-- { // reverse order: the writer sorts
+			switch {
+			case i%10 == 3: // changed
+				b.PutUser(user(id(i), id(i)+"@x.test", false))
+			case i%10 == 5: // changed twice: the second wins
+				b.PutUser(user(id(i), "first@x.test", false))
+				b.PutUser(user(id(i), id(i)+"@x.test", true, "sku"))
+			default:
+				b.PutUser(user(id(i), id(i)+"@x.test", true))
+			}
+			b.PutGroupMember("g", DirectoryObjectRef{ID: id(i), Type: "user"})
+		}
+		b.PutUser(user("new", "new@x.test", true))
+		b.Sweep(TableUsers)
+		b.Sweep(TableGroupMembers)
+	})
+	if err := r.Commit(ctx, RunResult{}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"new@x.test"} // users list by UPN
+	for i := range n {
+		s := id(i) + "@x.test"
+		switch i % 10 {
+		case 3:
+			s += "(disabled)"
+		case 5:
+			s += "+sku"
+		}
+		want = append(want, s)
+	}
+	eq(t, upns(t, d, c), want)
+	// The users rows of i%10 == 5 end as they were (their change is a
+	// licence): only the disabled ones are new versions.
+	changed := 0
+	for i := range n {
+		if i%10 == 3 {
+			changed++
+		}
+	}
+	var open, closed, newer int
+	err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FILTER (WHERE valid_to IS NULL), COUNT(*) FILTER (WHERE valid_to IS NOT NULL),
+		COUNT(*) FILTER (WHERE valid_to IS NULL AND valid_from = 2) FROM users`).Scan(&open, &closed, &newer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if open != n+1 || closed != changed || newer != changed+1 {
+		t.Fatalf("users: %d open, %d closed, %d new versions; want %d, %d, %d", open, closed, newer, n+1, changed, changed+1)
+	}
+	var members, memberVersions int
+	if err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FILTER (WHERE valid_to IS NULL), COUNT(*) FROM group_members`).Scan(&members, &memberVersions); err != nil {
+		t.Fatal(err)
+	}
+	if members != n || memberVersions != n {
+		t.Fatalf("memberships: %d open of %d versions, want %d unchanged", members, memberVersions, n)
+	}
 }

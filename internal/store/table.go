@@ -140,12 +140,8 @@ func (t *table) sqlDeleteStaged() string {
 	return fmt.Sprintf("DELETE FROM %s WHERE %s AND valid_from = ?", t.name, t.keyWhere())
 }
 
-// sqlInsert writes a new version; a second write of the same key in the same
-// generation replaces the first.
-func (t *table) sqlInsert() string { return t.sqlInsertN(1) }
-
-// sqlInsertN writes n versions in one statement (first loads of large
-// tables: one statement per 100 rows instead of per row).
+// sqlInsertN writes n versions in one statement; a second write of a key in
+// the same generation replaces the first.
 func (t *table) sqlInsertN(n int) string {
 	cols := append([]string{"connection_id"}, t.keys...)
 	cols = append(cols, "valid_from", "seen_gen", "hash")
