@@ -73,7 +73,7 @@ func groupsRound(ctx context.Context, j *job, link string) error {
 	// A group may come back on several pages (its members split across
 	// them); count it once.
 	counted := map[string]bool{}
-	send, finish := pipeline(ctx, 2, func(p msgraph.DeltaPage[msgraph.Group]) error {
+	send, finish := pipeline(ctx, 16, func(p msgraph.DeltaPage[msgraph.Group]) error {
 		for i := range p.Items {
 			g := &p.Items[i]
 			if e.o.SkipOnPremGroups && bv(g.OnPremisesSyncEnabled) {
