@@ -81,10 +81,15 @@ func TestSyncBenchmark(t *testing.T) {
 		t.Fatal(err)
 	}
 	dbPath := filepath.Join(dir, "bench.db")
+	// ahead shifts the sync's clock: a day ahead, the resources without a
+	// delta query (sign-ins, usage reports, owners, app role assignments,
+	// devices ...) are due again, as in a daily sync.
+	var ahead time.Duration
 	run := func(name string, full bool) childResult {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestSyncBenchmark$", "-test.count=1", "-test.timeout=30m")
 		cmd.Env = append(os.Environ(), benchChildEnv+"=1", "BENCH_URL="+sim.URL, "BENCH_TOKEN="+tok, "BENCH_CA="+caPath,
-			"BENCH_DB="+dbPath, "BENCH_FULL="+strconv.FormatBool(full), "BENCH_RUN="+strings.NewReplacer(" ", "-", "%", "").Replace(name))
+			"BENCH_DB="+dbPath, "BENCH_FULL="+strconv.FormatBool(full), "BENCH_RUN="+strings.NewReplacer(" ", "-", "%", "").Replace(name),
+			"BENCH_AHEAD="+ahead.String())
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, os.Stderr
 		simCPU := selfCPU()
@@ -113,6 +118,8 @@ func TestSyncBenchmark(t *testing.T) {
 	sum := tn.Churn(0.01, 42)
 	delta := run("delta after churn", false)
 	same := run("unchanged delta", false)
+	ahead = 25 * time.Hour
+	daily := run("daily delta", false)
 	again := run("second full", true)
 
 	// The lower bound for the full sync: the resource units it spent at the
@@ -131,7 +138,7 @@ func TestSyncBenchmark(t *testing.T) {
 	for _, x := range []struct {
 		name string
 		r    childResult
-	}{{"full", full}, {"delta after 1% churn", delta}, {"unchanged delta", same}, {"full again (--full)", again}} {
+	}{{"full", full}, {"delta after 1% churn", delta}, {"unchanged delta", same}, {"delta a day later (all due)", daily}, {"full again (--full)", again}} {
 		t.Logf("| %s | %.1f | %d | %d | %d | %d | %.0f | %.1f | %.0f | %.0f | %.1f | %.1f |", x.name, x.r.WallSeconds, x.r.Requests, x.r.Batched, x.r.Throttled, x.r.ResourceUnits,
 			float64(x.r.PeakRSSKB)/1024, x.r.StoreBusy, x.r.WrittenMB, x.r.DatabaseMB, x.r.SyncCPU, x.r.SimCPU)
 	}
@@ -143,7 +150,7 @@ func TestSyncBenchmark(t *testing.T) {
 	for _, x := range []struct {
 		name string
 		r    childResult
-	}{{"full", full}, {"delta", delta}, {"again", again}} {
+	}{{"full", full}, {"delta", delta}, {"daily", daily}, {"again", again}} {
 		for _, r := range x.r.Resources {
 			t.Logf("  %-5s %-24s %-7s %-5s %7d items %6.1f s", x.name, r.Resource, r.Status, r.Mode, r.Items, r.Duration.Seconds())
 		}
@@ -225,9 +232,13 @@ func syncChild(t *testing.T) {
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
+	ahead, err := time.ParseDuration(os.Getenv("BENCH_AHEAD"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now()
 	res, err := tsync.Run(ctx, g, db, tsync.Options{Connection: "bench", GraphBaseURL: os.Getenv("BENCH_URL"),
-		Full: os.Getenv("BENCH_FULL") == "true"})
+		Full: os.Getenv("BENCH_FULL") == "true", Now: func() time.Time { return time.Now().Add(ahead) }})
 	if err != nil {
 		t.Fatal(err)
 	}
