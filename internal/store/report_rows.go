@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -11,27 +9,13 @@ import (
 // SaveReportRows keeps the connection's per-user report rows (an encoded
 // blob the analysis package owns) for a generation, replacing earlier ones.
 func (d *DB) SaveReportRows(ctx context.Context, conn Connection, generation int64, format string, data []byte) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO report_rows (connection_id, generation, format, kept_at, data) VALUES (?,?,?,?,?)
-		ON CONFLICT (connection_id) DO UPDATE SET generation = excluded.generation, format = excluded.format,
-		kept_at = excluded.kept_at, data = excluded.data`, conn.ID, generation, format, d.stamp(), data)
-	if err != nil {
-		return fmt.Errorf("save report rows of %q: %w", conn.Name, err)
-	}
-	return nil
+	return d.saveKept(ctx, keptReportRows, conn, generation, format, data)
 }
 
 // ReportRows returns the kept report rows when they were made for this
 // generation in this format; ok is false otherwise.
 func (d *DB) ReportRows(ctx context.Context, conn Connection, generation int64, format string) (data []byte, ok bool, err error) {
-	err = d.db.QueryRowContext(ctx, `SELECT data FROM report_rows WHERE connection_id = ? AND generation = ? AND format = ?`,
-		conn.ID, generation, format).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("read report rows of %q: %w", conn.Name, err)
-	}
-	return data, true, nil
+	return d.kept(ctx, keptReportRows, conn, generation, format)
 }
 
 // DeactivatedSince returns, for every user disabled in the current
