@@ -22,6 +22,14 @@ type simEnv struct {
 	g      *msgraph.Client
 	db     *store.DB
 	dbPath string
+	name   string // the store connection; "" = "contoso"
+}
+
+func (e *simEnv) connName() string {
+	if e.name == "" {
+		return "contoso"
+	}
+	return e.name
 }
 
 func newSimEnv(t testing.TB, profile string, seed int64, edit func(*graphsim.Profile), opts graphsim.Options) *simEnv {
@@ -86,7 +94,7 @@ func newGraph(t testing.TB, sim *graphsim.Running, tn *graphsim.Tenant) *msgraph
 }
 
 func (e *simEnv) options() Options {
-	return Options{Connection: "contoso", GraphBaseURL: e.sim.URL}
+	return Options{Connection: e.connName(), GraphBaseURL: e.sim.URL}
 }
 
 func (e *simEnv) sync(t testing.TB, o Options) Result {
@@ -100,7 +108,7 @@ func (e *simEnv) sync(t testing.TB, o Options) Result {
 
 func (e *simEnv) conn(t testing.TB) store.Connection {
 	t.Helper()
-	c, err := e.db.Connection(context.Background(), "contoso")
+	c, err := e.db.Connection(context.Background(), e.connName())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	gosync "sync"
 	"testing"
 
 	"github.com/tenantscope/tenantscope/graphsim"
@@ -160,4 +161,36 @@ func TestFullSyncSmallMatchesTenant(t *testing.T) {
 		t.Fatalf("second run mode %s", res2.Mode)
 	}
 	assertMatchesTenant(t, e, o)
+}
+
+// TestTenantsSyncConcurrentlyIntoOneDatabase: two connections' runs share
+// one database file at the same time (each holds the write lock only
+// between its commits); both converge to their own tenant, twice over.
+func TestTenantsSyncConcurrentlyIntoOneDatabase(t *testing.T) {
+	a := newSimEnv(t, "medium", 21, func(p *graphsim.Profile) { p.Tier = graphsim.TierP2 }, graphsim.Options{})
+	b := newSimEnv(t, "small", 22, nil, graphsim.Options{})
+	b.db, b.dbPath, b.name = a.db, a.dbPath, "fabrikam"
+	for round := range 2 {
+		if round == 1 {
+			a.tenant.Churn(0.05, 1)
+			b.tenant.Churn(0.2, 2)
+		}
+		var wg gosync.WaitGroup
+		errs := make([]error, 2)
+		for i, e := range []*simEnv{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = Run(context.Background(), e.g, e.db, e.options())
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, tenant %d: %v", round, i, err)
+			}
+		}
+		assertMatchesTenant(t, a, a.options())
+		assertMatchesTenant(t, b, b.options())
+	}
 }
