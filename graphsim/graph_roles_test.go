@@ -243,8 +243,12 @@ func TestRoleWritesConcurrentWithReads(t *testing.T) {
 	writer := e.graphToken("RoleManagement.ReadWrite.Directory", "RoleManagement.Read.Directory")
 	done := make(chan struct{})
 	errs := make(chan string, 64)
+	// The writes start once the reads have, so they overlap even when the
+	// scheduler would otherwise run the writer to completion first.
+	reading := make(chan struct{})
 	go func() {
 		defer close(done)
+		<-reading
 		for i := 0; i < 20; i++ {
 			u := ten.Users[i%len(ten.Users)]
 			status, _, out := e.call("POST", "/v1.0/roleManagement/directory/roleAssignments", writer, map[string]string{
@@ -278,7 +282,9 @@ func TestRoleWritesConcurrentWithReads(t *testing.T) {
 			if status, _, b := e.call("GET", p, writer, nil); status != http.StatusOK {
 				t.Fatalf("GET %s during writes: %d %s", p, status, b)
 			}
-			reads++
+			if reads++; reads == 1 {
+				close(reading)
+			}
 		}
 	}
 }
