@@ -32,7 +32,9 @@ import (
 //   - Usage: activity only for services the licences include; 10% of
 //     enabled licensed employees inactive everywhere for over 90 days
 //     (usage and sign-ins agree); per-service inactive shares in
-//     serviceInactiveShare; some web/mobile-only app users.
+//     serviceInactiveShare; some web/mobile-only app users; Copilot use
+//     for Copilot holders only, from its own stream (generate_copilot.go):
+//     a share never used it, a share not for over 90 days.
 //   - Groups: exactly Profile.Groups, about ten memberships per user in
 //     large tenants, nested groups, service principal and device members.
 //   - Everything else the issue lists: roles (PIM on p2 only), apps,
@@ -59,6 +61,7 @@ func Generate(p Profile) (*Tenant, error) {
 		{"groups", g.groups},
 		{"licences", g.licences},
 		{"activity", g.activity},
+		{"copilot activity", g.copilotActivity},
 		{"authentication methods", g.authMethods},
 		{"devices", g.devices},
 		{"azure", g.azure},

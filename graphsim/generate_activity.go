@@ -2,6 +2,7 @@ package graphsim
 
 import (
 	"math/rand/v2"
+	"strings"
 	"time"
 )
 
@@ -47,6 +48,9 @@ type userRights struct {
 	excelPremium bool
 	product      string // activation product type when desktop
 	mailbox      bool
+	// copilot: a Microsoft 365 Copilot service plan (M365_COPILOT*) is
+	// enabled, so getMicrosoft365CopilotUsageUserDetail lists the user.
+	copilot bool
 }
 
 // rightsOf derives services from the enabled service plans of a user's
@@ -61,6 +65,9 @@ func (t *Tenant) rightsOf(u *User) userRights {
 		for _, sp := range sku.ServicePlans {
 			if containsString(al.DisabledPlans, sp.ServicePlanID) {
 				continue
+			}
+			if strings.HasPrefix(sp.ServicePlanName, "M365_COPILOT") {
+				ur.copilot = true
 			}
 			switch sp.ServicePlanName {
 			case "EXCHANGE_S_STANDARD", "EXCHANGE_S_ENTERPRISE", "EXCHANGE_S_DESKLESS":

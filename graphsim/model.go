@@ -226,6 +226,38 @@ type Activity struct {
 	MailboxStorage                                         int64 // bytes
 	HasArchive                                             bool
 	ActivatedProducts                                      []Activation
+	// Copilot is the last Microsoft 365 Copilot use per app, by
+	// CopilotApp, for users who hold a Copilot licence
+	// (getMicrosoft365CopilotUsageUserDetail); zero = never used.
+	Copilot [NumCopilotApps]time.Time
+}
+
+// CopilotApp is a Microsoft 365 app whose Copilot use the Copilot usage
+// report dates (Microsoft Graph docs, "reportRoot:
+// getMicrosoft365CopilotUsageUserDetail").
+type CopilotApp int
+
+const (
+	CopilotTeams CopilotApp = iota
+	CopilotWord
+	CopilotExcel
+	CopilotPowerPoint
+	CopilotOutlook
+	CopilotOneNote
+	CopilotLoop
+	CopilotChat
+	NumCopilotApps
+)
+
+// CopilotLast is the latest Copilot use in any app; zero = never.
+func (a *Activity) CopilotLast() time.Time {
+	var last time.Time
+	for _, t := range a.Copilot {
+		if t.After(last) {
+			last = t
+		}
+	}
+	return last
 }
 
 const (

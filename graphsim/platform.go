@@ -183,20 +183,24 @@ func (s *Server) graphOnly(version, pattern string, cost int, h GraphHandler) {
 // same authentication as graph, but the reports' own request limits instead
 // of resource units.
 func (s *Server) graphReport(pattern string, h GraphHandler) {
-	for _, version := range []string{"v1.0", "beta"} {
-		full := s.platform.noteGraphPattern(version, pattern)
-		s.mux.HandleFunc(full, func(w http.ResponseWriter, r *http.Request) {
-			setGraphHeaders(w, r)
-			c, ok := s.authenticateGraph(w, r)
-			if !ok {
-				return
-			}
-			if !s.chargeReport(w, r, c) {
-				return
-			}
-			h(w, r.WithContext(withCaller(r.Context(), c)), c)
-		})
-	}
+	s.graphReportOnly("v1.0", pattern, h)
+	s.graphReportOnly("beta", pattern, h)
+}
+
+// graphReportOnly registers a usage-report pattern under one Graph version.
+func (s *Server) graphReportOnly(version, pattern string, h GraphHandler) {
+	full := s.platform.noteGraphPattern(version, pattern)
+	s.mux.HandleFunc(full, func(w http.ResponseWriter, r *http.Request) {
+		setGraphHeaders(w, r)
+		c, ok := s.authenticateGraph(w, r)
+		if !ok {
+			return
+		}
+		if !s.chargeReport(w, r, c) {
+			return
+		}
+		h(w, r.WithContext(withCaller(r.Context(), c)), c)
+	})
 }
 
 // arm registers an Azure Resource Manager route: ARM audience, the

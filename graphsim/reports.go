@@ -53,6 +53,8 @@ func (s *Server) registerReportRoutes() {
 	_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24+)
 	rs := &reportState{s: s, defs: reportDefs(), key: key}
 	s.graphReport("GET /reports/{function}", rs.serveReport)
+	// The Copilot reports' newer home, beta only (copilotReportRoot).
+	s.graphReportOnly("beta", "GET /copilot/reports/{function}", rs.serveCopilotReport)
 	s.mux.HandleFunc("GET "+downloadPath+"{token}", rs.serveDownload)
 	s.graph("GET /admin/reportSettings", 1, rs.getReportSettings)
 	s.graph("PATCH /admin/reportSettings", 1, rs.patchReportSettings)
@@ -70,7 +72,10 @@ type reportRequest struct {
 func (q reportRequest) window(refresh time.Time) reportWindow {
 	switch q.mode {
 	case "period":
-		n, _ := strconv.Atoi(q.value[1:])
+		// ALL (the Copilot report) spans everything: days 0. Microsoft does
+		// not document the Report Period such a report shows; graphsim
+		// writes 0.
+		n, _ := strconv.Atoi(strings.TrimPrefix(q.value, "D"))
 		return reportWindow{refresh: refresh, days: n}
 	case "date":
 		d, _ := time.Parse("2006-01-02", q.value)
@@ -124,8 +129,12 @@ func (rs *reportState) parseReportCall(segment string, today time.Time) (reportR
 			return reportRequest{}, &APIError{Status: http.StatusBadRequest, Code: "BadRequest",
 				Message: "The parameter 'period' must be a string literal, for example period='D7'."}
 		}
-		switch v {
-		case "D7", "D30", "D90", "D180":
+		switch {
+		case v == "D7", v == "D30", v == "D90", v == "D180":
+		case v == "ALL" && def.takesAll:
+		case def.takesAll:
+			return reportRequest{}, &APIError{Status: http.StatusBadRequest, Code: "BadRequest",
+				Message: "Invalid value '" + v + "' for parameter 'period'. The supported values are D7, D30, D90, D180 and ALL."}
 		default:
 			return reportRequest{}, &APIError{Status: http.StatusBadRequest, Code: "BadRequest",
 				Message: "Invalid value '" + v + "' for parameter 'period'. The supported values are D7, D30, D90 and D180."}
@@ -164,8 +173,28 @@ func unquoteODataString(v string) (string, bool) {
 	return strings.ReplaceAll(v[1:len(v)-1], "''", "'"), true
 }
 
+// serveCopilotReport answers /beta/copilot/reports/{function}: only the
+// Copilot reports live there; any other function is an unknown segment.
+func (rs *reportState) serveCopilotReport(w http.ResponseWriter, r *http.Request, c *Caller) {
+	rs.answerReport(w, r, c, true)
+}
+
 // serveReport answers a report call: 302 to the CSV, or the JSON form.
 func (rs *reportState) serveReport(w http.ResponseWriter, r *http.Request, c *Caller) {
+	rs.answerReport(w, r, c, false)
+}
+
+func (rs *reportState) answerReport(w http.ResponseWriter, r *http.Request, c *Caller, copilotRoot bool) {
+	// Graph resolves functions per version and per root before anything
+	// else: a beta-only function under v1.0, or a classic report under
+	// copilot/reports, is an unknown segment.
+	name, _, _ := strings.Cut(r.PathValue("function"), "(")
+	name = strings.TrimPrefix(name, "microsoft.graph.")
+	if def := rs.defs[strings.ToLower(name)]; def != nil &&
+		(def.betaOnly && graphVersion(r) != "beta" || copilotRoot && !def.copilotRoot) {
+		writeAPIError(w, r, segmentNotFound(name))
+		return
+	}
 	if !c.Has("Reports.Read.All") {
 		// What the reports service answers an app without the role
 		// (SharePoint/sp-dev-docs issue 5845: 403 S2SUnauthorized).
@@ -179,8 +208,13 @@ func (rs *reportState) serveReport(w http.ResponseWriter, r *http.Request, c *Ca
 		return
 	}
 	q.version = graphVersion(r)
-	if strings.EqualFold(r.URL.Query().Get("$format"), "application/json") &&
-		(q.version == "beta" || q.def.name == "getM365AppUserDetail") {
+	format := r.URL.Query().Get("$format")
+	wantJSON := strings.EqualFold(format, "application/json") &&
+		(q.version == "beta" || q.def.name == "getM365AppUserDetail")
+	if q.def.jsonDefault {
+		wantJSON = !strings.EqualFold(format, "text/csv")
+	}
+	if wantJSON {
 		rs.serveJSON(w, r, t, q)
 		return
 	}

@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// This file holds the six per-user usage reports: which users each covers,
+// This file holds the six per-user usage reports (the Copilot report is in
+// reports_copilot.go): which users each covers,
 // its columns in Microsoft's documented order (microsoft-graph-docs-contrib
 // api-reference/v1.0/api/reportroot-get*.md, copied in graph-examples/
 // reports_*.csv) and how each cell is rendered from the tenant model.
@@ -46,6 +47,16 @@ type reportDef struct {
 	covers func(c *rowCtx) bool
 	// perActivation: one row per user and activated product.
 	perActivation bool
+	// takesAll: period='ALL' is accepted too (the Copilot report).
+	takesAll bool
+	// betaOnly: the function exists only under /beta; v1.0 answers as for
+	// any unknown function.
+	betaOnly bool
+	// jsonDefault: the JSON form is the default and the CSV is asked for
+	// with ?$format=text/csv (the Copilot report).
+	jsonDefault bool
+	// copilotRoot: also served under /beta/copilot/reports/.
+	copilotRoot bool
 }
 
 // reportWindow is the span a report aggregates: the days up to and including
@@ -511,7 +522,7 @@ func mailboxUsageDetail() *reportDef {
 func reportDefs() map[string]*reportDef {
 	m := map[string]*reportDef{}
 	for _, d := range []*reportDef{activeUserDetail(), emailActivityUserDetail(), teamsUserActivityUserDetail(),
-		m365AppUserDetail(), activationsUserDetail(), mailboxUsageDetail()} {
+		m365AppUserDetail(), activationsUserDetail(), mailboxUsageDetail(), copilotUsageUserDetail()} {
 		m[strings.ToLower(d.name)] = d
 	}
 	return m

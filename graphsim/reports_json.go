@@ -10,7 +10,7 @@ import (
 )
 
 // The JSON form of the usage reports (?$format=application/json): beta for
-// every report, v1.0 for getM365AppUserDetail.
+// every report, v1.0 for getM365AppUserDetail; the Copilot report's default.
 
 // serveJSON answers ?$format=application/json: 200 rows per page with an
 // opaque $skiptoken in @odata.nextLink.
@@ -32,6 +32,8 @@ func (rs *reportState) serveJSON(w http.ResponseWriter, r *http.Request, t *Tena
 		switch {
 		case q.def.name == "getM365AppUserDetail":
 			items = append(items, m365AppJSON(q.def, c))
+		case q.def.copilotRoot:
+			items = append(items, copilotJSON(q.def, c))
 		case q.def.perActivation:
 			items = append(items, activationsJSON(q.def, c))
 		default:

@@ -17,6 +17,8 @@ type userLicences struct {
 	assigned [NumServices]time.Time
 	// exchangePlan is the service plan that gives the mailbox (quotas).
 	exchangePlan string
+	// copilot: an enabled Microsoft 365 Copilot plan (M365_COPILOT*).
+	copilot bool
 }
 
 // planServices maps a service plan to the workloads (a bit per Service)
@@ -68,6 +70,9 @@ func licencesOf(skus map[string]*SubscribedSKU, u *User) userLicences {
 				if strings.EqualFold(d, p.ServicePlanID) {
 					continue plans
 				}
+			}
+			if strings.HasPrefix(p.ServicePlanName, "M365_COPILOT") {
+				l.copilot = true
 			}
 			bits := planServices(p.ServicePlanName)
 			if bits&(1<<ServiceExchange) != 0 && (l.exchangePlan == "" || p.ServicePlanName == "EXCHANGE_S_ENTERPRISE") {

@@ -907,6 +907,9 @@ func TestReportsRoundTripGeneratedTenant(t *testing.T) {
 		usage.MailboxUsageDetail:    func(tn *Tenant, u *User) bool { return u.MailboxPurpose != "" },
 	}
 	for _, r := range usage.Reports() {
+		if r.BetaOnly() {
+			continue // the Copilot report: TestCopilotReportMatchesGeneratedTenant
+		}
 		path := "/v1.0/reports/" + string(r) + "(period='D7')"
 		if !r.HasPeriod() {
 			path = "/v1.0/reports/" + string(r)

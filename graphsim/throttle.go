@@ -231,7 +231,8 @@ func reportFunction(path string) string {
 
 // chargeReport applies the usage-report limits: CSV downloads 14 per 10 min
 // per app+tenant per report API and 40 per 10 min per tenant; JSON ($format
-// or beta) 100 per 10 min per app+tenant per report API.
+// or beta) 100 per 10 min per app+tenant per report API. A beta call that
+// asks for text/csv (the Copilot report) is a CSV download.
 func (s *Server) chargeReport(w http.ResponseWriter, r *http.Request, c *Caller) bool {
 	if !s.opts.Throttle {
 		return true
@@ -240,7 +241,8 @@ func (s *Server) chargeReport(w http.ResponseWriter, r *http.Request, c *Caller)
 	fn := reportFunction(r.URL.Path)
 	key := c.AppID + "/" + c.Tenant.ID + "/" + fn
 	var charges []charge
-	if strings.HasPrefix(r.URL.Path, "/beta/") || strings.Contains(strings.ToLower(r.URL.Query().Get("$format")), "json") {
+	format := strings.ToLower(r.URL.Query().Get("$format"))
+	if !strings.Contains(format, "csv") && (strings.HasPrefix(r.URL.Path, "/beta/") || strings.Contains(format, "json")) {
 		charges = []charge{{set: &l.reportApp, key: key + "/json", lim: limitReportJSON, cost: 1}}
 	} else {
 		charges = []charge{

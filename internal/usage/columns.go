@@ -184,10 +184,36 @@ func columnsOf(r Report) ([]column, bool) {
 			intCol("Deleted Item Quota (Byte)", false, func(u *UserActivity) *int64 { return &u.DeletedItemQuota }),
 			boolCol("Has Archive", false, func(u *UserActivity) *bool { return &u.HasArchive }))
 		cols = append(cols, deletion()...)
+	case CopilotUsageUserDetail:
+		cols = append(cols, displayName(), copilotCol("Last Activity Date", true, CopilotAny))
+		for _, a := range copilotColumns {
+			cols = append(cols, copilotCol(a.header, false, a.app))
+		}
 	default:
 		return nil, false
 	}
 	return cols, true
+}
+
+// copilotColumns are the Copilot report's per-app columns (Microsoft Graph
+// docs, "reportRoot: getMicrosoft365CopilotUsageUserDetail"). They are
+// optional: Microsoft adds and renames Copilot apps often.
+var copilotColumns = []struct {
+	header string
+	app    CopilotApp
+}{
+	{"Microsoft Teams Copilot Last Activity Date", CopilotTeams},
+	{"Word Copilot Last Activity Date", CopilotWord},
+	{"Excel Copilot Last Activity Date", CopilotExcel},
+	{"PowerPoint Copilot Last Activity Date", CopilotPowerPoint},
+	{"Outlook Copilot Last Activity Date", CopilotOutlook},
+	{"OneNote Copilot Last Activity Date", CopilotOneNote},
+	{"Loop Copilot Last Activity Date", CopilotLoop},
+	{"Copilot Chat Last Activity Date", CopilotChat},
+}
+
+func copilotCol(h string, required bool, a CopilotApp) column {
+	return dateCol(h, required, func(u *UserActivity) *time.Time { return &u.Copilot[a] })
 }
 
 // splitProducts splits Assigned Products, which Microsoft joins with '+'.

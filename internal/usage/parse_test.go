@@ -354,3 +354,31 @@ func TestRowsCarryTheRefreshDate(t *testing.T) {
 		t.Fatalf("refresh dates = %v", got)
 	}
 }
+
+// The Copilot report: dates by header name whatever the order, per-app
+// columns optional (Microsoft adds and renames Copilot apps), the overall
+// date required, concealed rows detected like the other reports'.
+func TestParseCopilotUsage(t *testing.T) {
+	data := "\ufeffReport Refresh Date,User Principal Name,Display Name,Copilot Chat Last Activity Date,Last Activity Date,Report Period,Word Copilot Last Activity Date\r\n" +
+		"2026-10-30,adele@contoso.com,Adele Vance,2026-10-29,2026-10-29,180,2026-09-02\r\n" +
+		"2026-10-30,lee@contoso.com,Lee Gu,,,180,\r\n"
+	meta, rows := collect(t, CopilotUsageUserDetail, data)
+	if meta.Rows != 2 || meta.Period != 180 || !meta.RefreshDate.Equal(date(2026, 10, 30)) || meta.Concealed {
+		t.Fatalf("meta = %+v", meta)
+	}
+	var want [NumCopilotApps]time.Time
+	want[CopilotAny], want[CopilotChat], want[CopilotWord] = date(2026, 10, 29), date(2026, 10, 29), date(2026, 9, 2)
+	if rows[0].Copilot != want || rows[0].UserPrincipalName != "adele@contoso.com" || rows[0].DisplayName != "Adele Vance" {
+		t.Errorf("Adele = %+v", rows[0])
+	}
+	if rows[1].Copilot != ([NumCopilotApps]time.Time{}) || !rows[1].LastActive().IsZero() {
+		t.Errorf("Lee (never used) = %+v", rows[1].Copilot)
+	}
+	if _, err := Parse(CopilotUsageUserDetail, strings.NewReader("Report Refresh Date,User Principal Name,Word Copilot Last Activity Date\n"),
+		func(UserActivity) error { return nil }); err == nil || !strings.Contains(err.Error(), `missing column "Last Activity Date"`) {
+		t.Errorf("without Last Activity Date: %v", err)
+	}
+	if !CopilotUsageUserDetail.BetaOnly() || ActiveUserDetail.BetaOnly() || !CopilotUsageUserDetail.HasPeriod() {
+		t.Errorf("BetaOnly/HasPeriod")
+	}
+}

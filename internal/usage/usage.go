@@ -18,13 +18,23 @@ const (
 	M365AppUserDetail           Report = "getM365AppUserDetail"
 	ActivationsUserDetail       Report = "getOffice365ActivationsUserDetail"
 	MailboxUsageDetail          Report = "getMailboxUsageDetail"
+	// CopilotUsageUserDetail is Microsoft 365 Copilot's last activity per
+	// user and app (Microsoft Graph docs, "reportRoot:
+	// getMicrosoft365CopilotUsageUserDetail"): beta only, global cloud
+	// only, listing only users who hold a Copilot licence; its CSV is asked
+	// for with ?$format=text/csv (JSON is its default).
+	CopilotUsageUserDetail Report = "getMicrosoft365CopilotUsageUserDetail"
 )
 
 // Reports lists every report Parse understands, in a stable order.
 func Reports() []Report {
 	return []Report{ActiveUserDetail, EmailActivityUserDetail, TeamsUserActivityUserDetail,
-		M365AppUserDetail, ActivationsUserDetail, MailboxUsageDetail}
+		M365AppUserDetail, ActivationsUserDetail, MailboxUsageDetail, CopilotUsageUserDetail}
 }
+
+// BetaOnly reports whether Microsoft serves the function only under /beta
+// (and in the global cloud only): the Copilot report.
+func (r Report) BetaOnly() bool { return r == CopilotUsageUserDetail }
 
 // HasPeriod reports whether the function takes a period parameter (D7, D30,
 // D90, D180); getOffice365ActivationsUserDetail takes none.
@@ -70,6 +80,32 @@ func (r Report) Services() []Service {
 		return []Service{M365Apps}
 	}
 	return nil
+}
+
+// CopilotApp indexes UserActivity.Copilot: the Copilot report's overall
+// last activity date and its per-app dates.
+type CopilotApp int
+
+const (
+	CopilotAny CopilotApp = iota // Last Activity Date: any app
+	CopilotTeams
+	CopilotWord
+	CopilotExcel
+	CopilotPowerPoint
+	CopilotOutlook
+	CopilotOneNote
+	CopilotLoop
+	CopilotChat
+	NumCopilotApps
+)
+
+var copilotAppNames = [NumCopilotApps]string{"any app", "Teams", "Word", "Excel", "PowerPoint", "Outlook", "OneNote", "Loop", "Copilot Chat"}
+
+func (a CopilotApp) String() string {
+	if a < 0 || a >= NumCopilotApps {
+		return "CopilotApp(?)"
+	}
+	return copilotAppNames[a]
 }
 
 // Platform bits of UserActivity.Platforms (getM365AppUserDetail).
@@ -141,6 +177,10 @@ type UserActivity struct {
 	// Activation (getOffice365ActivationsUserDetail has one row per user and
 	// product type).
 	Activation Activation
+
+	// Copilot is the Copilot report's last activity date overall
+	// (CopilotAny) and per app; zero = never used.
+	Copilot [NumCopilotApps]time.Time
 
 	// RefreshDate is the report's Report Refresh Date (the same on every
 	// row; Meta.RefreshDate too).
