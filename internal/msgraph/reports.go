@@ -15,6 +15,8 @@ import (
 var (
 	reportName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*$`)
 	reportDate = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	// reportFormat is a media type such as text/csv or application/json.
+	reportFormat = regexp.MustCompile(`^[a-z]+/[a-z0-9.+-]+$`)
 )
 
 // Report fetches a usage report's CSV. name is the report function, e.g.
@@ -26,6 +28,24 @@ var (
 // the download is made without the Authorization header, and its body is
 // returned as it streams. The caller closes it.
 func (c *Client) Report(ctx context.Context, name, period string) (io.ReadCloser, error) {
+	return c.ReportWith(ctx, name, period, ReportOptions{})
+}
+
+// ReportOptions select where and in which form a report is asked for.
+type ReportOptions struct {
+	// Beta calls /beta instead of /v1.0: the Copilot usage report
+	// (getMicrosoft365CopilotUsageUserDetail) exists only there.
+	Beta bool
+	// Format is sent as $format, e.g. "text/csv" for reports whose default
+	// form is JSON (the Copilot report answers 302 to its CSV only when
+	// asked so); "" sends none.
+	Format string
+}
+
+// ReportWith is Report with a version and a $format: the same 302 to a
+// pre-authenticated download, followed without the token. period may also
+// be "ALL" where the function accepts it.
+func (c *Client) ReportWith(ctx context.Context, name, period string, o ReportOptions) (io.ReadCloser, error) {
 	if !reportName.MatchString(name) {
 		return nil, fmt.Errorf("graph: report function name %q is not valid", name)
 	}
@@ -40,7 +60,18 @@ func (c *Client) Report(ctx context.Context, name, period string) (io.ReadCloser
 		}
 		fn += "(period='" + period + "')"
 	}
-	req := &request{method: http.MethodGet, url: c.url("v1.0", fn, nil), acceptRedirect: true}
+	version := "v1.0"
+	if o.Beta {
+		version = "beta"
+	}
+	var q url.Values
+	if o.Format != "" {
+		if !reportFormat.MatchString(o.Format) {
+			return nil, fmt.Errorf("graph: report format %q is not valid", o.Format)
+		}
+		q = url.Values{"$format": {o.Format}}
+	}
+	req := &request{method: http.MethodGet, url: c.url(version, fn, q), acceptRedirect: true}
 	resp, err := c.do(ctx, req, nil)
 	if err != nil {
 		return nil, err

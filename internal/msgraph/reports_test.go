@@ -2,6 +2,7 @@ package msgraph
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -120,5 +121,52 @@ func TestReportRefusesDowngradeToHTTP(t *testing.T) {
 	_, err = c.Report(context.Background(), "getOffice365ActiveUserDetail", "D7")
 	if err == nil || !strings.Contains(err.Error(), `refusing report Location with scheme "http"`) || c.Stats().Requests != 1 {
 		t.Fatalf("err = %v, stats = %+v", err, c.Stats())
+	}
+}
+
+// The Copilot report is beta only and answers JSON unless asked for
+// text/csv: ReportWith calls /beta with $format and follows the 302 to the
+// download host without the token, like Report.
+func TestReportWithBetaCSV(t *testing.T) {
+	var downloadAuth string
+	download := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		downloadAuth = r.Header.Get("Authorization")
+		w.Write([]byte("\ufeffReport Refresh Date,Report Period,User Principal Name,Last Activity Date\r\n"))
+	}))
+	defer download.Close()
+	var graphURI, graphAuth string
+	env := newEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		graphURI, graphAuth = r.URL.RequestURI(), r.Header.Get("Authorization")
+		w.Header().Set("Location", download.URL+"/data/download/copilot?sig=xyz")
+		w.WriteHeader(http.StatusFound)
+	}))
+	rc, err := env.c.ReportWith(context.Background(), "getMicrosoft365CopilotUsageUserDetail", "D180", ReportOptions{Beta: true, Format: "text/csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(rc)
+	rc.Close()
+	if !strings.HasPrefix(string(b), "\ufeffReport Refresh Date") {
+		t.Errorf("body = %q", b)
+	}
+	if graphURI != "/beta/reports/getMicrosoft365CopilotUsageUserDetail(period='D180')?$format=text/csv" || graphAuth != "Bearer tok-1" {
+		t.Errorf("graph request = %s (%s)", graphURI, graphAuth)
+	}
+	if downloadAuth != "" {
+		t.Errorf("download carried Authorization")
+	}
+	if _, err := env.c.ReportWith(context.Background(), "getX", "D7", ReportOptions{Format: "text/csv&$x=1"}); err == nil {
+		t.Errorf("a format with query syntax was sent")
+	}
+	// A 404 (a national cloud without the API) comes back as *Error.
+	env404 := newEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(404)
+		w.Write([]byte(`{"error":{"code":"NotFound","message":"Resource not found."}}`))
+	}))
+	_, err = env404.c.ReportWith(context.Background(), "getMicrosoft365CopilotUsageUserDetail", "D180", ReportOptions{Beta: true, Format: "text/csv"})
+	var ge *Error
+	if !errors.As(err, &ge) || ge.StatusCode != 404 {
+		t.Errorf("404: %v", err)
 	}
 }

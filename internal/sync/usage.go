@@ -2,8 +2,10 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +19,7 @@ import (
 // *msgraph.Client implements it.
 type reportGraph interface {
 	Report(ctx context.Context, name, period string) (io.ReadCloser, error)
+	ReportWith(ctx context.Context, name, period string, o msgraph.ReportOptions) (io.ReadCloser, error)
 	ReportSettings(ctx context.Context) (concealed bool, err error)
 	SetReportSettings(ctx context.Context, concealed bool) error
 }
@@ -35,7 +38,22 @@ const (
 	// ServiceMailbox rows come from getMailboxUsageDetail: the mailbox's
 	// last activity and, as the row's amount, its storage in bytes.
 	ServiceMailbox = "mailbox"
+	// ServiceCopilot rows come from getMicrosoft365CopilotUsageUserDetail:
+	// one per user the report lists (every Copilot licence holder), dated
+	// with their last Copilot use in any app, or undated when they never
+	// used it. ServiceCopilotPrefix + app ("copilot:teams" ...) rows carry
+	// the per-app dates that are set. No "copilot" rows at all means the
+	// report could not be read: Copilot use is unknown.
+	ServiceCopilot       = "copilot"
+	ServiceCopilotPrefix = "copilot:"
 )
+
+// copilotServiceNames are the per-app service names of Copilot activity.
+var copilotServiceNames = map[usage.CopilotApp]string{
+	usage.CopilotTeams: "copilot:teams", usage.CopilotWord: "copilot:word", usage.CopilotExcel: "copilot:excel",
+	usage.CopilotPowerPoint: "copilot:powerpoint", usage.CopilotOutlook: "copilot:outlook", usage.CopilotOneNote: "copilot:onenote",
+	usage.CopilotLoop: "copilot:loop", usage.CopilotChat: "copilot:chat",
+}
 
 var usageServiceNames = map[usage.Service]string{
 	usage.Exchange: "exchange", usage.OneDrive: "onedrive", usage.SharePoint: "sharepoint",
@@ -58,7 +76,9 @@ var usageTables = []store.Table{store.TableUserActivity, store.TableUserEmailAct
 // getMailboxUsageDetail, e-mail and Teams counts over the period from
 // getEmailActivityUserDetail and getTeamsUserActivityUserDetail, and Office
 // activations per product and platform from
-// getOffice365ActivationsUserDetail. Reports whose names are concealed are
+// getOffice365ActivationsUserDetail, and Microsoft 365 Copilot use per app
+// from getMicrosoft365CopilotUsageUserDetail (beta; unknown where it is
+// missing). Reports whose names are concealed are
 // never joined to users: the resource turns off with a warning naming the
 // remedy, and the analysis then says "unknown" instead of "inactive".
 func usageReportsResource() *resource {
@@ -84,20 +104,26 @@ func usageReportsResource() *resource {
 					return err
 				}
 				if meta.Concealed {
-					j.discard()
-					msg := fmt.Sprintf("turned off: %s conceals user names (%d of %d rows are hashes), so activity cannot be joined to users and counts as unknown; "+
-						"turn off \"Display concealed user, group, and site names in all reports\" in the Microsoft 365 admin centre (Settings > Org settings > Reports), "+
-						"or PATCH /admin/reportSettings with ReportSettings.ReadWrite.All", rep, meta.ConcealedRows, meta.Rows)
-					j.res.Status, j.res.Message, j.res.Mode = store.StatusOff, msg, ""
-					j.e.warn(j.r.name, "%s", msg)
-					return j.sweepAll(ctx)
+					return j.concealedOff(ctx, meta)
 				}
 				if meta.RefreshDate.After(refresh) {
 					refresh = meta.RefreshDate
 				}
 			}
+			// The Copilot report last: it is beta and global-only, so it
+			// may be missing where the others work.
+			meta, copilot, err := j.ingestCopilot(ctx, rg, filter)
+			if err != nil {
+				return err
+			}
+			if meta.Concealed {
+				return j.concealedOff(ctx, meta)
+			}
 			if !refresh.IsZero() {
 				j.res.Message = fmt.Sprintf("report refresh date %s (%d days behind)", refresh.Format(time.DateOnly), int(j.e.o.Now().Sub(refresh).Hours()/24))
+			}
+			if !copilot {
+				j.res.Message = strings.TrimPrefix(j.res.Message+"; Microsoft 365 Copilot usage unknown", "; ")
 			}
 			return j.add(ctx, 0, func(b *store.Batch) {
 				for _, t := range usageTables {
@@ -185,6 +211,84 @@ func (j *job) ingestReport(ctx context.Context, rg reportGraph, rep usage.Report
 		return meta, fmt.Errorf("%s: %w", rep, err)
 	}
 	return meta, nil
+}
+
+// concealedOff turns the resource off because a report conceals user
+// names: nothing it read can be joined to users.
+func (j *job) concealedOff(ctx context.Context, meta usage.Meta) error {
+	j.discard()
+	msg := fmt.Sprintf("turned off: %s conceals user names (%d of %d rows are hashes), so activity cannot be joined to users and counts as unknown; "+
+		"turn off \"Display concealed user, group, and site names in all reports\" in the Microsoft 365 admin centre (Settings > Org settings > Reports), "+
+		"or PATCH /admin/reportSettings with ReportSettings.ReadWrite.All", meta.Report, meta.ConcealedRows, meta.Rows)
+	j.res.Status, j.res.Message, j.res.Mode = store.StatusOff, msg, ""
+	j.e.warn(j.r.name, "%s", msg)
+	return j.sweepAll(ctx)
+}
+
+// ingestCopilot reads getMicrosoft365CopilotUsageUserDetail (Microsoft
+// Graph docs, "reportRoot: getMicrosoft365CopilotUsageUserDetail": beta
+// only, global cloud only, CSV with $format=text/csv) and queues a
+// "copilot" row per listed user plus one per app they used. known is false
+// when the report could not be read: national clouds and tenants without
+// the API answer 400 or 404, and a beta API may fail in other ways too;
+// that is a warning and Copilot use stays unknown, never a failed sync.
+// Rows are queued only once the whole report has parsed, so a report cut
+// short cannot pass for a complete one.
+func (j *job) ingestCopilot(ctx context.Context, rg reportGraph, filter domainFilter) (meta usage.Meta, known bool, err error) {
+	rep := usage.CopilotUsageUserDetail
+	unknown := func(err error) (usage.Meta, bool, error) {
+		if ctx.Err() != nil {
+			return meta, false, fmt.Errorf("%s: %w", rep, ctx.Err())
+		}
+		why := "the report could not be read"
+		var ge *msgraph.Error
+		if errors.As(err, &ge) && (ge.StatusCode == http.StatusBadRequest || ge.StatusCode == http.StatusNotFound || ge.StatusCode == http.StatusNotImplemented) {
+			why = "the API is not available here (it is beta and global-cloud only)"
+		}
+		j.e.warn(j.r.name, "Microsoft 365 Copilot usage not read: %s: %v; Copilot seats are not judged (use unknown)", why, err)
+		return meta, false, nil
+	}
+	body, err := rg.ReportWith(ctx, string(rep), usagePeriod, msgraph.ReportOptions{Beta: true, Format: "text/csv"})
+	if err != nil {
+		return unknown(err)
+	}
+	defer body.Close()
+	var acts []store.UserActivity
+	meta, err = usage.Parse(rep, body, func(row usage.UserActivity) error {
+		if row.Concealed || !filter.admits(row.UserPrincipalName) {
+			return nil
+		}
+		upn := strings.ToLower(row.UserPrincipalName)
+		acts = append(acts, store.UserActivity{UserPrincipalName: upn, Service: ServiceCopilot,
+			LastActivityDate: row.Copilot[usage.CopilotAny], ReportRefreshDate: row.RefreshDate})
+		for app := usage.CopilotApp(1); app < usage.NumCopilotApps; app++ {
+			if !row.Copilot[app].IsZero() {
+				acts = append(acts, store.UserActivity{UserPrincipalName: upn, Service: copilotServiceNames[app],
+					LastActivityDate: row.Copilot[app], ReportRefreshDate: row.RefreshDate})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return unknown(err)
+	}
+	if meta.Concealed {
+		return meta, false, nil
+	}
+	const chunk = 512
+	for len(acts) > 0 {
+		n := min(chunk, len(acts))
+		part := acts[:n]
+		acts = acts[n:]
+		if err := j.add(ctx, n, func(b *store.Batch) {
+			for i := range part {
+				b.PutUserActivity(&part[i])
+			}
+		}); err != nil {
+			return meta, false, err
+		}
+	}
+	return meta, true, nil
 }
 
 // fixConcealedNames shows real names in the usage reports when they are

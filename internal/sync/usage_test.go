@@ -26,12 +26,26 @@ func truthActivity(tn *graphsim.Tenant) []string {
 	refreshDay := tn.ReportRefreshDate()
 	refresh := refreshDay.Format(time.DateOnly)
 	periodStart := refreshDay.AddDate(0, 0, -180)
+	copilot := map[string]bool{}
+	for _, u := range tn.CopilotHolders() {
+		copilot[u.ID] = true
+	}
 	var out []string
 	tn.Snapshot(func(t *graphsim.Tenant) {
 		for _, u := range t.Users {
 			upn := strings.ToLower(u.UserPrincipalName)
 			line := func(service string, d time.Time) {
 				out = append(out, upn+" "+service+" "+d.Format(time.DateOnly)+" "+refresh)
+			}
+			if copilot[u.ID] {
+				// getMicrosoft365CopilotUsageUserDetail lists every holder:
+				// an undated row for those who never used Copilot.
+				out = append(out, upn+" "+ServiceCopilot+" "+dateOrNever(u.Activity.CopilotLast())+" "+refresh)
+				for app, name := range copilotTruthNames {
+					if d := u.Activity.Copilot[app]; !d.IsZero() {
+						line(name, d)
+					}
+				}
 			}
 			for _, s := range services {
 				if d := u.Activity.Last[s.s]; !d.IsZero() {
@@ -68,6 +82,20 @@ func truthActivity(tn *graphsim.Tenant) []string {
 	return out
 }
 
+// copilotTruthNames are the service names the syncer stores per Copilot app.
+var copilotTruthNames = map[graphsim.CopilotApp]string{
+	graphsim.CopilotTeams: "copilot:teams", graphsim.CopilotWord: "copilot:word", graphsim.CopilotExcel: "copilot:excel",
+	graphsim.CopilotPowerPoint: "copilot:powerpoint", graphsim.CopilotOutlook: "copilot:outlook", graphsim.CopilotOneNote: "copilot:onenote",
+	graphsim.CopilotLoop: "copilot:loop", graphsim.CopilotChat: "copilot:chat",
+}
+
+func dateOrNever(d time.Time) string {
+	if d.IsZero() {
+		return "never"
+	}
+	return d.Format(time.DateOnly)
+}
+
 func storedActivity(t testing.TB, db *store.DB, c store.Connection) []string {
 	t.Helper()
 	rows, err := db.UserActivity(context.Background(), c)
@@ -77,6 +105,9 @@ func storedActivity(t testing.TB, db *store.DB, c store.Connection) []string {
 	var out []string
 	for _, a := range rows {
 		line := a.UserPrincipalName + " " + a.Service + " " + a.LastActivityDate.Format(time.DateOnly) + " " + a.ReportRefreshDate.Format(time.DateOnly)
+		if a.Service == ServiceCopilot {
+			line = a.UserPrincipalName + " " + a.Service + " " + dateOrNever(a.LastActivityDate) + " " + a.ReportRefreshDate.Format(time.DateOnly)
+		}
 		if a.Service == ServiceMailbox {
 			d := ""
 			if !a.LastActivityDate.IsZero() {
