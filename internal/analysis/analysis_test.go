@@ -179,6 +179,7 @@ func TestVerdictsMatchTheGroundTruth(t *testing.T) {
 	checkCounts(t, tn, in)
 	a := checkVerdicts(t, tn, in, true)
 	checkCountEvidence(t, in, a)
+	checkCopilotSeats(t, tn, in, a)
 	inactive := 0
 	for _, v := range a.Verdicts {
 		if v.Verdict == license.Inactive {
@@ -205,7 +206,7 @@ func TestWithoutP1SignInsVerdictsAreUnknownNotInactive(t *testing.T) {
 
 func TestConcealedReportsYieldUnknownAndAWarning(t *testing.T) {
 	_, in := synced(t, func(p *graphsim.Profile) { p.Concealed = true; p.Tier = graphsim.TierP2 })
-	if in.ActivityKnown {
+	if in.ActivityKnown || in.CopilotKnown {
 		t.Fatal("concealed reports must not count as activity data")
 	}
 	a, err := license.Analyze(in)
@@ -215,6 +216,11 @@ func TestConcealedReportsYieldUnknownAndAWarning(t *testing.T) {
 	for _, v := range a.Verdicts {
 		if v.Verdict == license.Inactive {
 			t.Fatalf("inactive verdict from concealed reports: %+v", v)
+		}
+	}
+	for _, f := range a.Findings {
+		if f.Kind == license.FindUnusedAddOn && f.AnnualSavings.Sign() != 0 {
+			t.Fatalf("Copilot seat judged from concealed reports: %+v", f)
 		}
 	}
 	if len(a.Warnings) == 0 || !strings.Contains(strings.Join(a.Warnings, " "), "concealed") {

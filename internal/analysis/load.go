@@ -27,7 +27,18 @@ const (
 	serviceDesktopApps = "m365apps:desktop"
 	serviceWebApps     = "m365apps:web"
 	serviceMailbox     = "mailbox"
+	// serviceCopilot rows list the Copilot report's users (undated: never
+	// used); serviceCopilotPrefix + app rows date each app's last use.
+	serviceCopilot       = "copilot"
+	serviceCopilotPrefix = "copilot:"
 )
+
+// copilotServiceApp maps the store's per-app Copilot service names to apps.
+var copilotServiceApp = map[string]license.CopilotApp{
+	"copilot:teams": license.CopilotTeams, "copilot:word": license.CopilotWord, "copilot:excel": license.CopilotExcel,
+	"copilot:powerpoint": license.CopilotPowerPoint, "copilot:outlook": license.CopilotOutlook, "copilot:onenote": license.CopilotOneNote,
+	"copilot:loop": license.CopilotLoop, "copilot:chat": license.CopilotChat,
+}
 
 // Options are the analysis settings of a connection.
 type Options struct {
@@ -182,12 +193,29 @@ func load(ctx context.Context, r Reader, conn store.Connection, o Options) (in l
 		index[strings.ToLower(u.UserPrincipalName)] = len(in.Users)
 		in.Users = append(in.Users, lu)
 	}
+	copilotRead := false
 	for _, a := range activity {
+		if a.Service == serviceCopilot {
+			// The Copilot report was read (the syncer writes these only
+			// from a complete report), even when it lists nobody we know.
+			copilotRead = true
+		}
 		i, ok := index[strings.ToLower(a.UserPrincipalName)]
 		if !ok {
 			continue // a deleted user, or a row from a concealed report
 		}
 		u := &in.Users[i]
+		if a.Service == serviceCopilot || strings.HasPrefix(a.Service, serviceCopilotPrefix) {
+			if u.Copilot == nil {
+				u.Copilot = &license.CopilotUse{}
+			}
+			if a.Service == serviceCopilot {
+				u.Copilot.Last = a.LastActivityDate
+			} else if app, ok := copilotServiceApp[a.Service]; ok {
+				u.Copilot.Apps[app] = a.LastActivityDate
+			}
+			continue
+		}
 		u.InReports = true
 		switch a.Service {
 		case serviceMailbox:
@@ -209,6 +237,14 @@ func load(ctx context.Context, r Reader, conn store.Connection, o Options) (in l
 		}
 		if a.ReportRefreshDate.After(in.ReportRefreshDate) {
 			in.ReportRefreshDate = a.ReportRefreshDate
+		}
+	}
+	// Copilot use is known when the usage reports are (current run, not
+	// concealed) and the Copilot report was among them.
+	in.CopilotKnown = in.ActivityKnown && copilotRead
+	if !in.CopilotKnown {
+		for i := range in.Users {
+			in.Users[i].Copilot = nil
 		}
 	}
 	if err := loadCounts(ctx, r, conn, &in, index); err != nil {
@@ -273,6 +309,10 @@ func assignments(ls []store.UserLicense) []license.Assignment {
 			i = len(out)
 			pos[key] = i
 			out = append(out, license.Assignment{SkuID: key, DisabledPlans: l.DisabledPlans})
+		}
+		// Held at least since the earliest state's last change.
+		if t := l.LastUpdatedDateTime; !t.IsZero() && (out[i].Since.IsZero() || t.Before(out[i].Since)) {
+			out[i].Since = t
 		}
 		if l.AssignedByGroup == "" {
 			out[i].Direct = true

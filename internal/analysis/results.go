@@ -72,7 +72,7 @@ func DecodeResults(data []byte) (*Results, error) {
 
 // resultsFormat changes whenever Results or the analysis rules change
 // meaning, so results kept by an older binary are recomputed.
-const resultsFormat = "results-v2" // v2: evidence names the count reports
+const resultsFormat = "results-v3" // v2: evidence names the count reports; v3: Copilot seats of active users
 
 // Fingerprint identifies the settings an analysis used: kept results are
 // reused only when the fingerprint (and the generation) still match.

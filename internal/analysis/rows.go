@@ -15,7 +15,7 @@ import (
 
 // RowsFormat names the encoding of kept report rows; rows kept in another
 // format (by an older binary) are not read.
-const RowsFormat = "rows-v1"
+const RowsFormat = "rows-v2" // v2: Copilot last activity
 
 // Date is a calendar date as yyyymmdd (0 = none): what the reports print of
 // a time, kept in four bytes instead of a time.Time.
@@ -64,6 +64,47 @@ type UserRow struct {
 	ActivationsKnown                      bool
 	DesktopActivations, MobileActivations int64
 	LastActivated                         Date
+	// CopilotHolder: the user holds a SKU that grants Microsoft 365
+	// Copilot. CopilotKnown: the Copilot usage report lists them, so
+	// LastCopilot (0 = never used) is a fact.
+	CopilotHolder, CopilotKnown bool
+	LastCopilot                 Date
+}
+
+// CopilotState is what the reports print as a user's Copilot last
+// activity: "" for users without Copilot, "unknown" when the Copilot report
+// was not read or does not list them, "never", or the date.
+func CopilotState(in *license.Input, holder bool, u *license.User) (text string, last time.Time) {
+	switch {
+	case !holder:
+		return "", time.Time{}
+	case !in.CopilotKnown || u.Copilot == nil:
+		return "unknown", time.Time{}
+	case u.Copilot.Last.IsZero():
+		return "never", time.Time{}
+	}
+	return "", u.Copilot.Last
+}
+
+// CopilotSKUs are the ids of the input's SKUs that grant Copilot.
+func CopilotSKUs(in *license.Input) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range in.SKUs {
+		if license.CapabilitiesOf(s.ServicePlanNames, nil)[license.CapCopilot] {
+			out[s.SkuID] = true
+		}
+	}
+	return out
+}
+
+// HoldsAny reports whether the user holds one of the SKUs.
+func HoldsAny(u *license.User, skus map[string]bool) bool {
+	for _, l := range u.Licenses {
+		if skus[l.SkuID] {
+			return true
+		}
+	}
+	return false
 }
 
 // RowSKU is a SKU the rows name: a subscribed one, or (Subscribed false) an
@@ -93,6 +134,7 @@ func BuildRows(in license.Input, users []store.User, deactivated map[string]time
 		skuIndex[s.SkuID] = len(rs.SKUs)
 		rs.SKUs = append(rs.SKUs, RowSKU{SkuID: s.SkuID, SkuPartNumber: s.SkuPartNumber, Subscribed: true})
 	}
+	copilot := CopilotSKUs(&in)
 	rs.Rows = make([]UserRow, len(users))
 	for i := range users {
 		su, lu := &users[i], &in.Users[i]
@@ -106,6 +148,11 @@ func BuildRows(in license.Input, users []store.User, deactivated map[string]time
 			ActivationsKnown: in.ActivityKnown}
 		if !su.AccountEnabled {
 			r.Deactivated = DateOf(deactivated[su.ID])
+		}
+		if r.CopilotHolder = HoldsAny(lu, copilot); r.CopilotHolder {
+			text, last := CopilotState(&in, true, lu)
+			r.CopilotKnown = text != "unknown"
+			r.LastCopilot = DateOf(last)
 		}
 		for w, t := range lu.LastActivity {
 			r.LastActivity[w] = DateOf(t)
@@ -168,6 +215,8 @@ const (
 	flagEmail
 	flagTeams
 	flagActivations
+	flagCopilotHolder
+	flagCopilotKnown
 )
 
 type rowWriter struct{ b []byte }
@@ -219,6 +268,12 @@ func (rs *RowSet) Encode() []byte {
 		if r.ActivationsKnown {
 			flags |= flagActivations
 		}
+		if r.CopilotHolder {
+			flags |= flagCopilotHolder
+		}
+		if r.CopilotKnown {
+			flags |= flagCopilotKnown
+		}
 		w.uint(flags)
 		w.uint(uint64(r.Created))
 		w.uint(uint64(r.Deactivated))
@@ -240,6 +295,9 @@ func (rs *RowSet) Encode() []byte {
 			w.int(r.DesktopActivations)
 			w.int(r.MobileActivations)
 			w.uint(uint64(r.LastActivated))
+		}
+		if r.CopilotKnown {
+			w.uint(uint64(r.LastCopilot))
 		}
 		w.uint(uint64(len(r.SKUs)))
 		for _, k := range r.SKUs {
@@ -362,6 +420,10 @@ func DecodeRows(data []byte) (*RowSet, error) {
 		if flags&flagActivations != 0 {
 			u.ActivationsKnown = true
 			u.DesktopActivations, u.MobileActivations, u.LastActivated = r.int(), r.int(), r.date()
+		}
+		u.CopilotHolder, u.CopilotKnown = flags&flagCopilotHolder != 0, flags&flagCopilotKnown != 0
+		if u.CopilotKnown {
+			u.LastCopilot = r.date()
 		}
 		k := r.count()
 		if k > 0 {

@@ -12,10 +12,12 @@ import (
 func TestRowsRoundTripAndRejectCorruption(t *testing.T) {
 	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
 	in := license.Input{
-		ActivityKnown: true,
-		SKUs:          []license.SKU{{SkuID: "e5", SkuPartNumber: "SPE_E5"}, {SkuID: "e3", SkuPartNumber: "SPE_E3"}},
+		ActivityKnown: true, CopilotKnown: true,
+		SKUs: []license.SKU{{SkuID: "e5", SkuPartNumber: "SPE_E5"}, {SkuID: "e3", SkuPartNumber: "SPE_E3"},
+			{SkuID: "cp", SkuPartNumber: "Microsoft_365_Copilot", ServicePlanNames: []string{"M365_COPILOT_APPS"}}},
 		Users: []license.User{
-			{ID: "1", Licenses: []license.Assignment{{SkuID: "e5"}, {SkuID: "gone"}, {SkuID: "e3"}}, DesktopApps: true,
+			{ID: "1", Licenses: []license.Assignment{{SkuID: "e5"}, {SkuID: "gone"}, {SkuID: "e3"}, {SkuID: "cp"}}, DesktopApps: true,
+				Copilot:              &license.CopilotUse{Last: day("2026-09-30")},
 				LastSuccessfulSignIn: day("2026-10-01"), Email: &license.EmailCounts{Sent: 3, Received: 400, Read: -1},
 				Activations: []license.Activation{{LastActivated: day("2025-01-02"), Windows: 2, IOS: 1}, {LastActivated: day("2026-02-03"), Android: 1}}},
 			{ID: "2"},
@@ -30,11 +32,12 @@ func TestRowsRoundTripAndRejectCorruption(t *testing.T) {
 	}
 	r := rs.Rows[0]
 	if r.Deactivated.String() != "2026-03-04" || r.Created.String() != "2020-02-29" || r.LastActivated.String() != "2026-02-03" ||
-		r.DesktopActivations != 2 || r.MobileActivations != 2 || r.LastActivity[license.Teams].String() != "2026-10-30" {
+		r.DesktopActivations != 2 || r.MobileActivations != 2 || r.LastActivity[license.Teams].String() != "2026-10-30" ||
+		!r.CopilotHolder || !r.CopilotKnown || r.LastCopilot.String() != "2026-09-30" || rs.Rows[1].CopilotHolder {
 		t.Fatalf("row = %+v", r)
 	}
 	// Part numbers sorted; the SKU the tenant does not list prints as "".
-	if got := rs.SKUParts(&rs.Rows[0]); !reflect.DeepEqual(got, []string{"", "SPE_E3", "SPE_E5"}) {
+	if got := rs.SKUParts(&rs.Rows[0]); !reflect.DeepEqual(got, []string{"", "Microsoft_365_Copilot", "SPE_E3", "SPE_E5"}) {
 		t.Fatalf("SKU parts %q", got)
 	}
 	if rs.SKUParts(&rs.Rows[1]) != nil {

@@ -575,6 +575,7 @@ func writeActivityReport(_ context.Context, _ *App, d *reportData, _ reportFlags
 		{Name: "teamsLastActivityDate", Header: "TEAMS", Value: last(license.Teams)},
 		{Name: "microsoft365AppsLastActivityDate", Header: "APPS", Value: last(license.M365Apps)},
 		{Name: "desktopApps", Header: "DESKTOP", Value: func(u *license.User) any { return u.DesktopApps }},
+		{Name: "copilotLastActivityDate", Header: "COPILOT", Value: copilotValue(d)},
 	}
 	email := func(get func(*license.EmailCounts) int64) func(*license.User) any {
 		return func(u *license.User) any {
@@ -626,6 +627,23 @@ func writeActivityReport(_ context.Context, _ *App, d *reportData, _ reportFlags
 		{Name: "id", Value: func(u *license.User) any { return u.ID }},
 	}...)
 	return writeReport(w, f, "Activity", cols, rows)
+}
+
+// copilotValue prints a user's Copilot last activity: nothing for users
+// without Copilot, "unknown" without the Copilot report, "never", or the
+// date (analysis.CopilotState, as the kept rows say it).
+func copilotValue(d *reportData) func(*license.User) any {
+	skus := analysis.CopilotSKUs(&d.in)
+	return func(u *license.User) any {
+		text, last := analysis.CopilotState(&d.in, analysis.HoldsAny(u, skus), u)
+		switch {
+		case text != "":
+			return text
+		case last.IsZero():
+			return nil
+		}
+		return dateOrNil(last)
+	}
 }
 
 // spendRow is a SKU's spend, or a total per currency (SkuPartNumber "TOTAL").
@@ -729,6 +747,7 @@ func writeRosterReport(ctx context.Context, _ *App, d *reportData, _ reportFlags
 		}
 		rows = append(rows, r)
 	}
+	copilot := copilotValue(d)
 	cols := []Column[rosterRow]{
 		{Name: "userPrincipalName", Header: "USER", Value: func(r rosterRow) any { return r.u.UserPrincipalName }},
 		{Name: "mail", Value: func(r rosterRow) any { return r.u.Mail }},
@@ -738,6 +757,7 @@ func writeRosterReport(ctx context.Context, _ *App, d *reportData, _ reportFlags
 		{Name: "createdDateTime", Header: "ACTIVE DATE", Value: func(r rosterRow) any { return dateOrNil(r.u.CreatedDateTime) }},
 		{Name: "deactivatedDate", Header: "DEACTIVATED", Value: func(r rosterRow) any { return dateOrNil(r.deactivated) }},
 		{Name: "assignedLicenses", Header: "LICENCES", Value: func(r rosterRow) any { return r.skus }},
+		{Name: "copilotLastActivityDate", Header: "COPILOT", Value: func(r rosterRow) any { return copilot(d.users[r.u.ID]) }},
 		{Name: "userType", Header: "TYPE", Value: func(r rosterRow) any { return r.u.UserType }},
 		{Name: "department", Value: func(r rosterRow) any { return r.u.Department }},
 		{Name: "id", Value: func(r rosterRow) any { return r.u.ID }},
@@ -840,6 +860,7 @@ var activityRowColumns = []rowColumn{
 	{"teamsLastActivityDate", "TEAMS", lastCell(license.Teams)},
 	{"microsoft365AppsLastActivityDate", "APPS", lastCell(license.M365Apps)},
 	{"desktopApps", "DESKTOP", func(_ *analysis.RowSet, r *analysis.UserRow, c *cell) { c.boolean(r.DesktopApps) }},
+	{"copilotLastActivityDate", "COPILOT", copilotCell},
 	{"sendCount", "SENT", emailCell(func(e *license.EmailCounts) int64 { return e.Sent })},
 	{"receiveCount", "RECEIVED", emailCell(func(e *license.EmailCounts) int64 { return e.Received })},
 	{"readCount", "READ", emailCell(func(e *license.EmailCounts) int64 { return e.Read })},
@@ -869,6 +890,19 @@ var activityRowColumns = []rowColumn{
 	{"id", "", func(_ *analysis.RowSet, r *analysis.UserRow, c *cell) { c.str(r.ID) }},
 }
 
+// copilotCell is copilotValue over kept rows.
+func copilotCell(_ *analysis.RowSet, r *analysis.UserRow, c *cell) {
+	switch {
+	case !r.CopilotHolder:
+	case !r.CopilotKnown:
+		c.str("unknown")
+	case r.LastCopilot == 0:
+		c.str("never")
+	default:
+		c.date(r.LastCopilot)
+	}
+}
+
 // rosterRowColumns are writeRosterReport's columns over kept rows.
 var rosterRowColumns = []rowColumn{
 	{"userPrincipalName", "USER", func(_ *analysis.RowSet, r *analysis.UserRow, c *cell) { c.str(r.UserPrincipalName) }},
@@ -881,6 +915,7 @@ var rosterRowColumns = []rowColumn{
 	{"assignedLicenses", "LICENCES", func(rs *analysis.RowSet, r *analysis.UserRow, c *cell) {
 		c.kind, c.list = cellList, rs.SKUParts(r)
 	}},
+	{"copilotLastActivityDate", "COPILOT", copilotCell},
 	{"userType", "TYPE", func(_ *analysis.RowSet, r *analysis.UserRow, c *cell) { c.str(r.UserType) }},
 	{"department", "", func(_ *analysis.RowSet, r *analysis.UserRow, c *cell) { c.str(r.Department) }},
 	{"id", "", func(_ *analysis.RowSet, r *analysis.UserRow, c *cell) { c.str(r.ID) }},

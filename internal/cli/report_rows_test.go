@@ -28,6 +28,11 @@ func TestRowWritersMatchTheGenericWriters(t *testing.T) {
 			}
 		}
 		r.LastActivity[license.Teams] = analysis.Date(20261030)
+		// Copilot: none, unknown, never, a date.
+		r.CopilotHolder, r.CopilotKnown = i%4 != 0, i%4 >= 2
+		if i%4 == 3 {
+			r.LastCopilot = analysis.Date(20260901 + i%28)
+		}
 		rows = append(rows, r)
 	}
 	for name, cols := range map[string][]rowColumn{"activity": activityRowColumns, "roster": rosterRowColumns} {

@@ -310,6 +310,21 @@ func TestKeptRowsGiveTheSameReports(t *testing.T) {
 	if len(enabled) < 3 || department == "" || domain == "" || sku == "" {
 		t.Fatalf("the tenant lacks users to test with: %v %q %q %q", enabled, department, domain, sku)
 	}
+	// Two Copilot holders, so the Copilot column carries values: the report
+	// lists them (never used: the licence is new).
+	var copilotSKU string
+	sim.tenant.Snapshot(func(tn *graphsim.Tenant) {
+		for _, s := range tn.SubscribedSKUs {
+			if s.SkuPartNumber == "Microsoft_365_Copilot" {
+				copilotSKU = s.SkuID
+			}
+		}
+	})
+	for _, id := range enabled[1:3] {
+		if _, err := sim.tenant.AssignLicense(id, []graphsim.AssignedLicense{{SkuID: copilotSKU}}, nil); err != nil {
+			t.Fatalf("assign Copilot: %v", err)
+		}
+	}
 	syncOnce := func() {
 		t.Helper()
 		if r := runAt(t, now, append(base, "sync", "--full")...); r.code != ExitOK {
@@ -420,6 +435,11 @@ func TestKeptRowsGiveTheSameReports(t *testing.T) {
 		return out
 	}
 	kept := outputs()
+	for _, report := range []string{"activity", "roster"} {
+		if out := kept[key{report, "csv", ""}]; strings.Count(out, ",never,") != 2 {
+			t.Errorf("%s: the two Copilot holders do not show \"never\":\n%.600s", report, out)
+		}
+	}
 
 	// The kept rows are what was written: a marked row shows up.
 	marked := *rs

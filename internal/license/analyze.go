@@ -77,6 +77,10 @@ type Assignment struct {
 	Direct        bool
 	Groups        []string // ids of the groups it is inherited from
 	DisabledPlans []string // service plan ids
+	// Since is the earliest last change of the SKU's assignment states
+	// (licenseAssignmentStates lastUpdatedDateTime): the user has held the
+	// licence at least since then. Zero = unknown.
+	Since time.Time
 }
 
 // User is a person or mailbox as the analysis needs it.
@@ -112,6 +116,9 @@ type User struct {
 	Email       *EmailCounts
 	Teams       *TeamsCounts
 	Activations []Activation
+	// Copilot is the user's row of the Copilot usage report (nil: not
+	// listed, or the report was not read).
+	Copilot *CopilotUse
 }
 
 // Input is everything the analysis reads. The caller (the store) fills it;
@@ -134,6 +141,10 @@ type Input struct {
 	SignInKnown bool
 	// ActivityKnown: usage reports were read and are not concealed.
 	ActivityKnown bool
+	// CopilotKnown: the Copilot usage report was read too (it is beta and
+	// global-only). Without it, Copilot seats of active users are not
+	// judged.
+	CopilotKnown bool
 	// ReportRefreshDate of the usage reports (zero when not read).
 	ReportRefreshDate time.Time
 	// ReportPeriodDays is the period the e-mail and Teams counts cover (0
@@ -271,6 +282,7 @@ func Analyze(in Input) (*Analysis, error) {
 	skus := map[string]*SKUSummary{}
 	caps := map[string]map[Capability]bool{}
 	byPart := map[string]*SKUSummary{}
+	copilotSKUs := false
 	for _, s := range in.SKUs {
 		sum := &SKUSummary{SKU: s}
 		sum.Available = max(s.Enabled-s.Consumed, 0)
@@ -281,6 +293,13 @@ func Analyze(in Input) (*Analysis, error) {
 		skus[s.SkuID] = sum
 		byPart[strings.ToUpper(s.SkuPartNumber)] = sum
 		caps[s.SkuID] = CapabilitiesOf(s.ServicePlanNames, nil)
+		if caps[s.SkuID][CapCopilot] && s.Consumed > 0 {
+			copilotSKUs = true
+		}
+	}
+	if copilotSKUs && in.ActivityKnown && !in.CopilotKnown {
+		a.Warnings = append(a.Warnings, "Microsoft 365 Copilot usage is not available (its report is beta and global-cloud only, or was not read): "+
+			"Copilot seats of active users are unknown, not unused")
 	}
 	// The renewal date is the entered term's expiration when there is one
 	// (the contract the asset manager knows), else the earliest lifecycle
@@ -652,6 +671,19 @@ func userFindings(u *User, v UserVerdict, in Input, skus map[string]*SKUSummary,
 			f.Evidence = fmt.Sprintf("add-on %s is held by a user who is %s", sum.Name(), state)
 			f.Action = "reclaim the add-on first; it is the most expensive seat per use"
 			out = append(out, f) // savings already counted by the reclaim finding
+		}
+	}
+
+	// Copilot seats of active users who do not use Copilot.
+	if active {
+		for _, l := range u.Licenses {
+			sum := skus[l.SkuID]
+			if sum == nil || !caps[l.SkuID][CapCopilot] || !isAddOn(caps[l.SkuID]) {
+				continue
+			}
+			if f, ok := copilotSeatFinding(u, v, in, l, sum, cutoff); ok {
+				out = append(out, f)
+			}
 		}
 	}
 
