@@ -182,8 +182,12 @@ func Catalogue() []Entry {
 			Endpoints: []string{"GET /v1.0/reports/getOffice365ActiveUserDetail(period='D180')", "GET /v1.0/reports/getEmailActivityUserDetail(period='D180')",
 				"GET /v1.0/reports/getM365AppUserDetail(period='D180')", "GET /v1.0/reports/getMailboxUsageDetail(period='D180')",
 				"GET /v1.0/reports/getTeamsUserActivityUserDetail(period='D180')", "GET /v1.0/reports/getOffice365ActivationsUserDetail",
+				// Beta and global cloud only (Microsoft Graph docs, "reportRoot:
+				// getMicrosoft365CopilotUsageUserDetail"); elsewhere Copilot use
+				// is unknown.
+				"GET /beta/reports/getMicrosoft365CopilotUsageUserDetail(period='D180')?$format=text/csv",
 				"GET /v1.0/admin/reportSettings"},
-			Lost: "no last activity per service (Exchange, OneDrive, SharePoint, Teams, Yammer, Skype, Outlook, Microsoft 365 apps); inactivity falls back to sign-ins only",
+			Lost: "no last activity per service (Exchange, OneDrive, SharePoint, Teams, Yammer, Skype, Outlook, Microsoft 365 apps, Copilot); inactivity falls back to sign-ins only and unused Copilot seats are not found",
 			Seeds: []SeedRef{{"000", "Reports.Read.All: Microsoft 365 usage reports"}, {"001", "Reports: Reports.Read.All"},
 				{"003", "Reports.Read.All"}, {"004", "Application Access"}},
 		},
