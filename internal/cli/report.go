@@ -450,6 +450,21 @@ func (d *reportData) skuParts(u *license.User) []string {
 	return out
 }
 
+// licensedGroupNames maps the ids of the groups that assign licences to
+// their display names (a few groups, even in a large tenant).
+func (d *reportData) licensedGroupNames(ctx context.Context) (map[string]string, error) {
+	licensed := true
+	gs, err := d.db.Groups(ctx, d.conn, store.GroupQuery{Licensed: &licensed})
+	if err != nil {
+		return nil, fmt.Errorf("read licence-assigning groups: %w", err)
+	}
+	out := make(map[string]string, len(gs))
+	for _, g := range gs {
+		out[strings.ToLower(g.ID)] = g.DisplayName
+	}
+	return out, nil
+}
+
 func dateOrNil(t time.Time) any {
 	if t.IsZero() {
 		return nil
@@ -464,12 +479,30 @@ func moneyOrNil(known bool, m license.Money) any {
 	return m
 }
 
-func writeLicensesReport(_ context.Context, _ *App, d *reportData, _ reportFlags, w io.Writer, f Format) error {
+func writeLicensesReport(ctx context.Context, _ *App, d *reportData, _ reportFlags, w io.Writer, f Format) error {
 	var rows []license.SKUSummary
 	for _, s := range d.an.SKUs {
 		if d.keepSKU(s.SkuID) {
 			rows = append(rows, s)
 		}
+	}
+	groupNames, err := d.licensedGroupNames(ctx)
+	if err != nil {
+		return err
+	}
+	// assigningGroups names the groups that assign the SKU (group-based
+	// licensing), by display name, the id where a group is not stored.
+	assigning := func(s license.SKUSummary) any {
+		names := make([]string, 0, len(s.ViaGroups))
+		for _, id := range s.ViaGroups {
+			n := groupNames[strings.ToLower(id)]
+			if n == "" {
+				n = id
+			}
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return names
 	}
 	cols := []Column[license.SKUSummary]{
 		{Name: "skuPartNumber", Header: "SKU", Value: func(s license.SKUSummary) any { return s.SkuPartNumber }},
@@ -484,6 +517,7 @@ func writeLicensesReport(_ context.Context, _ *App, d *reportData, _ reportFlags
 		{Name: "assignedDirect", Header: "DIRECT", Value: func(s license.SKUSummary) any { return s.AssignedDirect }},
 		{Name: "assignedByGroup", Header: "VIA GROUP", Value: func(s license.SKUSummary) any { return s.AssignedGroup }},
 		{Name: "groups", Value: func(s license.SKUSummary) any { return len(s.ViaGroups) }},
+		{Name: "assigningGroups", Header: "ASSIGNING GROUPS", Value: assigning},
 		{Name: "activeUsers", Header: "ACTIVE", Value: func(s license.SKUSummary) any { return s.ActiveUsers }},
 		{Name: "inactiveUsers", Header: "INACTIVE", Value: func(s license.SKUSummary) any { return s.InactiveUsers }},
 		{Name: "unknownUsers", Header: "UNKNOWN", Value: func(s license.SKUSummary) any { return s.UnknownUsers }},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -45,17 +46,18 @@ func TestReportLicensesMatchesTheTenant(t *testing.T) {
 		t.Fatalf("report licenses: %d %s", r.code, r.stderr)
 	}
 	var rows []struct {
-		SkuID            string  `json:"skuId"`
-		SkuPartNumber    string  `json:"skuPartNumber"`
-		Enabled          int     `json:"enabled"`
-		Suspended        int     `json:"suspended"`
-		Warning          int     `json:"warning"`
-		ConsumedUnits    int     `json:"consumedUnits"`
-		Available        int     `json:"available"`
-		AssignedDirect   int     `json:"assignedDirect"`
-		AssignedByGroup  int     `json:"assignedByGroup"`
-		PriceIsDefault   bool    `json:"priceIsDefault"`
-		AnnualSpendField *string `json:"annualSpend"`
+		SkuID            string   `json:"skuId"`
+		SkuPartNumber    string   `json:"skuPartNumber"`
+		Enabled          int      `json:"enabled"`
+		Suspended        int      `json:"suspended"`
+		Warning          int      `json:"warning"`
+		ConsumedUnits    int      `json:"consumedUnits"`
+		Available        int      `json:"available"`
+		AssignedDirect   int      `json:"assignedDirect"`
+		AssignedByGroup  int      `json:"assignedByGroup"`
+		AssigningGroups  []string `json:"assigningGroups"`
+		PriceIsDefault   bool     `json:"priceIsDefault"`
+		AnnualSpendField *string  `json:"annualSpend"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
 		t.Fatalf("json: %v\n%s", err, r.stdout)
@@ -72,6 +74,7 @@ func TestReportLicensesMatchesTheTenant(t *testing.T) {
 	for _, p := range prices {
 		listPrice[p.SkuPartNumber] = license.MustMoney(p.USDPerUserMonth)
 	}
+	assignedByGroups := 0
 	for _, row := range rows {
 		var want *graphsim.SubscribedSKU
 		for _, s := range skus {
@@ -107,6 +110,24 @@ func TestReportLicensesMatchesTheTenant(t *testing.T) {
 		if row.AssignedDirect != direct || row.AssignedByGroup != group {
 			t.Errorf("%s: direct %d group %d, tenant %d %d", want.SkuPartNumber, row.AssignedDirect, row.AssignedByGroup, direct, group)
 		}
+		// Which groups assign it, by name.
+		var names []string
+		seen := map[string]bool{}
+		for _, u := range sim.tenant.Users {
+			for _, st := range u.LicenseAssignmentStates {
+				if g := sim.tenant.GroupByID(st.AssignedByGroup); g != nil && strings.EqualFold(st.SkuID, want.SkuID) && !seen[g.ID] {
+					seen[g.ID] = true
+					names = append(names, g.DisplayName)
+				}
+			}
+		}
+		sort.Strings(names)
+		if strings.Join(row.AssigningGroups, "|") != strings.Join(names, "|") {
+			t.Errorf("%s: assigning groups %q, tenant %q", want.SkuPartNumber, row.AssigningGroups, names)
+		}
+		if group > 0 {
+			assignedByGroups++
+		}
 		// Spend: purchased units × 12 × the list price, exactly.
 		if p, ok := listPrice[want.SkuPartNumber]; ok {
 			spend := p.Mul(12).Mul(int64(want.Enabled)).String()
@@ -116,6 +137,9 @@ func TestReportLicensesMatchesTheTenant(t *testing.T) {
 		} else if row.AnnualSpendField != nil {
 			t.Errorf("%s: spend %s without any price", want.SkuPartNumber, *row.AnnualSpendField)
 		}
+	}
+	if assignedByGroups == 0 {
+		t.Fatal("no SKU is assigned through a group in this tenant: the assigning groups were not checked")
 	}
 }
 
