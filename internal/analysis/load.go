@@ -61,7 +61,7 @@ type Reader interface {
 	CompanySubscriptions(ctx context.Context, conn store.Connection) ([]store.CompanySubscription, error)
 	UserSignIns(ctx context.Context, conn store.Connection) ([]store.UserSignIn, error)
 	UserMailboxes(ctx context.Context, conn store.Connection) ([]store.UserMailbox, error)
-	UserActivity(ctx context.Context, conn store.Connection) ([]store.UserActivity, error)
+	EachUserActivity(ctx context.Context, conn store.Connection, fn func(*store.UserActivity) error) error
 	UserEmailActivity(ctx context.Context, conn store.Connection) ([]store.UserEmailActivity, error)
 	UserTeamsActivity(ctx context.Context, conn store.Connection) ([]store.UserTeamsActivity, error)
 	UserActivations(ctx context.Context, conn store.Connection) ([]store.UserActivation, error)
@@ -152,7 +152,7 @@ func load(ctx context.Context, r Reader, conn store.Connection, o Options) (in l
 		})
 	}
 
-	users, err = r.Users(ctx, conn, store.UserQuery{})
+	users, err = r.Users(ctx, conn, store.UserQuery{WithoutRaw: true})
 	if err != nil {
 		return in, nil, fmt.Errorf("analyse %s: read users: %w", conn.Name, err)
 	}
@@ -163,10 +163,6 @@ func load(ctx context.Context, r Reader, conn store.Connection, o Options) (in l
 	mailboxes, err := r.UserMailboxes(ctx, conn)
 	if err != nil {
 		return in, nil, fmt.Errorf("analyse %s: read mailboxes: %w", conn.Name, err)
-	}
-	activity, err := r.UserActivity(ctx, conn)
-	if err != nil {
-		return in, nil, fmt.Errorf("analyse %s: read usage activity: %w", conn.Name, err)
 	}
 
 	signInBy := make(map[string]store.UserSignIn, len(signIns))
@@ -194,7 +190,9 @@ func load(ctx context.Context, r Reader, conn store.Connection, o Options) (in l
 		in.Users = append(in.Users, lu)
 	}
 	copilotRead := false
-	for _, a := range activity {
+	// A million rows in a large tenant: folded into the users as they are
+	// read, never held.
+	err = r.EachUserActivity(ctx, conn, func(a *store.UserActivity) error {
 		if a.Service == serviceCopilot {
 			// The Copilot report was read (the syncer writes these only
 			// from a complete report), even when it lists nobody we know.
@@ -202,7 +200,7 @@ func load(ctx context.Context, r Reader, conn store.Connection, o Options) (in l
 		}
 		i, ok := index[strings.ToLower(a.UserPrincipalName)]
 		if !ok {
-			continue // a deleted user, or a row from a concealed report
+			return nil // a deleted user, or a row from a concealed report
 		}
 		u := &in.Users[i]
 		if a.Service == serviceCopilot || strings.HasPrefix(a.Service, serviceCopilotPrefix) {
@@ -214,23 +212,23 @@ func load(ctx context.Context, r Reader, conn store.Connection, o Options) (in l
 			} else if app, ok := copilotServiceApp[a.Service]; ok {
 				u.Copilot.Apps[app] = a.LastActivityDate
 			}
-			continue
+			return nil
 		}
 		u.InReports = true
 		switch a.Service {
 		case serviceMailbox:
 			u.MailboxKnown, u.MailboxBytes = true, a.Amount
-			continue
+			return nil
 		case serviceDesktopApps:
 			u.DesktopApps = true
-			continue
+			return nil
 		case serviceWebApps:
 			u.WebOrMobileApps = true
-			continue
+			return nil
 		}
 		w, ok := serviceWorkload[a.Service]
 		if !ok {
-			continue
+			return nil
 		}
 		if a.LastActivityDate.After(u.LastActivity[w]) {
 			u.LastActivity[w] = a.LastActivityDate
@@ -238,6 +236,10 @@ func load(ctx context.Context, r Reader, conn store.Connection, o Options) (in l
 		if a.ReportRefreshDate.After(in.ReportRefreshDate) {
 			in.ReportRefreshDate = a.ReportRefreshDate
 		}
+		return nil
+	})
+	if err != nil {
+		return in, nil, fmt.Errorf("analyse %s: read usage activity: %w", conn.Name, err)
 	}
 	// Copilot use is known when the usage reports are (current run, not
 	// concealed) and the Copilot report was among them.

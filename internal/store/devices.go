@@ -82,22 +82,33 @@ func (b *Batch) PutUserActivity(a *UserActivity) {
 // UserActivity returns the current activity rows by UPN and service.
 func (d *DB) UserActivity(ctx context.Context, conn Connection) ([]UserActivity, error) {
 	var out []UserActivity
-	err := d.selectCurrent(ctx, conn, "user activity", "a", `SELECT a.user_principal_name, a.service, a.last_activity_date, a.report_refresh_date, a.amount
+	err := d.EachUserActivity(ctx, conn, func(a *UserActivity) error {
+		out = append(out, *a)
+		return nil
+	})
+	return out, err
+}
+
+// EachUserActivity streams the current activity rows, ordered by user
+// principal name and service, to fn (a large tenant has a million; the
+// licence analysis folds them into its users as they come). The row is
+// reused: fn must copy what it keeps.
+func (d *DB) EachUserActivity(ctx context.Context, conn Connection, fn func(*UserActivity) error) error {
+	var a UserActivity
+	return d.selectCurrent(ctx, conn, "user activity", "a", `SELECT a.user_principal_name, a.service, a.last_activity_date, a.report_refresh_date, a.amount
 		FROM user_activity a WHERE a.connection_id = ? AND {cur} ORDER BY a.user_principal_name, a.service`, nil, func(rows *sql.Rows) error {
-		var a UserActivity
 		var last *string
 		var refresh string
 		var amount sql.NullInt64
 		if err := rows.Scan(&a.UserPrincipalName, &a.Service, &last, &refresh, &amount); err != nil {
 			return err
 		}
+		a.LastActivityDate = time.Time{}
 		if last != nil {
 			a.LastActivityDate, _ = time.Parse(time.DateOnly, *last)
 		}
 		a.ReportRefreshDate, _ = time.Parse(time.DateOnly, refresh)
 		a.Amount = amount.Int64
-		out = append(out, a)
-		return nil
+		return fn(&a)
 	})
-	return out, err
 }

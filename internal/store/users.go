@@ -91,17 +91,25 @@ type UserQuery struct {
 	Licensed          *bool
 	Search            string // substring of UPN or display name, case-insensitive
 	Limit             int
+	// WithoutRaw leaves Graph's JSON out (Raw nil): readers of the typed
+	// columns only, such as the licence analysis, spare a third of the
+	// memory a large tenant's users take.
+	WithoutRaw bool
 }
 
 // userCols selects a user at generation g; the manager comes from the
 // manager relation as of the same generation.
-func userCols(g int64) string {
+func userCols(g int64, raw bool) string {
+	rawCol := "u.raw"
+	if !raw {
+		rawCol = "NULL"
+	}
 	return `u.id, u.user_principal_name, u.display_name, u.given_name, u.surname, u.mail, u.account_enabled, u.user_type,
 	u.created_at, u.department, u.job_title, u.company_name, u.office_location, u.usage_location, u.employee_id,
 	u.on_premises_sync_enabled,
 	COALESCE((SELECT um.manager_id FROM user_managers um WHERE um.connection_id = u.connection_id AND um.user_id = u.id
 		AND um.valid_from <= ` + strconv.FormatInt(g, 10) + ` AND (um.valid_to IS NULL OR um.valid_to > ` + strconv.FormatInt(g, 10) + `)), ''),
-	u.raw`
+	` + rawCol
 }
 
 func scanUser(rows *sql.Rows, u *User) error {
@@ -159,7 +167,7 @@ func (d *DB) Users(ctx context.Context, conn Connection, q UserQuery) ([]User, e
 		where = append(where, not+"EXISTS (SELECT 1 FROM user_licenses l WHERE l.connection_id = u.connection_id AND l.user_id = u.id AND "+current("l")+")")
 		args = append(args, g, g)
 	}
-	query := `SELECT ` + userCols(g) + ` FROM users u WHERE u.connection_id = ? AND {cur}`
+	query := `SELECT ` + userCols(g, !q.WithoutRaw) + ` FROM users u WHERE u.connection_id = ? AND {cur}`
 	for _, w := range where {
 		query += " AND " + w
 	}
@@ -226,7 +234,7 @@ func (d *DB) UserHistory(ctx context.Context, conn Connection, userID string) ([
 	if err != nil {
 		return nil, err
 	}
-	query := `SELECT ` + userCols(g) + `, u.valid_from, u.valid_to,
+	query := `SELECT ` + userCols(g, true) + `, u.valid_from, u.valid_to,
 		(SELECT finished_at FROM sync_runs r WHERE r.connection_id = u.connection_id AND r.generation = u.valid_from),
 		(SELECT finished_at FROM sync_runs r WHERE r.connection_id = u.connection_id AND r.generation = u.valid_to)
 		FROM users u WHERE u.connection_id = ? AND u.valid_from <= ? AND u.id = ?
