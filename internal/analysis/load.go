@@ -56,7 +56,7 @@ type Options struct {
 // Reader is what Load needs of the store.
 type Reader interface {
 	Runs(ctx context.Context, conn store.Connection, limit int) ([]store.SyncRun, error)
-	Users(ctx context.Context, conn store.Connection, q store.UserQuery) ([]store.User, error)
+	EachUser(ctx context.Context, conn store.Connection, withoutRaw bool, fn func(*store.User) error) error
 	SubscribedSKUs(ctx context.Context, conn store.Connection) ([]store.SubscribedSKU, error)
 	CompanySubscriptions(ctx context.Context, conn store.Connection) ([]store.CompanySubscription, error)
 	UserSignIns(ctx context.Context, conn store.Connection) ([]store.UserSignIn, error)
@@ -80,9 +80,9 @@ func Load(ctx context.Context, r Reader, conn store.Connection, o Options) (lice
 	return in, err
 }
 
-// load is Load that also returns the stored users, in the order of
-// in.Users, for the report rows.
-func load(ctx context.Context, r Reader, conn store.Connection, o Options) (in license.Input, users []store.User, err error) {
+// load is Load that also returns what the report rows take from the
+// stored users beyond the input, in the order of in.Users.
+func load(ctx context.Context, r Reader, conn store.Connection, o Options) (in license.Input, users []RowUser, err error) {
 	if conn.Generation == 0 {
 		return in, nil, fmt.Errorf("analyse %s: the tenant has not been synced yet: run `tenantscope sync`", conn.Name)
 	}
@@ -152,10 +152,6 @@ func load(ctx context.Context, r Reader, conn store.Connection, o Options) (in l
 		})
 	}
 
-	users, err = r.Users(ctx, conn, store.UserQuery{WithoutRaw: true})
-	if err != nil {
-		return in, nil, fmt.Errorf("analyse %s: read users: %w", conn.Name, err)
-	}
 	signIns, err := r.UserSignIns(ctx, conn)
 	if err != nil {
 		return in, nil, fmt.Errorf("analyse %s: read sign-ins: %w", conn.Name, err)
@@ -173,9 +169,10 @@ func load(ctx context.Context, r Reader, conn store.Connection, o Options) (in l
 	for _, m := range mailboxes {
 		purposeBy[m.UserID] = m.Purpose
 	}
-	in.Users = make([]license.User, 0, len(users))
-	index := make(map[string]int, len(users)) // lower-case UPN -> position
-	for _, u := range users {
+	index := map[string]int{} // lower-case UPN -> position
+	// Users are streamed: a large tenant's []store.User would double what
+	// the analysis holds.
+	err = r.EachUser(ctx, conn, true, func(u *store.User) error {
 		lu := license.User{
 			ID: u.ID, UserPrincipalName: u.UserPrincipalName, DisplayName: u.DisplayName, Department: u.Department,
 			AccountEnabled: u.AccountEnabled, UserType: u.UserType, Created: u.CreatedDateTime,
@@ -188,6 +185,11 @@ func load(ctx context.Context, r Reader, conn store.Connection, o Options) (in l
 		}
 		index[strings.ToLower(u.UserPrincipalName)] = len(in.Users)
 		in.Users = append(in.Users, lu)
+		users = append(users, RowUser{ID: u.ID, Mail: u.Mail, GivenName: u.GivenName, Surname: u.Surname})
+		return nil
+	})
+	if err != nil {
+		return in, nil, fmt.Errorf("analyse %s: read users: %w", conn.Name, err)
 	}
 	copilotRead := false
 	// A million rows in a large tenant: folded into the users as they are

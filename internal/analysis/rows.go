@@ -121,10 +121,16 @@ type RowSet struct {
 	Rows     []UserRow // in the store's user order (UPN, then id)
 }
 
+// RowUser is what a report row takes from the stored user beyond the
+// analysis input.
+type RowUser struct {
+	ID, Mail, GivenName, Surname string
+}
+
 // BuildRows makes the report rows from an analysis input and the stored
 // users it was loaded from (same order), with the deactivation dates of
 // store.DeactivatedSince.
-func BuildRows(in license.Input, users []store.User, deactivated map[string]time.Time, warnings []string) (*RowSet, error) {
+func BuildRows(in license.Input, users []RowUser, deactivated map[string]time.Time, warnings []string) (*RowSet, error) {
 	if len(users) != len(in.Users) {
 		return nil, fmt.Errorf("report rows: %d stored users for %d analysed", len(users), len(in.Users))
 	}
@@ -142,11 +148,11 @@ func BuildRows(in license.Input, users []store.User, deactivated map[string]time
 			return nil, fmt.Errorf("report rows: stored user %s where the analysis has %s", su.ID, lu.ID)
 		}
 		r := &rs.Rows[i]
-		*r = UserRow{ID: su.ID, UserPrincipalName: su.UserPrincipalName, Mail: su.Mail, GivenName: su.GivenName, Surname: su.Surname,
-			UserType: su.UserType, Department: su.Department, AccountEnabled: su.AccountEnabled, Created: DateOf(su.CreatedDateTime),
+		*r = UserRow{ID: su.ID, UserPrincipalName: lu.UserPrincipalName, Mail: su.Mail, GivenName: su.GivenName, Surname: su.Surname,
+			UserType: lu.UserType, Department: lu.Department, AccountEnabled: lu.AccountEnabled, Created: DateOf(lu.Created),
 			DesktopApps: lu.DesktopApps, LastSuccessfulSignIn: DateOf(lu.LastSuccessfulSignIn), Email: lu.Email, Teams: lu.Teams,
 			ActivationsKnown: in.ActivityKnown}
-		if !su.AccountEnabled {
+		if !lu.AccountEnabled {
 			r.Deactivated = DateOf(deactivated[su.ID])
 		}
 		if r.CopilotHolder = HoldsAny(lu, copilot); r.CopilotHolder {

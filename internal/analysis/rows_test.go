@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/tenantscope/tenantscope/internal/license"
-	"github.com/tenantscope/tenantscope/internal/store"
 )
 
 func TestRowsRoundTripAndRejectCorruption(t *testing.T) {
@@ -16,16 +15,15 @@ func TestRowsRoundTripAndRejectCorruption(t *testing.T) {
 		SKUs: []license.SKU{{SkuID: "e5", SkuPartNumber: "SPE_E5"}, {SkuID: "e3", SkuPartNumber: "SPE_E3"},
 			{SkuID: "cp", SkuPartNumber: "Microsoft_365_Copilot", ServicePlanNames: []string{"M365_COPILOT_APPS"}}},
 		Users: []license.User{
-			{ID: "1", Licenses: []license.Assignment{{SkuID: "e5"}, {SkuID: "gone"}, {SkuID: "e3"}, {SkuID: "cp"}}, DesktopApps: true,
+			{ID: "1", UserPrincipalName: "a@x", Created: day("2020-02-29"), Licenses: []license.Assignment{{SkuID: "e5"}, {SkuID: "gone"}, {SkuID: "e3"}, {SkuID: "cp"}}, DesktopApps: true,
 				Copilot:              &license.CopilotUse{Last: day("2026-09-30")},
 				LastSuccessfulSignIn: day("2026-10-01"), Email: &license.EmailCounts{Sent: 3, Received: 400, Read: -1},
 				Activations: []license.Activation{{LastActivated: day("2025-01-02"), Windows: 2, IOS: 1}, {LastActivated: day("2026-02-03"), Android: 1}}},
-			{ID: "2"},
+			{ID: "2", UserPrincipalName: "b@x", AccountEnabled: true},
 		},
 	}
 	in.Users[0].LastActivity[license.Teams] = day("2026-10-30")
-	users := []store.User{{ID: "1", UserPrincipalName: "a@x", GivenName: "Zoë", AccountEnabled: false, CreatedDateTime: day("2020-02-29")},
-		{ID: "2", UserPrincipalName: "b@x", AccountEnabled: true}}
+	users := []RowUser{{ID: "1", GivenName: "Zoë"}, {ID: "2"}}
 	rs, err := BuildRows(in, users, map[string]time.Time{"1": day("2026-03-04")}, []string{"a warning"})
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -276,5 +277,47 @@ func TestPutsIntoAnExistingCopy(t *testing.T) {
 	}
 	if members != n || memberVersions != n {
 		t.Fatalf("memberships: %d open of %d versions, want %d unchanged", members, memberVersions, n)
+	}
+}
+
+// EachUser streams what Users returns for the whole tenant, licences
+// included, in the same order; withoutRaw only drops the JSON.
+func TestEachUserStreamsWhatUsersReturns(t *testing.T) {
+	ctx := context.Background()
+	d := openTest(t, fakeClock())
+	c, _ := d.Connection(ctx, "t")
+	r := mustRun(t, d, c, ModeFull, func(b *Batch) {
+		for i := range 30 {
+			u := user(fmt.Sprintf("u%02d", 29-i), fmt.Sprintf("user%02d@x.test", i), i%3 != 0, "sku1")
+			if i%4 == 0 {
+				u.Licenses = append(u.Licenses, UserLicense{SkuID: "sku2", AssignedByGroup: "g1", State: "Active"})
+			}
+			u.Raw = []byte(`{"id":"` + u.ID + `"}`)
+			b.PutUser(u)
+		}
+	})
+	if err := r.Commit(ctx, RunResult{}); err != nil {
+		t.Fatal(err)
+	}
+	want, err := d.Users(ctx, c, UserQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []User
+	if err := d.EachUser(ctx, c, false, func(u *User) error { got = append(got, *u); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("EachUser differs from Users:\n got %+v\nwant %+v", got, want)
+	}
+	got = got[:0]
+	if err := d.EachUser(ctx, c, true, func(u *User) error { got = append(got, *u); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		want[i].Raw = nil
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatal("EachUser without raw differs from Users beyond the JSON")
 	}
 }
