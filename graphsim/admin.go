@@ -12,8 +12,11 @@ import (
 
 // This file is the simulator's own bookkeeping: request counters and a
 // bounded request log, readable from Go (Stats, Requests) and over HTTP
-// (GET /_sim/stats, GET /_sim/requests?limit=N, POST /_sim/reset). It also
-// answers routes nobody registered, in Graph's (or ARM's) error format.
+// (GET /_sim/stats, GET /_sim/requests?limit=N, POST /_sim/reset), and the
+// tenants' passage of time for hands-on delta and daily syncs
+// (POST /_sim/churn?fraction=F&seed=S, POST /_sim/advance-days?days=N&seed=S).
+// It also answers routes nobody registered, in Graph's (or ARM's) error
+// format.
 
 const (
 	adminPrefix    = "/_sim/"
@@ -199,6 +202,53 @@ func (s *Server) registerAdminRoutes() {
 		s.ResetStats()
 		w.WriteHeader(http.StatusNoContent)
 	})
+	e.HandleFunc("POST "+adminPrefix+"churn", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		fraction, err := strconv.ParseFloat(q.Get("fraction"), 64)
+		if err != nil || fraction <= 0 || fraction > 1 {
+			http.Error(w, "fraction must be a number in (0, 1], e.g. fraction=0.01", http.StatusBadRequest)
+			return
+		}
+		seed, ok := adminSeed(w, q.Get("seed"))
+		if !ok {
+			return
+		}
+		out := map[string]ChurnSummary{}
+		for _, t := range s.distinctTenants() {
+			out[t.ID] = t.Churn(fraction, seed)
+		}
+		writeAdminJSON(w, out)
+	})
+	e.HandleFunc("POST "+adminPrefix+"advance-days", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		days, err := strconv.Atoi(q.Get("days"))
+		if err != nil || days < 1 || days > 366 {
+			http.Error(w, "days must be an integer from 1 to 366", http.StatusBadRequest)
+			return
+		}
+		seed, ok := adminSeed(w, q.Get("seed"))
+		if !ok {
+			return
+		}
+		out := map[string]DaysSummary{}
+		for _, t := range s.distinctTenants() {
+			out[t.ID] = t.AdvanceDays(days, seed)
+		}
+		writeAdminJSON(w, out)
+	})
+}
+
+// adminSeed parses an optional seed (default 1).
+func adminSeed(w http.ResponseWriter, v string) (int64, bool) {
+	if v == "" {
+		return 1, true
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		http.Error(w, "seed must be an integer", http.StatusBadRequest)
+		return 0, false
+	}
+	return n, true
 }
 
 func writeAdminJSON(w http.ResponseWriter, v any) {

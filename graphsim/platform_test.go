@@ -526,6 +526,35 @@ func TestDispatchInnerAndStats(t *testing.T) {
 	if st := f.s.Stats(); st.Requests != 0 || st.InnerRequests != 0 || len(st.ByRoute) != 0 || len(f.s.Requests(0)) != 0 {
 		t.Fatalf("after reset: %+v", st)
 	}
+
+	// Churn and the passage of days, for hands-on delta syncs.
+	for _, bad := range []string{"/_sim/churn", "/_sim/churn?fraction=2", "/_sim/churn?fraction=0.1&seed=x",
+		"/_sim/advance-days", "/_sim/advance-days?days=0", "/_sim/advance-days?days=1000"} {
+		if w := f.do(t, "POST", bad, "", nil); w.Code != 400 {
+			t.Errorf("POST %s: %d, want 400", bad, w.Code)
+		}
+	}
+	tenants := f.s.distinctTenants()
+	if len(tenants) == 0 {
+		t.Fatal("no tenant served")
+	}
+	ten := tenants[0]
+	before := ten.Now
+	w = f.do(t, "POST", "/_sim/advance-days?days=2&seed=4", "", nil)
+	var days map[string]DaysSummary
+	if err := json.Unmarshal(w.Body.Bytes(), &days); err != nil || w.Code != 200 || days[ten.ID].Days != 2 || !ten.Now.Equal(before.AddDate(0, 0, 2)) {
+		t.Fatalf("advance-days: %d %s (%v); now %v, was %v", w.Code, w.Body, err, ten.Now, before)
+	}
+	// (This platform test's tenant has no people to churn; the summary
+	// still names it. TestChurn covers what churn does.)
+	w = f.do(t, "POST", "/_sim/churn?fraction=0.2&seed=3", "", nil)
+	var churn map[string]ChurnSummary
+	if err := json.Unmarshal(w.Body.Bytes(), &churn); err != nil || w.Code != 200 {
+		t.Fatalf("churn: %d %s (%v)", w.Code, w.Body, err)
+	}
+	if _, ok := churn[ten.ID]; !ok {
+		t.Fatalf("churn summary does not name tenant %s: %s", ten.ID, w.Body)
+	}
 }
 
 func TestRequestLogIsBounded(t *testing.T) {

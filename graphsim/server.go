@@ -2,6 +2,7 @@ package graphsim
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -72,6 +73,22 @@ func (s *Server) AddTenant(t *Tenant) {
 	for _, d := range t.Domains {
 		s.tenants[strings.ToLower(d.ID)] = t
 	}
+}
+
+// distinctTenants lists the tenants served, each once, by id.
+func (s *Server) distinctTenants() []*Tenant {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	seen := map[*Tenant]bool{}
+	var out []*Tenant
+	for _, t := range s.tenants {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, func(a, b *Tenant) int { return strings.Compare(a.ID, b.ID) })
+	return out
 }
 
 // tenant finds a tenant by id or domain name.
