@@ -280,7 +280,15 @@ func (j *job) ingestCopilot(ctx context.Context, rg reportGraph, filter domainFi
 		n := min(chunk, len(acts))
 		part := acts[:n]
 		acts = acts[n:]
-		if err := j.add(ctx, n, func(b *store.Batch) {
+		// One item per user listed (their "copilot" row), as the other
+		// reports count.
+		users := 0
+		for i := range part {
+			if part[i].Service == ServiceCopilot {
+				users++
+			}
+		}
+		if err := j.add(ctx, users, func(b *store.Batch) {
 			for i := range part {
 				b.PutUserActivity(&part[i])
 			}
