@@ -51,8 +51,8 @@ Resources (--only accepts names, groups and feature names):
 
 // syncMemoryLimit is the Go heap's soft limit during a sync unless
 // GOMEMLIMIT says otherwise: the copy streams, so a tight limit only makes
-// the collector work a little harder, and keeps a 100,000-user sync under
-// 256 MB.
+// the collector work a little harder, and keeps the copy of a 100,000-user
+// tenant under 256 MB (the analysis after it has analysisMemoryLimit).
 const syncMemoryLimit = 160 << 20
 
 // analysisMemoryLimit is the soft limit for the licence analysis that

@@ -35,11 +35,10 @@ type sqliteRun struct {
 	// again (random keys touch most leaves of a large table each time): a
 	// first full sync of 100,000 users wrote 5 GB for a 400 MB database.
 	// txMu is held for a whole Apply or Flush.
-	txMu    sync.Mutex
-	wconn   *sql.Conn // the run's own connection, with a larger page cache
-	tx      *sql.Tx
-	stmts   *stmts
-	txStart time.Time
+	txMu  sync.Mutex
+	wconn *sql.Conn // the run's own connection, with a larger page cache
+	tx    *sql.Tx
+	stmts *stmts
 }
 
 // BeginRun allocates the next generation for conn, after discarding rows an
@@ -215,16 +214,6 @@ func (r *sqliteRun) Flush(ctx context.Context) error {
 	return r.flushLocked(ctx)
 }
 
-// TxAge is how long the open write transaction has been open (0 if none).
-func (r *sqliteRun) TxAge() time.Duration {
-	r.txMu.Lock()
-	defer r.txMu.Unlock()
-	if r.tx == nil {
-		return 0
-	}
-	return time.Since(r.txStart)
-}
-
 func (r *sqliteRun) beginLocked(ctx context.Context) error {
 	if r.tx != nil {
 		return nil
@@ -251,7 +240,7 @@ func (r *sqliteRun) beginLocked(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("apply batch: begin: %w", err)
 	}
-	r.tx, r.stmts, r.txStart = tx, &stmts{tx: tx, m: map[string]*sql.Stmt{}}, time.Now()
+	r.tx, r.stmts = tx, &stmts{tx: tx, m: map[string]*sql.Stmt{}}
 	return nil
 }
 
@@ -426,25 +415,6 @@ func (r *sqliteRun) opHash(o *op) int64 {
 	return rowHash(o.vals, hashed)
 }
 
-// keyString identifies a key tuple as the database returns it.
-func keyString(keys []any) string {
-	var sb strings.Builder
-	for i, k := range keys {
-		if i > 0 {
-			sb.WriteByte(0)
-		}
-		switch v := k.(type) {
-		case string:
-			sb.WriteString(v)
-		case []byte:
-			sb.Write(v)
-		default:
-			fmt.Fprint(&sb, v)
-		}
-	}
-	return sb.String()
-}
-
 func (r *sqliteRun) applyOp(ctx context.Context, s *stmts, o *op, st *ApplyStats) error {
 	t := o.table
 	c, g := r.conn.ID, r.gen
@@ -535,13 +505,9 @@ const multiRows = 100
 // insertArgs appends the arguments of o's row for sqlInsertN.
 func (r *sqliteRun) insertArgs(args []any, o *op) []any {
 	t := o.table
-	hashed := o.raw
-	if t.rawUnhashed {
-		hashed = nil
-	}
 	args = append(args, r.conn.ID)
 	args = append(args, o.keys...)
-	args = append(args, r.gen, r.gen, rowHash(o.vals, hashed))
+	args = append(args, r.gen, r.gen, r.opHash(o))
 	args = append(args, o.vals...)
 	if t.raw {
 		var raw any
