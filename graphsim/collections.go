@@ -365,13 +365,6 @@ func encodeEntity(r *http.Request, ctx string, sel []string, e entity) ([]byte, 
 	return append(b, '}'), nil
 }
 
-// writeEntity encodes and writes one object (read lock held if e reads the
-// model in place).
-func writeEntity(w http.ResponseWriter, r *http.Request, status int, ctx string, sel []string, e entity) {
-	body, err := encodeEntity(r, ctx, sel, e)
-	writeEncoded(w, r, status, body, err)
-}
-
 // writeEncoded answers with an encoded body, or 500 if encoding failed.
 func writeEncoded(w http.ResponseWriter, r *http.Request, status int, body []byte, err error) {
 	if err != nil {

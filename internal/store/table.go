@@ -237,13 +237,6 @@ func timeCol(t time.Time) any {
 	return t.UTC().Format(timeLayout)
 }
 
-func timePtrCol(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return timeCol(*t)
-}
-
 const timeLayout = "2006-01-02T15:04:05Z"
 
 func parseTimeCol(s *string) time.Time {

@@ -95,14 +95,6 @@ func (r *resource) primaryTables() []string {
 	return out
 }
 
-func (r *resource) tableNames() []string {
-	var out []string
-	for _, t := range r.tables {
-		out = append(out, t.Names()...)
-	}
-	return out
-}
-
 // runState is what syncers of one run tell each other: objects changed in
 // this run (fan-out for them only), roles in use, the tenant id.
 type runState struct {
