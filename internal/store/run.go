@@ -39,6 +39,8 @@ type sqliteRun struct {
 	wconn *sql.Conn // the run's own connection, with a larger page cache
 	tx    *sql.Tx
 	stmts *stmts
+	// inserts caches the multi-row insert statements' text (txMu).
+	inserts map[insertKey]string
 }
 
 // BeginRun allocates the next generation for conn, after discarding rows an
@@ -122,7 +124,7 @@ func (d *DB) BeginRun(ctx context.Context, conn Connection, mode RunMode) (Run, 
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("begin run for %q: commit: %w", conn.Name, err)
 	}
-	return &sqliteRun{d: d, conn: conn, id: id, gen: gen, mode: mode, fresh: fresh, links: map[string]deltaLink{}}, nil
+	return &sqliteRun{d: d, conn: conn, id: id, gen: gen, mode: mode, fresh: fresh, links: map[string]deltaLink{}, inserts: map[insertKey]string{}}, nil
 }
 
 // discardStaged removes every trace of generations after cur.
@@ -399,7 +401,7 @@ func (r *sqliteRun) putChunk(ctx context.Context, t *table, b *Batch, idx []int,
 	for _, i := range rest {
 		args = r.insertArgs(args, &b.ops[i])
 	}
-	if _, err := s.exec(ctx, t.sqlInsertN(len(rest)), args...); err != nil {
+	if _, err := s.exec(ctx, r.insertSQL(t, len(rest)), args...); err != nil {
 		return err
 	}
 	st.Written[t.name] += int64(len(rest))
@@ -505,9 +507,8 @@ const multiRows = 100
 // insertArgs appends the arguments of o's row for sqlInsertN.
 func (r *sqliteRun) insertArgs(args []any, o *op) []any {
 	t := o.table
-	args = append(args, r.conn.ID)
 	args = append(args, o.keys...)
-	args = append(args, r.gen, r.gen, r.opHash(o))
+	args = append(args, r.opHash(o))
 	args = append(args, o.vals...)
 	if t.raw {
 		var raw any
@@ -517,6 +518,22 @@ func (r *sqliteRun) insertArgs(args []any, o *op) []any {
 		args = append(args, raw)
 	}
 	return args
+}
+
+type insertKey struct {
+	t *table
+	n int
+}
+
+// insertSQL is t.sqlInsertN for this run, built once per table and size.
+func (r *sqliteRun) insertSQL(t *table, n int) string {
+	k := insertKey{t, n}
+	q, ok := r.inserts[k]
+	if !ok {
+		q = t.sqlInsertN(n, r.conn.ID, r.gen)
+		r.inserts[k] = q
+	}
+	return q
 }
 
 // Commit records res and makes the run's generation current, with its delta

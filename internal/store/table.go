@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -140,13 +142,22 @@ func (t *table) sqlDeleteStaged() string {
 	return fmt.Sprintf("DELETE FROM %s WHERE %s AND valid_from = ?", t.name, t.keyWhere())
 }
 
-// sqlInsertN writes n versions in one statement; a second write of a key in
-// the same generation replaces the first.
-func (t *table) sqlInsertN(n int) string {
+// sqlInsertN writes n versions of run generation gen for connection conn in
+// one statement; a second write of a key in the same generation replaces
+// the first. The connection and generation are literals, not parameters:
+// they are the same for every row of a run, and binding them cost three of
+// a membership row's seven parameters. Arguments per row: keys..., hash,
+// data columns... (sqliteRun.insertArgs).
+func (t *table) sqlInsertN(n int, conn, gen int64) string {
 	cols := append([]string{"connection_id"}, t.keys...)
 	cols = append(cols, "valid_from", "seen_gen", "hash")
 	cols = append(cols, t.dataCols()...)
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	vals := []string{strconv.FormatInt(conn, 10)}
+	vals = append(vals, slices.Repeat([]string{"?"}, len(t.keys))...)
+	g := strconv.FormatInt(gen, 10)
+	vals = append(vals, g, g, "?")
+	vals = append(vals, slices.Repeat([]string{"?"}, len(t.dataCols()))...)
+	row := "(" + strings.Join(vals, ", ") + ")"
 	ph := strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 	conflict := append([]string{"connection_id"}, t.keys...)
 	conflict = append(conflict, "valid_from")
