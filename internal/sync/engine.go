@@ -69,6 +69,10 @@ type Options struct {
 	Logger   *slog.Logger
 	// Now is the clock; nil = time.Now.
 	Now func() time.Time
+
+	// activitySortRun overrides how many usage rows are sorted at a time
+	// (tests; 0 = activitySortRun).
+	activitySortRun int
 }
 
 // Progress is told what each resource is doing (the CLI draws bars).
@@ -121,6 +125,9 @@ func Run(ctx context.Context, g Graph, st store.Store, o Options) (Result, error
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.activitySortRun <= 0 {
+		o.activitySortRun = activitySortRun
 	}
 	all := resources()
 	sel, err := selectResources(all, o.Only)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -146,13 +147,13 @@ func (j *job) ingestReport(ctx context.Context, rg reportGraph, rep usage.Report
 	}
 	defer body.Close()
 	services := rep.Services()
+	acts := activitySorter{j: j, run: j.e.o.activitySortRun}
 	meta, err := usage.Parse(rep, body, func(row usage.UserActivity) error {
 		if row.Concealed || row.IsDeleted || !filter.admits(row.UserPrincipalName) {
 			return nil
 		}
 		upn := strings.ToLower(row.UserPrincipalName)
 		refresh := row.RefreshDate
-		var acts []store.UserActivity
 		switch rep {
 		case usage.EmailActivityUserDetail:
 			a := store.UserEmailActivity{UserPrincipalName: upn, LastActivityDate: row.Last[usage.Exchange],
@@ -180,37 +181,95 @@ func (j *job) ingestReport(ctx context.Context, rg reportGraph, rep usage.Report
 			// One row per mailbox, used or not: its storage is what the
 			// F3 downgrade rule needs. Exchange activity comes from the
 			// active-users report.
-			a := store.UserActivity{UserPrincipalName: upn, Service: ServiceMailbox, LastActivityDate: row.Last[usage.Exchange],
-				ReportRefreshDate: refresh, Amount: row.StorageUsedBytes}
-			return j.add(ctx, 1, func(b *store.Batch) { b.PutUserActivity(&a) })
+			return acts.add(ctx, store.UserActivity{UserPrincipalName: upn, Service: ServiceMailbox, LastActivityDate: row.Last[usage.Exchange],
+				ReportRefreshDate: refresh, Amount: row.StorageUsedBytes})
 		}
+		n := len(acts.buf)
 		for _, s := range services {
 			if row.Last[s].IsZero() {
 				continue
 			}
-			acts = append(acts, store.UserActivity{UserPrincipalName: upn, Service: usageServiceNames[s], LastActivityDate: row.Last[s], ReportRefreshDate: refresh})
+			acts.buf = append(acts.buf, store.UserActivity{UserPrincipalName: upn, Service: usageServiceNames[s], LastActivityDate: row.Last[s], ReportRefreshDate: refresh})
 		}
 		if rep == usage.M365AppUserDetail && !row.Last[usage.M365Apps].IsZero() {
 			if row.Platforms&(usage.PlatformWindows|usage.PlatformMac) != 0 {
-				acts = append(acts, store.UserActivity{UserPrincipalName: upn, Service: ServiceDesktopApps, LastActivityDate: row.Last[usage.M365Apps], ReportRefreshDate: refresh})
+				acts.buf = append(acts.buf, store.UserActivity{UserPrincipalName: upn, Service: ServiceDesktopApps, LastActivityDate: row.Last[usage.M365Apps], ReportRefreshDate: refresh})
 			}
 			if row.Platforms&(usage.PlatformWeb|usage.PlatformMobile) != 0 {
-				acts = append(acts, store.UserActivity{UserPrincipalName: upn, Service: ServiceWebApps, LastActivityDate: row.Last[usage.M365Apps], ReportRefreshDate: refresh})
+				acts.buf = append(acts.buf, store.UserActivity{UserPrincipalName: upn, Service: ServiceWebApps, LastActivityDate: row.Last[usage.M365Apps], ReportRefreshDate: refresh})
 			}
 		}
-		if len(acts) == 0 {
+		if len(acts.buf) == n {
 			return nil
 		}
-		return j.add(ctx, 1, func(b *store.Batch) {
-			for i := range acts {
-				b.PutUserActivity(&acts[i])
-			}
-		})
+		acts.users++
+		return acts.spill(ctx, false)
 	})
 	if err != nil {
 		return meta, fmt.Errorf("%s: %w", rep, err)
 	}
+	if err := acts.spill(ctx, true); err != nil {
+		return meta, fmt.Errorf("%s: %w", rep, err)
+	}
 	return meta, nil
+}
+
+// activitySorter queues a report's activity rows in key order, a bounded
+// run at a time. A report lists users in no useful order, so its rows,
+// written as they come, land all over user_activity (keyed by user
+// principal name): with a table larger than the writer's page cache, every
+// commit rewrote most of its pages. Sorted runs of sortRun rows write each
+// page about once per run instead, at a few megabytes of memory whatever
+// the tenant's size.
+type activitySorter struct {
+	j     *job
+	run   int // rows per sorted run
+	buf   []store.UserActivity
+	users int // users the buffered rows belong to (the resource's items)
+}
+
+// activitySortRun is how many rows a sorted run holds (about 100 bytes
+// each), by default.
+const activitySortRun = 64 << 10
+
+// add queues one user's single row.
+func (s *activitySorter) add(ctx context.Context, a store.UserActivity) error {
+	s.buf = append(s.buf, a)
+	s.users++
+	return s.spill(ctx, false)
+}
+
+// spill sends the buffered rows, sorted, once there are a run's worth (or
+// at the end of the report, all).
+func (s *activitySorter) spill(ctx context.Context, all bool) error {
+	if len(s.buf) == 0 || (!all && len(s.buf) < s.run) {
+		return nil
+	}
+	slices.SortFunc(s.buf, func(a, b store.UserActivity) int {
+		if c := strings.Compare(a.UserPrincipalName, b.UserPrincipalName); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Service, b.Service)
+	})
+	const chunk = 1024
+	for i := 0; i < len(s.buf); i += chunk {
+		part := s.buf[i:min(i+chunk, len(s.buf))]
+		users := 0
+		if i+chunk >= len(s.buf) {
+			users = s.users // the items count once, with the last chunk
+		}
+		if err := s.j.add(ctx, users, func(b *store.Batch) {
+			for k := range part {
+				b.PutUserActivity(&part[k])
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	// The batch keeps pointers into nothing of buf (PutUserActivity
+	// copies the values), so the buffer can be reused.
+	s.buf, s.users = s.buf[:0], 0
+	return nil
 }
 
 // concealedOff turns the resource off because a report conceals user

@@ -134,6 +134,24 @@ func TestUsageReportsMatchTheTenant(t *testing.T) {
 		t.Fatalf("the medium tenant should have thousands of activity lines, has %d", len(want))
 	}
 	sameLines(t, "user activity", storedActivity(t, e.db, e.conn(t)), want)
+
+	// Rows are queued in sorted runs; with runs far shorter than a report
+	// (the large tenant's are a quarter of one), a forced full pass stores
+	// the same rows and counts the same users.
+	o.Full, o.activitySortRun = true, 97
+	again := e.sync(t, o)
+	if got, want := resourceItems(again)["usageReports"], resourceItems(res)["usageReports"]; got != want || want == 0 {
+		t.Errorf("usageReports items with short sorted runs: %d, want %d", got, want)
+	}
+	sameLines(t, "user activity (short sorted runs)", storedActivity(t, e.db, e.conn(t)), want)
+}
+
+func resourceItems(r Result) map[string]int64 {
+	m := map[string]int64{}
+	for _, rr := range r.Resources {
+		m[rr.Resource] = rr.Items
+	}
+	return m
 }
 
 func TestConcealedUsageReportsAreNotJoined(t *testing.T) {
