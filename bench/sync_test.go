@@ -18,6 +18,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	gosync "sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -39,6 +40,7 @@ import (
 //
 //	TENANTSCOPE_BENCH=1 TENANTSCOPE_BENCH_PROFILE=large go test ./bench -run TestSyncBenchmark -v -timeout 30m
 //
+// TENANTSCOPE_BENCH_RUNS=full runs only the full sync.
 // TENANTSCOPE_BENCH_CPUPROFILE=PREFIX writes each run's CPU profile to
 // PREFIX.<run> (PREFIX.full, PREFIX.second-full ...).
 func TestSyncBenchmark(t *testing.T) {
@@ -93,6 +95,17 @@ func TestSyncBenchmark(t *testing.T) {
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, os.Stderr
 		simCPU := selfCPU()
+		if prefix := os.Getenv("TENANTSCOPE_BENCH_CPUPROFILE"); prefix != "" {
+			// The simulator's profile over the same run.
+			f, err := os.Create(prefix + "." + strings.NewReplacer(" ", "-", "%", "").Replace(name) + ".sim")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
 		if err := cmd.Run(); err != nil {
 			t.Fatalf("%s sync: %v\n%s", name, err, out.String())
 		}
@@ -115,6 +128,17 @@ func TestSyncBenchmark(t *testing.T) {
 	}
 
 	full := run("full", true)
+	if os.Getenv("TENANTSCOPE_BENCH_RUNS") == "full" {
+		// Only the full sync (quicker, for profiling it).
+		t.Logf("full: %+v", full)
+		quota := ruQuota(len(tn.Users))
+		bound := math.Max(0, float64(full.ResourceUnits-int64(quota))) / (float64(quota) / 10)
+		t.Logf("full sync %.1f s, lower bound %.1f s, wall/bound %.2f", full.WallSeconds, bound, full.WallSeconds/bound)
+		for _, r := range full.Resources {
+			t.Logf("  %-24s %-7s %7d items %6.1f s", r.Resource, r.Status, r.Items, r.Duration.Seconds())
+		}
+		return
+	}
 	sum := tn.Churn(0.01, 42)
 	delta := run("delta after churn", false)
 	same := run("unchanged delta", false)
@@ -240,17 +264,60 @@ func syncChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
+	tl := &timeline{start: start, at: map[string][2]time.Duration{}}
 	res, err := tsync.Run(ctx, g, db, tsync.Options{Connection: "bench", GraphBaseURL: os.Getenv("BENCH_URL"),
-		Full: os.Getenv("BENCH_FULL") == "true", Now: func() time.Time { return time.Now().Add(ahead) }})
+		Full: os.Getenv("BENCH_FULL") == "true", Now: func() time.Time { return time.Now().Add(ahead) }, Progress: tl})
 	if err != nil {
 		t.Fatal(err)
 	}
+	tl.print(os.Stderr, os.Getenv("BENCH_RUN"), time.Since(start))
 	out := childResult{WallSeconds: time.Since(start).Seconds(), Requests: res.Stats.Requests, Batched: res.Stats.BatchInnerRequests,
 		Throttled: res.Stats.Throttled, ResourceUnits: ru.units.Load(), PeakRSSKB: vmHWM(), Concurrency: concurrency, Resources: res.Resources,
 		StoreBusy: res.StoreBusy.Seconds(), WrittenMB: float64(procIO("wchar:")) / (1 << 20),
 		DatabaseMB: float64(fileSize(os.Getenv("BENCH_DB"))+fileSize(os.Getenv("BENCH_DB")+"-wal")) / (1 << 20)}
 	b, _ := json.Marshal(out)
 	fmt.Printf("BENCH_RESULT %s\n", b)
+}
+
+// timeline records when each resource started and ended.
+type timeline struct {
+	start time.Time
+	mu    gosync.Mutex
+	at    map[string][2]time.Duration
+	order []string
+}
+
+func (tl *timeline) Start(resource string) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	tl.at[resource] = [2]time.Duration{time.Since(tl.start)}
+	tl.order = append(tl.order, resource)
+}
+
+func (tl *timeline) Add(string, int) {}
+
+func (tl *timeline) Done(resource string, _ store.ResourceResult) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	x := tl.at[resource]
+	x[1] = time.Since(tl.start)
+	tl.at[resource] = x
+}
+
+// print writes the resources' spans, longest first, and what came after
+// the last one (the final commit, index builds, retention).
+func (tl *timeline) print(w io.Writer, run string, total time.Duration) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	var last time.Duration
+	for _, r := range tl.order {
+		x := tl.at[r]
+		last = max(last, x[1])
+		if x[1]-x[0] >= 500*time.Millisecond {
+			fmt.Fprintf(w, "timeline %s: %-24s %5.1f s .. %5.1f s\n", run, r, x[0].Seconds(), x[1].Seconds())
+		}
+	}
+	fmt.Fprintf(w, "timeline %s: %-24s %5.1f s .. %5.1f s\n", run, "(commit, indexes, prune)", last.Seconds(), total.Seconds())
 }
 
 // ruCounter sums the x-ms-resource-unit header of every Graph response,
