@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -652,18 +653,33 @@ var lateIndexes = []string{
 }
 
 func (d *DB) ensureIndexes(ctx context.Context) error {
+	c, err := d.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("build index: connect: %w", err)
+	}
+	defer c.Close()
+	// Building an index sorts its entries; with helper threads SQLite
+	// sorts runs in parallel (the by-member index of a million
+	// memberships: 0.8 s instead of 1.1 to 1.3 s on two cores). Nothing
+	// else runs at this point of a sync.
+	threads := min(runtime.NumCPU(), 4)
+	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA threads = %d", threads)); err != nil {
+		return fmt.Errorf("build index: %w", err)
+	}
+	// The connection goes back to the pool single-threaded either way.
+	defer func() { _, _ = c.ExecContext(context.WithoutCancel(ctx), "PRAGMA threads = 0") }()
 	for _, q := range lateIndexes {
-		if _, err := d.db.ExecContext(ctx, q); err != nil {
+		if _, err := c.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("build index: %w", err)
 		}
 	}
 	// Without statistics SQLite prefers a clustered key prefix (a scan of
 	// the connection's millions of memberships) to the by-member index;
 	// sampled statistics (analysis_limit) keep this cheap.
-	if _, err := d.db.ExecContext(ctx, `PRAGMA analysis_limit = 1000`); err != nil {
+	if _, err := c.ExecContext(ctx, `PRAGMA analysis_limit = 1000`); err != nil {
 		return fmt.Errorf("analyze: %w", err)
 	}
-	if _, err := d.db.ExecContext(ctx, `PRAGMA optimize = 0x10002`); err != nil {
+	if _, err := c.ExecContext(ctx, `PRAGMA optimize = 0x10002`); err != nil {
 		return fmt.Errorf("analyze: %w", err)
 	}
 	return nil
