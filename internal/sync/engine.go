@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	gosync "sync"
 	"time"
@@ -115,7 +116,7 @@ func (r Result) Warnings() []string {
 // the previous generation stays current.
 func Run(ctx context.Context, g Graph, st store.Store, o Options) (Result, error) {
 	if o.Concurrency <= 0 {
-		o.Concurrency = 4
+		o.Concurrency = 8
 	}
 	if o.FanoutMaxAge <= 0 {
 		o.FanoutMaxAge = 24 * time.Hour
@@ -252,59 +253,83 @@ func (e *engine) messages() []store.Message {
 
 type outcome struct {
 	store.ResourceResult
-	done chan struct{}
 }
 
-// runAll starts every selected resource once its dependencies are done and
-// at most o.Concurrency at a time. A failure cancels the rest.
+// runAll runs every selected resource once its dependencies are done, at
+// most o.Concurrency at a time. Free slots go to ready resources in a fixed
+// order, the long ones (resource.long) first, then the registry's order:
+// a full run lasts as long as its longest chain, so that chain must not wait
+// behind short listings for a slot. A failure cancels the rest.
 func (e *engine) runAll(ctx context.Context, cancel context.CancelCauseFunc, all []*resource, sel map[string]bool) map[string]*outcome {
 	outs := map[string]*outcome{}
+	var pending []*resource
 	for _, r := range all {
 		if sel[r.name] {
-			outs[r.name] = &outcome{done: make(chan struct{})}
+			outs[r.name] = &outcome{}
+			pending = append(pending, r)
 		}
 	}
-	slots := make(chan struct{}, e.o.Concurrency)
-	var wg gosync.WaitGroup
-	for _, r := range all {
-		out, ok := outs[r.name]
-		if !ok {
-			continue
+	// Stable: the long resources first, each group in registry order.
+	slices.SortStableFunc(pending, func(a, b *resource) int {
+		switch {
+		case a.long && !b.long:
+			return -1
+		case b.long && !a.long:
+			return 1
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer close(out.done)
-			for _, d := range r.deps {
-				if r.deltaDeps && e.mode == store.ModeFull {
-					break
-				}
-				if dep, ok := outs[d]; ok {
-					select {
-					case <-dep.done:
-					case <-ctx.Done():
-					}
-				}
+		return 0
+	})
+	done := map[string]bool{}
+	ready := func(r *resource) bool {
+		if r.deltaDeps && e.mode == store.ModeFull {
+			return true
+		}
+		for _, d := range r.deps {
+			if _, selected := outs[d]; selected && !done[d] {
+				return false
 			}
-			if ctx.Err() != nil {
-				out.ResourceResult = store.ResourceResult{Resource: r.name, Status: store.StatusFailed, Message: "not run: " + context.Cause(ctx).Error()}
-				return
-			}
-			select {
-			case slots <- struct{}{}:
-			case <-ctx.Done():
-				out.ResourceResult = store.ResourceResult{Resource: r.name, Status: store.StatusFailed, Message: "not run: " + context.Cause(ctx).Error()}
-				return
-			}
-			out.ResourceResult = e.runOne(ctx, r)
-			<-slots
-			if out.Status == store.StatusFailed && ctx.Err() == nil {
-				cancel(fmt.Errorf("%s failed", r.name))
-			}
-		}()
+		}
+		return true
 	}
-	wg.Wait()
-	return outs
+	type finished struct {
+		name string
+		res  store.ResourceResult
+	}
+	results := make(chan finished)
+	running := 0
+	for {
+		if ctx.Err() != nil {
+			for _, r := range pending {
+				outs[r.name].ResourceResult = store.ResourceResult{Resource: r.name, Status: store.StatusFailed, Message: "not run: " + context.Cause(ctx).Error()}
+			}
+			pending = nil
+		}
+		for i := 0; i < len(pending) && running < e.o.Concurrency; {
+			r := pending[i]
+			if !ready(r) {
+				i++
+				continue
+			}
+			pending = slices.Delete(pending, i, i+1)
+			running++
+			go func() { results <- finished{r.name, e.runOne(ctx, r)} }()
+		}
+		if running == 0 {
+			// Nothing runs and nothing can start: only a dependency
+			// cycle in the registry could leave resources here.
+			for _, r := range pending {
+				outs[r.name].ResourceResult = store.ResourceResult{Resource: r.name, Status: store.StatusFailed, Message: "not run: its dependencies never finished"}
+			}
+			return outs
+		}
+		f := <-results
+		running--
+		done[f.name] = true
+		outs[f.name].ResourceResult = f.res
+		if f.res.Status == store.StatusFailed && ctx.Err() == nil {
+			cancel(fmt.Errorf("%s failed", f.name))
+		}
+	}
 }
 
 // runOne runs a resource and classifies its end: ok, off (permission or
@@ -314,6 +339,12 @@ func (e *engine) runOne(ctx context.Context, r *resource) store.ResourceResult {
 	res := store.ResourceResult{Resource: r.name, Mode: e.mode}
 	if e.o.Progress != nil {
 		e.o.Progress.Start(r.name)
+	}
+	if r.long {
+		// The long resources are the chains of pages a run lasts as long
+		// as: their requests go first (msgraph.PriorityHigh), so the
+		// fan-out beside them takes the throttling instead.
+		ctx = msgraph.WithPriority(ctx, msgraph.PriorityHigh)
 	}
 	j := &job{e: e, r: r, mode: e.mode, res: &res}
 	var err error

@@ -39,6 +39,10 @@ type resource struct {
 	// on every delta run: the engine runs them in delta runs only when
 	// their last full read is older than FanoutMaxAge.
 	periodic bool
+	// long resources take most of a full run (long listings, delta
+	// rounds read page after page, large reports): they get the first
+	// free slots, so none of them starts late behind short listings.
+	long bool
 	// excluded reports an option that turns the resource off on purpose.
 	excluded func(o *Options) string
 	run      func(ctx context.Context, j *job) error

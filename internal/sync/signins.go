@@ -13,7 +13,7 @@ import (
 // own, refreshed in full on full runs and when older than FanoutMaxAge.
 func signInsResource() *resource {
 	return &resource{
-		name: "signIns", group: "users", alias: "sign_in_activity",
+		name: "signIns", group: "users", alias: "sign_in_activity", long: true,
 		perms:   []string{"AuditLog.Read.All"},
 		feature: "Microsoft Entra ID P1 or P2",
 		tables:  []store.Table{store.TableUserSignIns},

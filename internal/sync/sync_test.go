@@ -8,6 +8,7 @@ import (
 	"strings"
 	gosync "sync"
 	"testing"
+	"time"
 
 	"github.com/tenantscope/tenantscope/graphsim"
 	"github.com/tenantscope/tenantscope/internal/store"
@@ -192,5 +193,86 @@ func TestTenantsSyncConcurrentlyIntoOneDatabase(t *testing.T) {
 		}
 		assertMatchesTenant(t, a, a.options())
 		assertMatchesTenant(t, b, b.options())
+	}
+}
+
+// startOrder records the order in which resources start. The first hold
+// of them wait in Start until all hold have started, so none can finish
+// and free its slot early: the first hold to start are exactly those the
+// engine gave the first slots to.
+type startOrder struct {
+	mu      gosync.Mutex
+	order   []string
+	hold    int
+	started chan struct{}
+}
+
+func newStartOrder(hold int) *startOrder {
+	return &startOrder{hold: hold, started: make(chan struct{})}
+}
+
+func (s *startOrder) Start(resource string) {
+	s.mu.Lock()
+	s.order = append(s.order, resource)
+	n := len(s.order)
+	if n == s.hold {
+		close(s.started)
+	}
+	s.mu.Unlock()
+	if n <= s.hold {
+		select {
+		case <-s.started:
+		case <-time.After(10 * time.Second):
+			// The engine never filled its slots; the test fails on
+			// the order it recorded.
+		}
+	}
+}
+func (s *startOrder) Add(string, int)                   {}
+func (s *startOrder) Done(string, store.ResourceResult) {}
+
+func (s *startOrder) got() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.order)
+}
+
+// With one slot, resources start in the engine's fixed order: the long
+// ones (which bound a full run) first, then the registry's order, each
+// after its dependencies. With as many slots as long resources, those take
+// the first slots, whatever the goroutines' scheduling.
+func TestResourcesStartLongestFirstInAFixedOrder(t *testing.T) {
+	e := newSimEnv(t, "small", 2, nil, graphsim.Options{})
+	var long, short []string
+	for _, r := range resources() {
+		if r.long {
+			long = append(long, r.name)
+		} else {
+			short = append(short, r.name)
+		}
+	}
+	if len(long) < 2 {
+		t.Fatalf("long resources: %v", long)
+	}
+	o := e.options()
+	o.Concurrency = 1
+	so := newStartOrder(1)
+	o.Progress = so
+	e.sync(t, o)
+	if got, want := so.got(), append(slices.Clone(long), short...); !slices.Equal(got, want) {
+		t.Errorf("full run, one slot: started\n%v\nwant\n%v", got, want)
+	}
+
+	for range 3 {
+		o.Concurrency, o.Full = len(long), true
+		so = newStartOrder(len(long))
+		o.Progress = so
+		e.sync(t, o)
+		got := so.got()[:len(long)]
+		slices.Sort(got)
+		want := slices.Sorted(slices.Values(long))
+		if !slices.Equal(got, want) {
+			t.Errorf("full run, %d slots: the first to start were %v, want %v", len(long), got, want)
+		}
 	}
 }

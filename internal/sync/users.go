@@ -27,7 +27,7 @@ const usersResourceName = "users"
 
 func usersResource() *resource {
 	return &resource{
-		name: usersResourceName, group: "users",
+		name: usersResourceName, group: "users", long: true,
 		perms:  []string{"User.Read.All", "Directory.Read.All"},
 		tables: []store.Table{store.TableUsers, store.TableUserManagers},
 		run:    syncUsers,
