@@ -74,6 +74,7 @@ type Client struct {
 	hc         *http.Client
 	maxRetries int
 	sem        chan struct{}
+	highSem    chan struct{} // PriorityHigh requests' own slots
 	limiter    *limiter
 	log        *slog.Logger
 	userAgent  string
@@ -144,6 +145,7 @@ func New(opts Options) (*Client, error) {
 		hc:         hc,
 		maxRetries: opts.MaxRetries,
 		sem:        make(chan struct{}, opts.Concurrency),
+		highSem:    make(chan struct{}, highConcurrency),
 		log:        log,
 		userAgent:  ua,
 		service:    service,
@@ -289,8 +291,14 @@ func (c *Client) do(ctx context.Context, req *request, decode func([]byte) error
 			c.log.LogAttrs(ctx, slog.LevelDebug, c.service+" throttled",
 				slog.String("method", req.method), slog.String("path", pathOf(req.url)),
 				slog.Duration("retry_after", wait))
-			// The limiter holds every request (this one included) until the
-			// Retry-After has passed.
+			// The limiter holds every request until the Retry-After has
+			// passed; a high-priority one, which skips the limiter, waits
+			// it here.
+			if priorityOf(ctx) == PriorityHigh {
+				if err := c.clk.Sleep(ctx, wait); err != nil {
+					return nil, fmt.Errorf("%s: %s %s: %w", c.service, req.method, pathOf(req.url), err)
+				}
+			}
 			continue
 
 		case s == http.StatusUnauthorized && !refreshed:
@@ -329,15 +337,19 @@ func (c *Client) do(ctx context.Context, req *request, decode func([]byte) error
 // send performs one HTTP exchange under the concurrency bound and the rate
 // limiter, and reads the whole body.
 func (c *Client) send(ctx context.Context, req *request, token, clientRequestID string) (*response, error) {
-	if err := c.limiter.wait(ctx); err != nil {
+	high := priorityOf(ctx) == PriorityHigh
+	sem := c.sem
+	if high {
+		sem = c.highSem
+	} else if err := c.limiter.wait(ctx); err != nil {
 		return nil, err
 	}
 	select {
-	case c.sem <- struct{}{}:
+	case sem <- struct{}{}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	defer func() { <-c.sem }()
+	defer func() { <-sem }()
 
 	// The attempt's own deadline; the caller's ctx still wins when it ends
 	// first (do tells the two apart).
@@ -365,6 +377,9 @@ func (c *Client) send(ctx context.Context, req *request, token, clientRequestID 
 	}
 	if req.consistency {
 		hr.Header.Set("ConsistencyLevel", "eventual")
+	}
+	if high {
+		hr.Header.Set("x-ms-throttle-priority", "high")
 	}
 	c.requests.Add(1)
 	hresp, err := c.hc.Do(hr)

@@ -87,6 +87,9 @@ func deltaRound[T any, P model[T]](ctx context.Context, c *Client, start string,
 		if pg.DeltaLink == "" && pg.NextLink != "" && c.checkLink(pg.NextLink) == nil {
 			ahead = c.fetchAhead(ctx, pg.NextLink, false)
 		}
+		if err := c.fillPage(ctx, &pg, link, false); err != nil {
+			return "", fmt.Errorf("delta page %d: %w", n, err)
+		}
 		dp, err := decodeDeltaPage[T, P](&pg)
 		if err != nil {
 			return "", fmt.Errorf("delta page %d: %w", n, err)

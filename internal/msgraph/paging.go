@@ -129,6 +129,9 @@ type page struct {
 	NextLink  string            `json:"@odata.nextLink"`
 	DeltaLink string            `json:"@odata.deltaLink"`
 	Count     *int64            `json:"@odata.count"`
+	// raw is the body of a page read head first (Value not parsed yet;
+	// Client.fillPage).
+	raw []byte
 }
 
 // model is a wire type that keeps its original JSON and has an object id.
@@ -197,6 +200,10 @@ func list[T any, P model[T]](ctx context.Context, c *Client, first string, consi
 			}
 			if pg.NextLink != "" && c.checkLink(pg.NextLink) == nil {
 				ahead = c.fetchAhead(ctx, pg.NextLink, consistency)
+			}
+			if err := c.fillPage(ctx, &pg, link, consistency); err != nil {
+				yield(zero, fmt.Errorf("page %d: %w", n, err))
+				return
 			}
 			for i, raw := range pg.Value {
 				v, err := decodeItem[T, P](raw)

@@ -1,6 +1,11 @@
 package msgraph
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+)
 
 // prefetch is one page requested ahead: a paged read asks for page n+1 as
 // soon as page n names it, so the round trip overlaps the caller decoding
@@ -15,15 +20,52 @@ type prefetch struct {
 	cancel context.CancelFunc
 }
 
-// fetchAhead starts reading link on its own goroutine.
+// fetchAhead starts reading link on its own goroutine. Of the page it
+// parses only the head (pageHead) when that names the next link: the
+// caller asks for the page after it at once and parses the value while
+// that one is on its way (fillPage), so a round of pages read one after
+// another costs a round trip a page, not a round trip plus a parse.
 func (c *Client) fetchAhead(ctx context.Context, link string, consistency bool) *prefetch {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &prefetch{link: link, done: make(chan struct{}), cancel: cancel}
 	go func() {
 		defer close(p.done)
-		p.err = c.getJSON(ctx, link, consistency, &p.pg)
+		_, p.err = c.do(ctx, &request{method: http.MethodGet, url: link, consistency: consistency}, func(b []byte) error {
+			if next, delta, ok := pageHead(b); ok && (next != "" || delta != "") {
+				p.pg = page{NextLink: next, DeltaLink: delta, raw: b}
+				return nil
+			}
+			p.pg = page{}
+			return json.Unmarshal(b, &p.pg)
+		})
 	}()
 	return p
+}
+
+// fillPage parses the value of a page read head first; a page read whole
+// is left as it is. A body cut short after its head is read again, whole.
+// The links the head named must be those of the whole page (the next
+// page may already have been asked for).
+func (c *Client) fillPage(ctx context.Context, pg *page, link string, consistency bool) error {
+	if pg.raw == nil {
+		return nil
+	}
+	head := *pg
+	var full page
+	if err := json.Unmarshal(head.raw, &full); err != nil {
+		if !isTruncatedJSON(err) {
+			return fmt.Errorf("%s: GET %s: decode response: %w", c.service, pathOf(link), err)
+		}
+		full = page{}
+		if err := c.getJSON(ctx, link, consistency, &full); err != nil {
+			return err
+		}
+	}
+	if full.NextLink != head.NextLink || full.DeltaLink != head.DeltaLink {
+		return fmt.Errorf("%s: GET %s: the page's links differ between its head and the whole page", c.service, pathOf(link))
+	}
+	*pg = full
+	return nil
 }
 
 // wait returns the page (or the error reading it).
