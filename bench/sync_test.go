@@ -40,7 +40,8 @@ import (
 //
 //	TENANTSCOPE_BENCH=1 TENANTSCOPE_BENCH_PROFILE=large go test ./bench -run TestSyncBenchmark -v -timeout 30m
 //
-// TENANTSCOPE_BENCH_RUNS=full runs only the full sync.
+// TENANTSCOPE_BENCH_RUNS=full runs only the full sync;
+// TENANTSCOPE_BENCH_ONLY=groups,users syncs only those resources.
 // TENANTSCOPE_BENCH_CPUPROFILE=PREFIX writes each run's CPU profile to
 // PREFIX.<run> (PREFIX.full, PREFIX.second-full ...).
 func TestSyncBenchmark(t *testing.T) {
@@ -266,7 +267,7 @@ func syncChild(t *testing.T) {
 	start := time.Now()
 	tl := &timeline{start: start, at: map[string][2]time.Duration{}}
 	res, err := tsync.Run(ctx, g, db, tsync.Options{Connection: "bench", GraphBaseURL: os.Getenv("BENCH_URL"),
-		Full: os.Getenv("BENCH_FULL") == "true", Now: func() time.Time { return time.Now().Add(ahead) }, Progress: tl})
+		Full: os.Getenv("BENCH_FULL") == "true", Only: strings.FieldsFunc(os.Getenv("TENANTSCOPE_BENCH_ONLY"), func(r rune) bool { return r == ',' }), Now: func() time.Time { return time.Now().Add(ahead) }, Progress: tl})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -264,6 +264,11 @@ func memberChangesAfter(t *Tenant, seq uint64) []MemberChange {
 
 // kindForDelta finds the kind of an object that may since have been deleted.
 func kindForDelta(t *Tenant, id string) ObjectKind {
+	// Member lists hold normalised ids: look them up as they are first
+	// (a groups delta page names thousands).
+	if k := t.kindByID[id]; k != KindUnknown {
+		return k
+	}
 	if k := t.kindLocked(id); k != KindUnknown {
 		return k
 	}
