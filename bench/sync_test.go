@@ -272,6 +272,8 @@ func syncChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	tl.print(os.Stderr, os.Getenv("BENCH_RUN"), time.Since(start))
+	fmt.Fprintf(os.Stderr, "timeline %s: after the last resource, the writer drained its queue in %.1f s and the commit took %.1f s\n",
+		os.Getenv("BENCH_RUN"), res.Drain.Seconds(), res.Commit.Seconds())
 	out := childResult{WallSeconds: time.Since(start).Seconds(), Requests: res.Stats.Requests, Batched: res.Stats.BatchInnerRequests,
 		Throttled: res.Stats.Throttled, ResourceUnits: ru.units.Load(), PeakRSSKB: vmHWM(), Concurrency: concurrency, Resources: res.Resources,
 		StoreBusy: res.StoreBusy.Seconds(), WrittenMB: float64(procIO("wchar:")) / (1 << 20),

@@ -46,7 +46,7 @@ type Options struct {
 	// Domains: users whose UPN domain is listed; empty or "*" = all.
 	// Subscribed-SKU totals stay tenant-wide.
 	Domains []string
-	// Concurrency is how many resources sync at once (default 4); the
+	// Concurrency is how many resources sync at once (default 8); the
 	// Graph client bounds requests in flight separately.
 	Concurrency int
 	// FanoutMaxAge: a delta run refreshes the resources that have no delta
@@ -97,6 +97,11 @@ type Result struct {
 	StoreBusy time.Duration
 	// Pruned is what the retention pass after the commit deleted.
 	Pruned store.PruneStats
+	// Drain is how long the store writer took, once every resource was
+	// done, to apply what was still queued; Commit how long the commit
+	// took (the switch to the new generation and, after a first full
+	// load, the late index builds). Both are inside Duration.
+	Drain, Commit time.Duration
 }
 
 // Warnings returns the run's warning texts, "resource: text".
@@ -158,9 +163,11 @@ func Run(ctx context.Context, g Graph, st store.Store, o Options) (Result, error
 	rctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	results := e.runAll(rctx, cancel, all, sel)
+	drainStart := time.Now()
 	werr := e.w.close()
+	drain := time.Since(drainStart)
 
-	res := Result{RunID: run.ID(), Generation: run.Generation(), Mode: mode, Duration: o.Now().Sub(start)}
+	res := Result{RunID: run.ID(), Generation: run.Generation(), Mode: mode, Drain: drain}
 	e.w.mu.Lock()
 	res.StoreBusy = e.w.busy
 	e.w.mu.Unlock()
@@ -200,13 +207,18 @@ func Run(ctx context.Context, g Graph, st store.Store, o Options) (Result, error
 	case ctx.Err() != nil:
 		cause = ctx.Err()
 	}
+	res.Duration = o.Now().Sub(start)
 	if cause != nil {
 		if err := run.Fail(fctx, rec, cause); err != nil {
 			return res, fmt.Errorf("sync %s: %w (and recording the failure: %v)", o.Connection, cause, err)
 		}
 		return res, fmt.Errorf("sync %s: %w", o.Connection, cause)
 	}
-	if err := run.Commit(fctx, rec); err != nil {
+	commitStart := time.Now()
+	err = run.Commit(fctx, rec)
+	res.Commit = time.Since(commitStart)
+	res.Duration = o.Now().Sub(start)
+	if err != nil {
 		return res, fmt.Errorf("sync %s: %w", o.Connection, err)
 	}
 	// Retention runs after the commit: the new copy is current whatever

@@ -25,7 +25,7 @@ const groupsResourceName = "groups"
 // rounds only the changes, so memberships cost no per-group requests.
 func groupsResource() *resource {
 	return &resource{
-		name: groupsResourceName, group: "groups", long: true,
+		name: groupsResourceName, group: "groups", long: true, critical: true,
 		perms:  []string{"GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"},
 		tables: []store.Table{store.TableGroups, store.TableGroupMembers},
 		run:    syncGroups,

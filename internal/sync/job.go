@@ -36,7 +36,7 @@ func (j *job) add(ctx context.Context, n int, fill func(b *store.Batch)) error {
 	if j.b.Len() >= sendOps {
 		b := j.b
 		j.b = nil
-		return j.e.w.send(ctx, b)
+		return j.e.w.send(ctx, j.r.critical, b)
 	}
 	return nil
 }
@@ -47,11 +47,11 @@ func (j *job) flush(ctx context.Context) error {
 	if j.b != nil && j.b.Len() > 0 {
 		b := j.b
 		j.b = nil
-		if err := j.e.w.send(ctx, b); err != nil {
+		if err := j.e.w.send(ctx, j.r.critical, b); err != nil {
 			return err
 		}
 	}
-	return j.e.w.barrier(ctx)
+	return j.e.w.barrier(ctx, j.r.critical)
 }
 
 func (j *job) discard() { j.b = nil }
@@ -151,8 +151,13 @@ func (s *runState) useRole(id string) {
 // end: few, large commits write each database page to the WAL once rather
 // than once per batch.
 type writer struct {
-	run  store.Run
-	in   chan wmsg
+	run store.Run
+	in  chan wmsg
+	// hi is the lane of the run's critical resource (resource.critical):
+	// the writer takes from it first, so the longest chain of pages never
+	// waits behind the others' writes. Each resource keeps to one lane,
+	// so its batches and barriers stay in order.
+	hi   chan wmsg
 	done chan struct{}
 
 	mu      gosync.Mutex
@@ -177,26 +182,34 @@ const (
 )
 
 func newWriter(run store.Run) *writer {
-	return &writer{run: run, in: make(chan wmsg, 8), done: make(chan struct{}), written: map[string]int64{}, closed: map[string]int64{}}
+	return &writer{run: run, in: make(chan wmsg, 8), hi: make(chan wmsg, 8), done: make(chan struct{}), written: map[string]int64{}, closed: map[string]int64{}}
 }
 
-func (w *writer) send(ctx context.Context, b *store.Batch) error {
+func (w *writer) lane(critical bool) chan wmsg {
+	if critical {
+		return w.hi
+	}
+	return w.in
+}
+
+func (w *writer) send(ctx context.Context, critical bool, b *store.Batch) error {
 	if err := w.failed(); err != nil {
 		return err
 	}
 	select {
-	case w.in <- wmsg{b: b}:
+	case w.lane(critical) <- wmsg{b: b}:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-// barrier waits until everything sent before it is applied and committed.
-func (w *writer) barrier(ctx context.Context) error {
+// barrier waits until everything sent before it on its lane is applied
+// and committed.
+func (w *writer) barrier(ctx context.Context, critical bool) error {
 	ch := make(chan error, 1)
 	select {
-	case w.in <- wmsg{barrier: ch}:
+	case w.lane(critical) <- wmsg{barrier: ch}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -236,6 +249,7 @@ func (w *writer) totals(tables []string) (written, closed int64) {
 // close stops the writer after applying and committing what is queued.
 func (w *writer) close() error {
 	close(w.in)
+	close(w.hi)
 	<-w.done
 	return w.failed()
 }
@@ -288,12 +302,26 @@ func (w *writer) loop(ctx context.Context) {
 	}
 	tick := time.NewTicker(txMaxAge / 2)
 	defer tick.Stop()
-	for {
+	// A closed lane is set to nil (never ready); the loop ends when both
+	// are closed and drained.
+	in, hi := w.in, w.hi
+	for in != nil || hi != nil {
 		var m wmsg
-		var ok bool
+		var ok, ticked bool
+		lane := &in
 		select {
-		case m, ok = <-w.in:
-		case <-tick.C:
+		case m, ok = <-hi:
+			lane = &hi
+		default:
+			select {
+			case m, ok = <-hi:
+				lane = &hi
+			case m, ok = <-in:
+			case <-tick.C:
+				ticked = true
+			}
+		}
+		if ticked {
 			if pending.Len() > 0 {
 				apply()
 			}
@@ -308,15 +336,12 @@ func (w *writer) loop(ctx context.Context) {
 			continue
 		}
 		if !ok {
-			if pending.Len() > 0 {
-				apply()
-			}
-			flush()
-			return
+			*lane = nil
+			continue
 		}
 		if m.b != nil {
 			pending.Append(m.b)
-			if pending.Len() >= txOps || len(w.in) == 0 {
+			if pending.Len() >= txOps || len(w.in)+len(w.hi) == 0 {
 				apply()
 				if !txOpen.IsZero() && time.Since(txOpen) >= txMaxAge {
 					flush()
@@ -330,4 +355,8 @@ func (w *writer) loop(ctx context.Context) {
 		flush()
 		m.barrier <- w.failed()
 	}
+	if pending.Len() > 0 {
+		apply()
+	}
+	flush()
 }

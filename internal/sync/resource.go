@@ -43,6 +43,9 @@ type resource struct {
 	// rounds read page after page, large reports): they get the first
 	// free slots, so none of them starts late behind short listings.
 	long bool
+	// critical marks the run's longest chain (the groups delta round, page
+	// after page): its writes go to the writer's first lane.
+	critical bool
 	// excluded reports an option that turns the resource off on purpose.
 	excluded func(o *Options) string
 	run      func(ctx context.Context, j *job) error

@@ -1,0 +1,82 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	gosync "sync"
+	"testing"
+	"time"
+
+	"github.com/tenantscope/tenantscope/internal/store"
+)
+
+// lanesRun is a store.Run that records the sizes of the batches it is
+// given and holds the first Apply until released. Batches of txOps
+// operations or more are applied one at a time, so the sizes name them.
+type lanesRun struct {
+	store.Run
+	release chan struct{}
+	mu      gosync.Mutex
+	applied []int
+	first   bool
+}
+
+func (r *lanesRun) Apply(ctx context.Context, b *store.Batch) (store.ApplyStats, error) {
+	r.mu.Lock()
+	first := !r.first
+	r.first = true
+	r.applied = append(r.applied, b.Len())
+	r.mu.Unlock()
+	if first {
+		<-r.release
+	}
+	return store.ApplyStats{}, nil
+}
+
+func (r *lanesRun) Flush(context.Context) error { return nil }
+
+// batchOf returns a batch of txOps+k operations.
+func batchOf(k int) *store.Batch {
+	b := &store.Batch{}
+	for i := range txOps + k {
+		b.PutGroupMember("g", store.DirectoryObjectRef{ID: strconv.Itoa(i), Type: "user"})
+	}
+	return b
+}
+
+// The critical resource's batches are applied before the others queued
+// ahead of them, and every batch is applied once.
+func TestWriterTakesTheCriticalLaneFirst(t *testing.T) {
+	run := &lanesRun{release: make(chan struct{})}
+	w := newWriter(run)
+	go w.loop(context.Background())
+	ctx := context.Background()
+	if err := w.send(ctx, false, batchOf(0)); err != nil { // held in Apply
+		t.Fatal(err)
+	}
+	for len(w.in) > 0 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // the writer is inside Apply
+	for _, n := range []int{1, 2, 3} {
+		if err := w.send(ctx, false, batchOf(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.send(ctx, true, batchOf(9)); err != nil {
+		t.Fatal(err)
+	}
+	close(run.release)
+	if err := w.barrier(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.close(); err != nil {
+		t.Fatal(err)
+	}
+	run.mu.Lock()
+	defer run.mu.Unlock()
+	if got := fmt.Sprint(run.applied); got != fmt.Sprint([]int{txOps, txOps + 9, txOps + 1, txOps + 2, txOps + 3}) {
+		t.Fatalf("applied %s, want the critical batch before the normal ones queued ahead of it", got)
+	}
+}
