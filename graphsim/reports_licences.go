@@ -56,7 +56,7 @@ func planServices(plan string) uint16 {
 
 // licencesOf works out the user's workloads from their assigned SKUs'
 // service plans, less disabled plans. Called with the tenant read-locked.
-func licencesOf(skus map[string]*SubscribedSKU, u *User) userLicences {
+func licencesOf(skus map[string]*SubscribedSKU, planBits map[*SubscribedSKU][]uint16, u *User) userLicences {
 	var l userLicences
 	for _, al := range u.AssignedLicenses {
 		sku := skus[strings.ToLower(al.SkuID)]
@@ -64,8 +64,9 @@ func licencesOf(skus map[string]*SubscribedSKU, u *User) userLicences {
 			continue
 		}
 		assigned := licenceAssignDate(u, al.SkuID)
+		pb := planBits[sku]
 	plans:
-		for _, p := range sku.ServicePlans {
+		for k, p := range sku.ServicePlans {
 			for _, d := range al.DisabledPlans {
 				if strings.EqualFold(d, p.ServicePlanID) {
 					continue plans
@@ -74,7 +75,12 @@ func licencesOf(skus map[string]*SubscribedSKU, u *User) userLicences {
 			if strings.HasPrefix(p.ServicePlanName, "M365_COPILOT") {
 				l.copilot = true
 			}
-			bits := planServices(p.ServicePlanName)
+			var bits uint16
+			if k < len(pb) {
+				bits = pb[k]
+			} else {
+				bits = planServices(p.ServicePlanName)
+			}
 			if bits&(1<<ServiceExchange) != 0 && (l.exchangePlan == "" || p.ServicePlanName == "EXCHANGE_S_ENTERPRISE") {
 				l.exchangePlan = p.ServicePlanName
 			}

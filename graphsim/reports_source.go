@@ -21,6 +21,7 @@ type reportSource struct {
 	users     []*User // live users then deleted users, snapshotted
 	live      int     // users[:live] are live
 	skus      map[string]*SubscribedSKU
+	planBits  map[*SubscribedSKU][]uint16
 	names     *productNames
 	// perUser walks a per-activation report once per user (its JSON form
 	// nests the activations).
@@ -42,8 +43,16 @@ func (rs *reportState) source(t *Tenant, def *reportDef, win reportWindow) *repo
 		}
 	}
 	src.skus = make(map[string]*SubscribedSKU, len(t.SubscribedSKUs))
+	// Each plan's workloads, worked out once per report instead of once
+	// per user and plan.
+	src.planBits = make(map[*SubscribedSKU][]uint16, len(t.SubscribedSKUs))
 	for _, s := range t.SubscribedSKUs {
 		src.skus[strings.ToLower(s.SkuID)] = s
+		bits := make([]uint16, len(s.ServicePlans))
+		for k, p := range s.ServicePlans {
+			bits[k] = planServices(p.ServicePlanName)
+		}
+		src.planBits[s] = bits
 	}
 	return src
 }
@@ -65,7 +74,7 @@ func (src *reportSource) each(from int, fn func(c *rowCtx) bool, flush func() er
 		src.t.mu.RLock()
 		for ; i < end && !stopped; i++ {
 			u := src.users[i]
-			lic = licencesOf(src.skus, u)
+			lic = licencesOf(src.skus, src.planBits, u)
 			c = rowCtx{t: src.t, u: u, deleted: i >= src.live, w: src.win, concealed: src.concealed, lic: &lic, cat: src.names}
 			if !src.def.covers(&c) {
 				continue
