@@ -41,6 +41,13 @@ type Options struct {
 	MaxRetries int
 	// Concurrency is the maximum number of requests in flight (default 8).
 	Concurrency int
+	// PriorityHTTPClient carries PriorityHigh requests, on connections of
+	// their own: over HTTP/2 every request to a host shares one
+	// connection, and a chain's small pages would queue behind the
+	// megabytes of the listings and reports beside it. nil means a second
+	// pool like HTTPClient's when its Transport is an *http.Transport
+	// (the default is), else HTTPClient itself.
+	PriorityHTTPClient *http.Client
 	// RequestsPerSecond is the limiter's starting and ceiling rate (default
 	// 1000). After a 429 the limiter halves its rate and recovers it
 	// gradually on success.
@@ -72,6 +79,7 @@ type Client struct {
 	baseStr    string   // base without a trailing slash
 	tokens     TokenSource
 	hc         *http.Client
+	hiHC       *http.Client // PriorityHigh requests' own connections
 	maxRetries int
 	sem        chan struct{}
 	highSem    chan struct{} // PriorityHigh requests' own slots
@@ -114,6 +122,21 @@ func New(opts Options) (*Client, error) {
 	// Redirects are never followed blindly: a report's 302 goes to another
 	// host that must not receive the bearer token.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	var hiHC *http.Client
+	switch {
+	case opts.PriorityHTTPClient != nil:
+		copied := *opts.PriorityHTTPClient
+		hiHC = &copied
+	default:
+		copied := *hc
+		if t, ok := hc.Transport.(*http.Transport); ok {
+			copied.Transport = t.Clone()
+		} else if hc.Transport == nil {
+			copied.Transport = http.DefaultTransport.(*http.Transport).Clone()
+		}
+		hiHC = &copied
+	}
+	hiHC.CheckRedirect = hc.CheckRedirect
 	if opts.MaxRetries <= 0 {
 		opts.MaxRetries = defaultMaxRetries
 	}
@@ -143,6 +166,7 @@ func New(opts Options) (*Client, error) {
 		baseStr:    strings.TrimRight(base.String(), "/"),
 		tokens:     opts.Tokens,
 		hc:         hc,
+		hiHC:       hiHC,
 		maxRetries: opts.MaxRetries,
 		sem:        make(chan struct{}, opts.Concurrency),
 		highSem:    make(chan struct{}, highConcurrency),
@@ -382,7 +406,11 @@ func (c *Client) send(ctx context.Context, req *request, token, clientRequestID 
 		hr.Header.Set("x-ms-throttle-priority", "high")
 	}
 	c.requests.Add(1)
-	hresp, err := c.hc.Do(hr)
+	hc := c.hc
+	if high {
+		hc = c.hiHC
+	}
+	hresp, err := hc.Do(hr)
 	if err != nil {
 		// *url.Error repeats the whole URL, query included; the caller's
 		// message names the method and path already.

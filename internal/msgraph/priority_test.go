@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -64,5 +65,48 @@ func TestHighPriorityRequestWaitsItsOwnRetryAfter(t *testing.T) {
 	}
 	if got := env.clk.Sleeps(); len(got) != 1 || got[0] != 1500*time.Millisecond {
 		t.Fatalf("sleeps = %v, want [1.5s]", got)
+	}
+}
+
+type countingTransport struct {
+	base http.RoundTripper
+	n    atomic.Int32
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.base.RoundTrip(r)
+}
+
+// High-priority requests travel on their own connections.
+func TestHighPriorityRequestsUseTheirOwnHTTPClient(t *testing.T) {
+	srv := newEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeBody(w, 200, []byte(onePage))
+	})).srv
+	normal := &countingTransport{base: srv.Client().Transport}
+	high := &countingTransport{base: srv.Client().Transport}
+	c, err := New(Options{BaseURL: srv.URL, Tokens: &fakeTokens{}, HTTPClient: &http.Client{Transport: normal},
+		PriorityHTTPClient: &http.Client{Transport: high}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, p := range []Priority{PriorityHigh, PriorityNormal, PriorityHigh} {
+		if _, err := collect(c.Users(WithPriority(ctx, p), ListOptions{})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if normal.n.Load() != 1 || high.n.Load() != 2 {
+		t.Fatalf("normal client carried %d requests, priority client %d; want 1 and 2", normal.n.Load(), high.n.Load())
+	}
+	// Without one, the default client's transport is cloned: a pool of
+	// its own, the same settings.
+	d, err := New(Options{BaseURL: srv.URL, Tokens: &fakeTokens{}, HTTPClient: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ht, ok := d.hiHC.Transport.(*http.Transport)
+	if !ok || d.hiHC.Transport == d.hc.Transport || ht.MaxIdleConnsPerHost != d.hc.Transport.(*http.Transport).MaxIdleConnsPerHost {
+		t.Fatal("the priority client shares the default client's transport, or lost its settings")
 	}
 }
