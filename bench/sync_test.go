@@ -251,7 +251,7 @@ func syncChild(t *testing.T) {
 	const concurrency = 16
 	g, err := msgraph.New(msgraph.Options{BaseURL: os.Getenv("BENCH_URL"), HTTPClient: &http.Client{Transport: ru},
 		PriorityHTTPClient: &http.Client{Transport: ruHigh},
-		Tokens: msgraph.TokenFunc(func(context.Context) (string, error) { return tok, nil }), Concurrency: concurrency})
+		Tokens:             msgraph.TokenFunc(func(context.Context) (string, error) { return tok, nil }), Concurrency: concurrency})
 	if err != nil {
 		t.Fatal(err)
 	}
