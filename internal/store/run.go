@@ -658,16 +658,24 @@ func (d *DB) ensureIndexes(ctx context.Context) error {
 		return fmt.Errorf("build index: connect: %w", err)
 	}
 	defer c.Close()
-	// Building an index sorts its entries; with helper threads SQLite
-	// sorts runs in parallel (the by-member index of a million
-	// memberships: 0.8 s instead of 1.1 to 1.3 s on two cores). Nothing
-	// else runs at this point of a sync.
+	// Building an index sorts its entries. With helper threads and its
+	// sorted runs in temporary files SQLite sorts them in parallel; with
+	// temp_store MEMORY (the pool's setting, for the writer's statement
+	// journals) it sorts on one thread. The by-member index of 950,000
+	// memberships: 0.8 s instead of 1.7 s on two cores. Nothing else runs
+	// at this point of a sync.
 	threads := min(runtime.NumCPU(), 4)
 	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA threads = %d", threads)); err != nil {
 		return fmt.Errorf("build index: %w", err)
 	}
-	// The connection goes back to the pool single-threaded either way.
-	defer func() { _, _ = c.ExecContext(context.WithoutCancel(ctx), "PRAGMA threads = 0") }()
+	if _, err := c.ExecContext(ctx, "PRAGMA temp_store = FILE"); err != nil {
+		return fmt.Errorf("build index: %w", err)
+	}
+	// The connection goes back to the pool as it came either way.
+	defer func() {
+		_, _ = c.ExecContext(context.WithoutCancel(ctx), "PRAGMA threads = 0")
+		_, _ = c.ExecContext(context.WithoutCancel(ctx), "PRAGMA temp_store = MEMORY")
+	}()
 	for _, q := range lateIndexes {
 		if _, err := c.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("build index: %w", err)
