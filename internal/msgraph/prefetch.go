@@ -2,7 +2,6 @@ package msgraph
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 )
@@ -35,8 +34,7 @@ func (c *Client) fetchAhead(ctx context.Context, link string, consistency bool) 
 				p.pg = page{NextLink: next, DeltaLink: delta, raw: b}
 				return nil
 			}
-			p.pg = page{}
-			return json.Unmarshal(b, &p.pg)
+			return decodePage(b, &p.pg)
 		})
 	}()
 	return p
@@ -52,12 +50,12 @@ func (c *Client) fillPage(ctx context.Context, pg *page, link string, consistenc
 	}
 	head := *pg
 	var full page
-	if err := json.Unmarshal(head.raw, &full); err != nil {
+	if err := decodePage(head.raw, &full); err != nil {
 		if !isTruncatedJSON(err) {
 			return fmt.Errorf("%s: GET %s: decode response: %w", c.service, pathOf(link), err)
 		}
 		full = page{}
-		if err := c.getJSON(ctx, link, consistency, &full); err != nil {
+		if err := c.getPageJSON(ctx, link, consistency, &full); err != nil {
 			return err
 		}
 	}
@@ -99,6 +97,13 @@ func (c *Client) getPage(ctx context.Context, ahead *prefetch, link string, cons
 		ahead.abandon()
 	}
 	var pg page
-	err := c.getJSON(ctx, link, consistency, &pg)
+	err := c.getPageJSON(ctx, link, consistency, &pg)
 	return pg, err
+}
+
+// getPageJSON GETs a collection page and decodes it with decodePage.
+func (c *Client) getPageJSON(ctx context.Context, link string, consistency bool, pg *page) error {
+	_, err := c.do(ctx, &request{method: http.MethodGet, url: link, consistency: consistency},
+		func(b []byte) error { return decodePage(b, pg) })
+	return err
 }
