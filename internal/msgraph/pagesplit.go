@@ -342,3 +342,69 @@ func validNumber(s []byte) bool {
 	}
 	return i == len(s)
 }
+
+// WithoutProperty returns an object's JSON without its top-level property
+// key (every occurrence), cut out of the text as it is: the other
+// properties keep their order and spelling. A group read with members
+// carries them in members@delta, which is not part of the group's stored
+// JSON. raw that is not a well-formed object is returned unchanged; keys
+// written with escapes go through encoding/json.
+func WithoutProperty(raw json.RawMessage, key string) json.RawMessage {
+	b := raw
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return raw
+	}
+	if end, ok := skipValue(b, i, 0); !ok || skipSpace(b, end) != len(b) {
+		return raw
+	}
+	// Well-formed from here on.
+	i = skipSpace(b, i+1)
+	if b[i] == '}' {
+		return raw
+	}
+	prevEnd := -1 // just after the previous property's value
+	for {
+		start := i
+		k, j, ok := plainJSONString(b, i)
+		if !ok {
+			return withoutPropertySlow(raw, key)
+		}
+		i = skipSpace(b, j) // at ':'
+		end, _ := skipValue(b, skipSpace(b, i+1), 0)
+		after := skipSpace(b, end) // at ',' or '}'
+		if k == key {
+			out := make([]byte, 0, len(b))
+			switch {
+			case b[after] == ',': // not the last: the comma goes with it
+				out = append(append(out, b[:start]...), b[skipSpace(b, after+1):]...)
+			case prevEnd >= 0: // the last: the comma before it goes
+				out = append(append(out, b[:prevEnd]...), b[after:]...)
+			default: // the only one
+				out = append(append(out, b[:start]...), b[after:]...)
+			}
+			return WithoutProperty(out, key) // it may occur again
+		}
+		if b[after] == '}' {
+			return raw
+		}
+		prevEnd = end
+		i = skipSpace(b, after+1)
+	}
+}
+
+func withoutPropertySlow(raw json.RawMessage, key string) json.RawMessage {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return raw
+	}
+	if _, ok := m[key]; !ok {
+		return raw
+	}
+	delete(m, key)
+	b, err := json.Marshal(m)
+	if err != nil {
+		return raw
+	}
+	return b
+}

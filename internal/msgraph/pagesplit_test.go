@@ -59,3 +59,57 @@ func FuzzDecodePageFast(f *testing.F) {
 		checkDecodePage(t, b)
 	})
 }
+
+func TestWithoutProperty(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`{"id":"g","members@delta":[{"id":"u"}],"displayName":"G"}`, `{"id":"g","displayName":"G"}`},
+		{`{"id":"g", "members@delta":[] }`, `{"id":"g"}`},
+		{`{ "members@delta":[] , "id":"g"}`, `{ "id":"g"}`},
+		{`{"members@delta":1}`, `{}`},
+		{`{"members@delta":1,"a":2,"members@delta":3}`, `{"a":2}`},
+		{`{"a":{"members@delta":1}}`, `{"a":{"members@delta":1}}`},
+		{`{"a":1}`, `{"a":1}`},
+		{`{"a":1,"members@delta":}`, `{"a":1,"members@delta":}`},
+		{`[1]`, `[1]`},
+	} {
+		if got := string(WithoutProperty(json.RawMessage(c.in), "members@delta")); got != c.want {
+			t.Errorf("WithoutProperty(%s) = %s, want %s", c.in, got, c.want)
+		}
+	}
+}
+
+// FuzzWithoutProperty: the result reads as the input's properties less
+// the key; input that is not a well-formed object comes back unchanged.
+func FuzzWithoutProperty(f *testing.F) {
+	f.Add([]byte(`{"id":"g","members@delta":[{"@odata.type":"#microsoft.graph.user","id":"u"}],"displayName":"G"}`), "members@delta")
+	f.Add([]byte(`{"a":1,"b":{"c":[true,null]},"a":2}`), "a")
+	f.Fuzz(func(t *testing.T, b []byte, key string) {
+		out := WithoutProperty(b, key)
+		var in map[string]json.RawMessage
+		if json.Unmarshal(b, &in) != nil {
+			if string(out) != string(b) {
+				t.Fatalf("malformed %q changed to %q", b, out)
+			}
+			return
+		}
+		var got map[string]json.RawMessage
+		if err := json.Unmarshal(out, &got); err != nil {
+			if in == nil { // the input was null
+				return
+			}
+			t.Fatalf("%q -> %q: %v", b, out, err)
+		}
+		delete(in, key)
+		if len(got) != len(in) {
+			t.Fatalf("%q -> %q: %d properties, want %d", b, out, len(got), len(in))
+		}
+		for k, v := range in {
+			var a, b2 any
+			_ = json.Unmarshal(v, &a)
+			_ = json.Unmarshal(got[k], &b2)
+			if !reflect.DeepEqual(a, b2) {
+				t.Fatalf("%q: property %q %s, want %s", b, k, got[k], v)
+			}
+		}
+	})
+}

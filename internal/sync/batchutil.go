@@ -66,22 +66,7 @@ func ignoreNotFound(err error) error {
 // stripKey removes one top-level property from an object's JSON (e.g.
 // members@delta, which must not be stored as the group's raw JSON).
 func stripKey(raw json.RawMessage, key string) json.RawMessage {
-	if len(raw) == 0 {
-		return raw
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return raw
-	}
-	if _, ok := m[key]; !ok {
-		return raw
-	}
-	delete(m, key)
-	b, err := json.Marshal(m)
-	if err != nil {
-		return raw
-	}
-	return b
+	return msgraph.WithoutProperty(raw, key)
 }
 
 var errNoID = errors.New("item without id")
