@@ -642,17 +642,57 @@ func (r *sqliteRun) finish(ctx context.Context, res RunResult, cause error) erro
 	return nil
 }
 
-// lateIndexes are built after a run commits rather than maintained during a
-// first full load (see migration 0003); afterwards SQLite maintains them.
-var lateIndexes = []string{
-	`CREATE INDEX IF NOT EXISTS group_members_member ON group_members(connection_id, member_id)`,
-	`CREATE INDEX IF NOT EXISTS app_role_assignments_principal ON app_role_assignments(connection_id, principal_id)`,
-	`CREATE INDEX IF NOT EXISTS users_upn ON users(connection_id, user_principal_name)`,
-	`CREATE INDEX IF NOT EXISTS user_licenses_sku ON user_licenses(connection_id, sku_id)`,
-	`CREATE INDEX IF NOT EXISTS user_managers_manager ON user_managers(connection_id, manager_id)`,
+// lateIndexes are built once a first full load of their table is done
+// rather than maintained during it (see migration 0003): after the run
+// that loaded it, or earlier, once the resource that writes the table is
+// done (Run.EnsureIndexes). Afterwards SQLite maintains them.
+var lateIndexes = []struct {
+	table *table
+	sql   string
+}{
+	{tGroupMembers, `CREATE INDEX IF NOT EXISTS group_members_member ON group_members(connection_id, member_id)`},
+	{tAppRoleAssignments, `CREATE INDEX IF NOT EXISTS app_role_assignments_principal ON app_role_assignments(connection_id, principal_id)`},
+	{tUsers, `CREATE INDEX IF NOT EXISTS users_upn ON users(connection_id, user_principal_name)`},
+	{tUserLicenses, `CREATE INDEX IF NOT EXISTS user_licenses_sku ON user_licenses(connection_id, sku_id)`},
+	{tUserManagers, `CREATE INDEX IF NOT EXISTS user_managers_manager ON user_managers(connection_id, manager_id)`},
 }
 
-func (d *DB) ensureIndexes(ctx context.Context) error {
+// EnsureIndexes commits what Apply wrote so far and builds the late
+// indexes of the given tables that do not exist yet: a resource that has
+// written all of its rows need not leave its index builds to the end of
+// the run, where they would wait for the slowest resource.
+func (r *sqliteRun) EnsureIndexes(ctx context.Context, tables ...Table) error {
+	want := map[*table]bool{}
+	for _, t := range tables {
+		for _, x := range t.tables() {
+			want[x] = true
+		}
+	}
+	r.mu.Lock()
+	closed := r.closed
+	r.mu.Unlock()
+	if closed {
+		return errors.New("ensure indexes: run already ended")
+	}
+	r.txMu.Lock()
+	defer r.txMu.Unlock()
+	if err := r.flushLocked(ctx); err != nil {
+		return err
+	}
+	return r.d.buildIndexes(ctx, func(t *table) bool { return want[t] })
+}
+
+// buildIndexes builds the late indexes of the tables want accepts.
+func (d *DB) buildIndexes(ctx context.Context, want func(*table) bool) error {
+	var todo []string
+	for _, li := range lateIndexes {
+		if want(li.table) {
+			todo = append(todo, li.sql)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
 	c, err := d.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("build index: connect: %w", err)
@@ -662,8 +702,7 @@ func (d *DB) ensureIndexes(ctx context.Context) error {
 	// sorted runs in temporary files SQLite sorts them in parallel; with
 	// temp_store MEMORY (the pool's setting, for the writer's statement
 	// journals) it sorts on one thread. The by-member index of 950,000
-	// memberships: 0.8 s instead of 1.7 s on two cores. Nothing else runs
-	// at this point of a sync.
+	// memberships: 0.8 s instead of 1.7 s on two cores.
 	threads := min(runtime.NumCPU(), 4)
 	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA threads = %d", threads)); err != nil {
 		return fmt.Errorf("build index: %w", err)
@@ -676,11 +715,23 @@ func (d *DB) ensureIndexes(ctx context.Context) error {
 		_, _ = c.ExecContext(context.WithoutCancel(ctx), "PRAGMA threads = 0")
 		_, _ = c.ExecContext(context.WithoutCancel(ctx), "PRAGMA temp_store = MEMORY")
 	}()
-	for _, q := range lateIndexes {
+	for _, q := range todo {
 		if _, err := c.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("build index: %w", err)
 		}
 	}
+	return nil
+}
+
+func (d *DB) ensureIndexes(ctx context.Context) error {
+	if err := d.buildIndexes(ctx, func(*table) bool { return true }); err != nil {
+		return err
+	}
+	c, err := d.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("analyze: connect: %w", err)
+	}
+	defer c.Close()
 	// Without statistics SQLite prefers a clustered key prefix (a scan of
 	// the connection's millions of memberships) to the by-member index;
 	// sampled statistics (analysis_limit) keep this cheap.

@@ -321,3 +321,47 @@ func TestEachUserStreamsWhatUsersReturns(t *testing.T) {
 		t.Fatal("EachUser without raw differs from Users beyond the JSON")
 	}
 }
+
+// EnsureIndexes builds the late indexes of the tables named (children
+// included) as soon as a resource is done, commits what was applied
+// first, and leaves the other tables' indexes to the commit.
+func TestEnsureIndexesBuildsThoseOfTheTablesNamed(t *testing.T) {
+	ctx := context.Background()
+	d := openTest(t, fakeClock())
+	c, _ := d.Connection(ctx, "t")
+	indexes := func() []string {
+		t.Helper()
+		var out []string
+		rows, err := d.db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'index' AND name IN
+			('users_upn', 'user_licenses_sku', 'group_members_member', 'user_managers_manager', 'app_role_assignments_principal') ORDER BY name`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	eq(t, indexes(), nil) // a new database: none yet
+	r := mustRun(t, d, c, ModeFull, func(b *Batch) {
+		b.PutUser(user("a", "a@x.test", true, "sku1"))
+		b.PutGroupMember("g1", DirectoryObjectRef{ID: "a", Type: "user"})
+	})
+	if err := r.EnsureIndexes(ctx, TableUsers); err != nil {
+		t.Fatal(err)
+	}
+	eq(t, indexes(), []string{"user_licenses_sku", "users_upn"})
+	if err := r.Commit(ctx, RunResult{}); err != nil {
+		t.Fatal(err)
+	}
+	eq(t, indexes(), []string{"app_role_assignments_principal", "group_members_member", "user_licenses_sku", "user_managers_manager", "users_upn"})
+	if err := r.EnsureIndexes(ctx, TableUsers); err == nil {
+		t.Fatal("EnsureIndexes after the commit: no error")
+	}
+	eq(t, upns(t, d, c), []string{"a@x.test+sku1"})
+}

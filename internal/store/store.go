@@ -93,6 +93,10 @@ type Run interface {
 	Commit(ctx context.Context, res RunResult) error
 	// Fail records the result and leaves the previous generation current.
 	Fail(ctx context.Context, res RunResult, cause error) error
+	// EnsureIndexes flushes and builds the indexes a first full load of
+	// the tables leaves out (built at the latest by Commit), once the
+	// resource writing them is done.
+	EnsureIndexes(ctx context.Context, tables ...Table) error
 
 	// Ids of objects open in the run's view (carried over or written by
 	// this run), for fan-out; the caller's batches must be applied first.

@@ -377,6 +377,12 @@ func (e *engine) runOne(ctx context.Context, r *resource) store.ResourceResult {
 		if err == nil {
 			err = j.flush(ctx)
 		}
+		if err == nil && e.mode == store.ModeFull {
+			// A full load leaves some indexes out; build this
+			// resource's now rather than at the commit, which waits
+			// for the slowest resource.
+			err = e.run.EnsureIndexes(ctx, r.tables...)
+		}
 		switch {
 		case err == nil:
 			if res.Status == "" {
