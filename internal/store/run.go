@@ -40,8 +40,10 @@ type sqliteRun struct {
 	wconn *sql.Conn // the run's own connection, with a larger page cache
 	tx    *sql.Tx
 	stmts *stmts
-	// inserts caches the multi-row insert statements' text (txMu).
+	// inserts caches the multi-row insert statements' text, perRow the
+	// touch and close statements' (txMu).
 	inserts map[insertKey]string
+	perRow  map[runSQLKey]string
 }
 
 // BeginRun allocates the next generation for conn, after discarding rows an
@@ -125,7 +127,7 @@ func (d *DB) BeginRun(ctx context.Context, conn Connection, mode RunMode) (Run, 
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("begin run for %q: commit: %w", conn.Name, err)
 	}
-	return &sqliteRun{d: d, conn: conn, id: id, gen: gen, mode: mode, fresh: fresh, links: map[string]deltaLink{}, inserts: map[insertKey]string{}}, nil
+	return &sqliteRun{d: d, conn: conn, id: id, gen: gen, mode: mode, fresh: fresh, links: map[string]deltaLink{}, inserts: map[insertKey]string{}, perRow: map[runSQLKey]string{}}, nil
 }
 
 // discardStaged removes every trace of generations after cur.
@@ -161,15 +163,24 @@ type stmts struct {
 	m  map[string]*sql.Stmt
 }
 
-func (s *stmts) exec(ctx context.Context, query string, args ...any) (int64, error) {
+// prepared returns the transaction's prepared statement for query.
+func (s *stmts) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	st, ok := s.m[query]
 	if !ok {
 		var err error
 		st, err = s.tx.PrepareContext(ctx, query)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		s.m[query] = st
+	}
+	return st, nil
+}
+
+func (s *stmts) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	st, err := s.prepared(ctx, query)
+	if err != nil {
+		return 0, err
 	}
 	res, err := st.ExecContext(ctx, args...)
 	if err != nil {
@@ -376,24 +387,30 @@ func (r *sqliteRun) putChunk(ctx context.Context, t *table, b *Batch, idx []int,
 		// values IN a VALUES list) measured slower, SQLite building an
 		// ephemeral index of the list for every statement.
 		rest = make([]int, 0, len(idx))
-		touch, closeQ := t.sqlTouch(), t.sqlClose()
-		args := make([]any, 0, len(t.keys)+3)
+		// The connection and generation are literals, as in the inserts.
+		touch, err := s.prepared(ctx, r.runSQL(t, "touch", func() string { return t.sqlTouchFor(c, g) }))
+		if err != nil {
+			return err
+		}
+		closeQ, err := s.prepared(ctx, r.runSQL(t, "close", func() string { return t.sqlCloseFor(c, g) }))
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, len(t.keys)+1)
 		for _, i := range idx {
 			o := &b.ops[i]
-			args = append(args[:0], g, c)
-			args = append(args, o.keys...)
+			args = append(args[:0], o.keys...)
 			args = append(args, r.opHash(o))
-			n, err := s.exec(ctx, touch, args...)
+			res, err := touch.ExecContext(ctx, args...)
 			if err != nil {
 				return err
 			}
-			if n > 0 {
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n > 0 {
 				continue
 			}
-			args = append(args[:0], g, c)
-			args = append(args, o.keys...)
-			args = append(args, g)
-			if _, err := s.exec(ctx, closeQ, args...); err != nil {
+			if _, err := closeQ.ExecContext(ctx, o.keys...); err != nil {
 				return err
 			}
 			rest = append(rest, i)
@@ -528,6 +545,23 @@ func (r *sqliteRun) insertArgs(args []any, o *op) []any {
 type insertKey struct {
 	t *table
 	n int
+}
+
+// runSQL is a per-row statement's text for this run (connection and
+// generation literal), built once per table and kind.
+func (r *sqliteRun) runSQL(t *table, kind string, build func() string) string {
+	k := runSQLKey{t, kind}
+	q, ok := r.perRow[k]
+	if !ok {
+		q = build()
+		r.perRow[k] = q
+	}
+	return q
+}
+
+type runSQLKey struct {
+	t    *table
+	kind string
 }
 
 // insertSQL is t.sqlInsertN for this run, built once per table and size.

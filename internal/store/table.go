@@ -130,6 +130,29 @@ func (t *table) sqlTouch() string {
 	return fmt.Sprintf("UPDATE %s SET seen_gen = ? WHERE %s AND valid_to IS NULL AND hash = ?", t.name, t.keyWhere())
 }
 
+// sqlTouchFor is sqlTouch for one run, the connection and generation
+// written as literals: (keys..., hash).
+func (t *table) sqlTouchFor(conn, gen int64) string {
+	return fmt.Sprintf("UPDATE %s SET seen_gen = %d WHERE %s AND valid_to IS NULL AND hash = ?", t.name, gen, t.keyWhereFor(conn))
+}
+
+// sqlCloseFor is sqlClose for one run: (keys...).
+func (t *table) sqlCloseFor(conn, gen int64) string {
+	return fmt.Sprintf("UPDATE %s SET valid_to = %d WHERE %s AND valid_to IS NULL AND valid_from < %d", t.name, gen, t.keyWhereFor(conn), gen)
+}
+
+// keyWhereFor is keyWhere with the connection as a literal.
+func (t *table) keyWhereFor(conn int64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "connection_id = %d", conn)
+	for _, k := range t.keys {
+		b.WriteString(" AND ")
+		b.WriteString(k)
+		b.WriteString(" = ?")
+	}
+	return b.String()
+}
+
 // sqlClose closes the open row of a key written by an earlier generation:
 // (gen, conn, keys..., gen).
 func (t *table) sqlClose() string {
