@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -233,8 +234,8 @@ func selfCPU() time.Duration {
 // syncChild runs one sync and prints its figures.
 func syncChild(t *testing.T) {
 	ctx := context.Background()
-	// The soft heap limit `tenantscope sync` sets (internal/cli/sync.go).
-	debug.SetMemoryLimit(160 << 20)
+	// The soft heap limit `tenantscope sync` sets (internal/cli/syncMemoryLimit).
+	debug.SetMemoryLimit(144 << 20)
 	ca, err := os.ReadFile(os.Getenv("BENCH_CA"))
 	if err != nil {
 		t.Fatal(err)
@@ -274,6 +275,32 @@ func syncChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Where the peak RSS comes from: the Go runtime's memory and live
+	// objects against the process's RSS (the rest is SQLite's, outside
+	// the Go heap).
+	stopSample, sampled := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(sampled)
+		samples := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
+		var maxRSS, maxGo, maxObj, goAtMax, objAtMax int64
+		for {
+			select {
+			case <-stopSample:
+				fmt.Fprintf(os.Stderr, "memory %s: RSS at most %d MB (sampled every 50 ms; Go %d MB, live objects %d MB at that moment); Go at most %d MB, live objects at most %d MB\n",
+					os.Getenv("BENCH_RUN"), maxRSS>>20, goAtMax>>20, objAtMax>>20, maxGo>>20, maxObj>>20)
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			metrics.Read(samples)
+			g, o := int64(samples[0].Value.Uint64()), int64(samples[1].Value.Uint64())
+			rss := vmRSS() * 1024
+			if rss > maxRSS {
+				maxRSS, goAtMax, objAtMax = rss, g, o
+			}
+			maxGo, maxObj = max(maxGo, g), max(maxObj, o)
+		}
+	}()
+	defer func() { close(stopSample); <-sampled }()
 	start := time.Now()
 	tl := &timeline{start: start, at: map[string][2]time.Duration{}}
 	res, err := tsync.Run(ctx, g, db, tsync.Options{Connection: "bench", GraphBaseURL: os.Getenv("BENCH_URL"),
@@ -380,6 +407,17 @@ func (c *ruCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
+}
+
+func vmRSS() int64 {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 func fileSize(path string) int64 {

@@ -277,7 +277,7 @@ func (r *sqliteRun) flushLocked(ctx context.Context) error {
 
 // indexBuildCacheKiB is the page cache (and sorter memory) of a
 // connection building a late index.
-const indexBuildCacheKiB = 4 << 10
+const indexBuildCacheKiB = 2 << 10
 
 // writerCacheKiB is the page cache of a run's writing connection (readers
 // keep the default of Open).
@@ -750,8 +750,9 @@ func (d *DB) buildIndexes(ctx context.Context, want func(*table) bool) error {
 	}
 	// The sorter keeps up to a page cache's worth in memory per thread:
 	// with the pool's 16 MiB that added 77 MB to the process while the
-	// run's writer still holds its own cache; 4 MiB adds 6 MB and sorts as
-	// fast (the runs spill to temporary files, merged in parallel).
+	// run's writer still holds its own cache; 2 MiB adds next to nothing
+	// and sorts as fast (the runs spill to temporary files, merged in
+	// parallel).
 	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", indexBuildCacheKiB)); err != nil {
 		return fmt.Errorf("build index: %w", err)
 	}
