@@ -125,11 +125,6 @@ func (t *table) dataCols() []string {
 	return c
 }
 
-// sqlTouch confirms an unchanged open row: (seen_gen, conn, keys..., hash).
-func (t *table) sqlTouch() string {
-	return fmt.Sprintf("UPDATE %s SET seen_gen = ? WHERE %s AND valid_to IS NULL AND hash = ?", t.name, t.keyWhere())
-}
-
 // sqlTouchFor is sqlTouch for one run, the connection and generation
 // written as literals: (keys..., hash).
 func (t *table) sqlTouchFor(conn, gen int64) string {
