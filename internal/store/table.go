@@ -125,8 +125,9 @@ func (t *table) dataCols() []string {
 	return c
 }
 
-// sqlTouchFor is sqlTouch for one run, the connection and generation
-// written as literals: (keys..., hash).
+// sqlTouchFor confirms an unchanged open row (seen_gen moves to the run's
+// generation), the connection and generation written as literals:
+// (keys..., hash).
 func (t *table) sqlTouchFor(conn, gen int64) string {
 	return fmt.Sprintf("UPDATE %s SET seen_gen = %d WHERE %s AND valid_to IS NULL AND hash = ?", t.name, gen, t.keyWhereFor(conn))
 }
