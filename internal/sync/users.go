@@ -232,7 +232,7 @@ func managersOf(ctx context.Context, g Graph, ids []string) (map[string]string, 
 // users listing): one light listing, 999 users a page.
 func managersResource() *resource {
 	return &resource{
-		name: "managers", group: "users",
+		name: "managers", group: "users", long: true,
 		perms:  []string{"User.Read.All", "Directory.Read.All"},
 		deps:   []string{usersResourceName},
 		tables: []store.Table{store.TableUserManagers},
