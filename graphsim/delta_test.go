@@ -393,3 +393,39 @@ func TestDeltaConformanceChangesAndPages(t *testing.T) {
 		t.Errorf("round after churn: %d changed, %d removed (tenant removed %d)", changed, removed, want)
 	}
 }
+
+// Groups keep their members' kinds index for index through generation and
+// churn (added and removed members), which the first delta round writes
+// from instead of looking each member up.
+func TestGroupMemberKindsStayAligned(t *testing.T) {
+	p, err := ProfileByName("medium", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn, err := Generate(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string) {
+		t.Helper()
+		tn.Snapshot(func(tn *Tenant) {
+			for _, g := range tn.Groups {
+				if len(g.memberKinds) != len(g.Members) {
+					t.Fatalf("%s: group %s has %d members and %d kinds", when, g.ID, len(g.Members), len(g.memberKinds))
+				}
+				for i, m := range g.Members {
+					if want := tn.kindLocked(m); g.memberKinds[i] != want {
+						t.Fatalf("%s: group %s member %d (%s) kind %v, want %v", when, g.ID, i, m, g.memberKinds[i], want)
+					}
+				}
+			}
+		})
+	}
+	check("generated")
+	for seed := range int64(3) {
+		if s := tn.Churn(0.05, seed); s.MembersAdded == 0 || s.MembersRemoved == 0 {
+			t.Fatalf("churn %d changed no memberships: %+v", seed, s)
+		}
+		check("after churn")
+	}
+}

@@ -118,8 +118,9 @@ type deltaKind struct {
 	Set   *entitySet
 	Items func(t *Tenant, d deltaState) deltaList
 	// Members returns up to limit members@delta entries of a group from
-	// offset off, and how many there are in all.
-	Members func(t *Tenant, d deltaState, g *Group, off, limit int) (chunk []entity, total int)
+	// offset off (the property's value and how many entries it holds), and
+	// how many there are in all.
+	Members func(t *Tenant, d deltaState, g *Group, off, limit int) (chunk any, n, total int)
 }
 
 // deltaItem is one entry of a round: a live object or a removal.
@@ -216,19 +217,19 @@ func groupDeltaItems(t *Tenant, d deltaState) deltaList {
 
 // groupMembersDelta: the full member list on the first round, the net adds
 // and removals since the token afterwards; one window of it.
-func groupMembersDelta(t *Tenant, d deltaState, g *Group, off, limit int) ([]entity, int) {
-	ref := func(id string) entity {
-		return entity{{"@odata.type", odataTypeOf(kindForDelta(t, id))}, {"id", id}}
-	}
+func groupMembersDelta(t *Tenant, d deltaState, g *Group, off, limit int) (any, int, int) {
 	if d.Initial {
 		total := len(g.Members)
 		off = min(off, total)
 		end := min(off+limit, total)
-		out := make([]entity, 0, end-off)
-		for _, id := range g.Members[off:end] {
-			out = append(out, ref(id))
+		m := memberRefs{t: t, ids: g.Members[off:end]}
+		if len(g.memberKinds) == len(g.Members) {
+			m.kinds = g.memberKinds[off:end]
 		}
-		return out, total
+		return m, end - off, total
+	}
+	ref := func(id string) entity {
+		return entity{{"@odata.type", odataTypeOf(kindForDelta(t, id))}, {"id", id}}
 	}
 	last := map[string]bool{} // member -> removed
 	var order []string
@@ -252,7 +253,47 @@ func groupMembersDelta(t *Tenant, d deltaState, g *Group, off, limit int) ([]ent
 		}
 		out = append(out, e)
 	}
-	return out, total
+	return out, len(out), total
+}
+
+// memberRefs is a window of a group's members as the first round's
+// members@delta writes them, [{"@odata.type":…,"id":…},…]: serialised
+// straight from the model (a full round writes a million of them). Read
+// lock held.
+type memberRefs struct {
+	t     *Tenant
+	ids   []string
+	kinds []ObjectKind // the members' kinds when the group keeps them
+}
+
+func (m memberRefs) kind(i int) ObjectKind {
+	if i < len(m.kinds) && m.kinds[i] != KindUnknown {
+		return m.kinds[i]
+	}
+	return kindForDelta(m.t, m.ids[i])
+}
+
+func (m memberRefs) AppendJSON(b []byte) []byte {
+	b = append(b, '[')
+	for i, id := range m.ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"@odata.type":"`...)
+		b = append(b, odataTypeOf(m.kind(i))...) // plain ASCII, nothing to escape
+		b = append(b, `","id":`...)
+		b = appendJSONString(b, id)
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+func (m memberRefs) Plain() any {
+	out := make([]any, 0, len(m.ids))
+	for i, id := range m.ids {
+		out = append(out, map[string]any{"@odata.type": odataTypeOf(m.kind(i)), "id": id})
+	}
+	return out
 }
 
 // memberChangesAfter is the tail of the tenant's membership change log
@@ -450,10 +491,10 @@ func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, c *Caller, d
 			if i == start {
 				off = d.MemberOff
 			}
-			chunk, total := dk.Members(t, d, g, off, budget)
-			budget -= len(chunk)
+			chunk, n, total := dk.Members(t, d, g, off, budget)
+			budget -= n
 			p = append(p, property{"members@delta", chunk})
-			if off+len(chunk) < total {
+			if off+n < total {
 				// A large group continues on the next page, as Graph
 				// splits members@delta across pages.
 				out = append(out, p)
@@ -461,7 +502,7 @@ func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, c *Caller, d
 				if i > 0 {
 					last = items.At(i - 1).ID
 				}
-				next = &deltaState{Pos: i, LastID: last, MemberOff: off + len(chunk)}
+				next = &deltaState{Pos: i, LastID: last, MemberOff: off + n}
 				break
 			}
 		}

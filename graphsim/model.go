@@ -308,7 +308,12 @@ type Group struct {
 	IsAssignableToRole    bool
 	// Members are object IDs of users, groups, service principals or devices.
 	Members []string
-	Owners  []string
+	// memberKinds are the members' kinds, index for index (rebuildIndexes,
+	// addMemberLocked, removeMemberLocked): a first groups delta round
+	// names a million members, and looking each up by id was most of its
+	// cost.
+	memberKinds []ObjectKind
+	Owners      []string
 	// AssignedLicenses: group-based licensing.
 	AssignedLicenses []AssignedLicense
 

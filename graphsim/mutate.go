@@ -259,6 +259,9 @@ func cloudManaged(grp *Group) *APIError {
 // addMemberLocked records a new membership; write lock, checks done.
 func (t *Tenant) addMemberLocked(grp *Group, memberID string) {
 	grp.Members = append(grp.Members, memberID)
+	if len(grp.memberKinds) == len(grp.Members)-1 {
+		grp.memberKinds = append(grp.memberKinds, t.kindLocked(memberID))
+	}
 	t.memberSetLocked(grp)[memberID] = struct{}{}
 	t.memberOf[memberID] = append(t.memberOf[memberID], grp)
 	seq := t.nextSeqLocked()
@@ -313,6 +316,9 @@ func (t *Tenant) RemoveGroupMember(groupID, memberID string) error {
 func (t *Tenant) removeMemberLocked(grp *Group, memberID string) {
 	if i := slices.Index(grp.Members, memberID); i >= 0 {
 		grp.Members = slices.Delete(grp.Members, i, i+1)
+		if i < len(grp.memberKinds) {
+			grp.memberKinds = slices.Delete(grp.memberKinds, i, i+1)
+		}
 	}
 	delete(t.memberSetLocked(grp), memberID)
 	if gs := t.memberOf[memberID]; gs != nil {

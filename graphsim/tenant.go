@@ -55,6 +55,12 @@ func (t *Tenant) rebuildIndexes() {
 	for _, s := range t.SubscribedSKUs {
 		t.skuByID[s.SkuID] = s
 	}
+	for _, grp := range t.Groups {
+		grp.memberKinds = make([]ObjectKind, len(grp.Members))
+		for i, m := range grp.Members {
+			grp.memberKinds[i] = t.kindByID[m]
+		}
+	}
 }
 
 // initSeq numbers every user and group in creation order, so a first delta
