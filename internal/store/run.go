@@ -308,10 +308,14 @@ func (r *sqliteRun) applyLocked(ctx context.Context, b *Batch, st *ApplyStats) e
 	// Puts are buffered per table and written a chunk of keys at a time,
 	// in key order (B-tree writes in key order touch each page once
 	// instead of at random: two to three times faster for tables keyed by
-	// GUIDs or names). Any other operation may read or change rows, so
-	// buffered puts are written first; puts to different tables are
-	// independent. Of two puts of one key the later wins, as it would
-	// one after the other.
+	// GUIDs or names). Any other operation reads or changes the rows of
+	// its table (a removal also those of the tables naming the removed
+	// object), so their buffered puts are written first; puts to other
+	// tables are independent and stay buffered (a full listing of users
+	// removes the manager of every user who has none: flushing every
+	// table then cut all the multi-row inserts to a handful of rows). Of
+	// two puts of one key the later wins, as it would one after the
+	// other.
 	bufs := map[*table][]int{}
 	var order []*table
 	flushTable := func(t *table) error {
@@ -363,8 +367,15 @@ func (r *sqliteRun) applyLocked(ctx context.Context, b *Batch, st *ApplyStats) e
 		case (o.kind == opSweepChildren || o.kind == opSweep) && fresh:
 			continue // nothing of an earlier generation to close
 		}
-		if err := flushAll(); err != nil {
+		if err := flushTable(o.table); err != nil {
 			return err
+		}
+		if o.kind == opRemove {
+			for _, d := range o.table.dependents {
+				if err := flushTable(d.t); err != nil {
+					return err
+				}
+			}
 		}
 		if err := r.applyOp(ctx, s, o, st); err != nil {
 			return fmt.Errorf("apply batch: %s: %w", o.table.name, err)

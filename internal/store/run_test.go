@@ -365,3 +365,41 @@ func TestEnsureIndexesBuildsThoseOfTheTablesNamed(t *testing.T) {
 	}
 	eq(t, upns(t, d, c), []string{"a@x.test+sku1"})
 }
+
+// A removal in a batch writes first the puts it could see (its table's and
+// those of the tables naming the removed object); puts to other tables stay
+// buffered and all end as if applied one after the other.
+func TestRemovalAmongBufferedPuts(t *testing.T) {
+	ctx := context.Background()
+	d := openTest(t, fakeClock())
+	c, _ := d.Connection(ctx, "t")
+	r := mustRun(t, d, c, ModeFull, func(b *Batch) {
+		b.PutUser(user("a", "a@x.test", true, "sku1"))
+		b.PutGroupMember("g1", DirectoryObjectRef{ID: "a", Type: "user"})
+		b.PutUserManager("a", "m")
+		b.PutUser(user("b", "b@x.test", true))
+		b.PutUserManager("c", "") // a user without a manager: a removal in an unrelated table
+		b.PutGroupMember("g1", DirectoryObjectRef{ID: "c", Type: "user"})
+		b.RemoveUser("a")
+		b.PutGroupMember("g1", DirectoryObjectRef{ID: "b", Type: "user"})
+		b.PutUser(user("b", "b2@x.test", true))
+	})
+	if err := r.Commit(ctx, RunResult{}); err != nil {
+		t.Fatal(err)
+	}
+	eq(t, upns(t, d, c), []string{"b2@x.test"})
+	ms, err := d.GroupMembers(ctx, c, "g1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ms, []DirectoryObjectRef{{ID: "b", Type: "user"}, {ID: "c", Type: "user"}}) {
+		t.Fatalf("g1 members %v", ms)
+	}
+	var managers int
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM user_managers WHERE connection_id = ? AND valid_to IS NULL`, c.ID).Scan(&managers); err != nil {
+		t.Fatal(err)
+	}
+	if managers != 0 {
+		t.Fatalf("%d open manager rows, want 0 (a was removed, c has none)", managers)
+	}
+}
