@@ -173,7 +173,10 @@ type wmsg struct {
 }
 
 const (
-	txOps = 10000
+	// hiBurst is how many messages of the writer's first lane it takes in a
+	// row while the other lane waits.
+	hiBurst = 2
+	txOps   = 10000
 	// txMaxAge bounds how long the run's write transaction stays open:
 	// other writers of the database (another connection's sync, licence
 	// settings) wait for it.
@@ -304,15 +307,31 @@ func (w *writer) loop(ctx context.Context) {
 	defer tick.Stop()
 	// A closed lane is set to nil (never ready); the loop ends when both
 	// are closed and drained.
+	//
+	// The first lane goes first, but not always: after hiBurst of its
+	// messages in a row, a waiting message of the other lane is taken, so
+	// a critical resource that writes a lot (the usage reports) cannot
+	// starve the others (whose barriers then hold their slots).
 	in, hi := w.in, w.hi
+	hiStreak := 0
 	for in != nil || hi != nil {
 		var m wmsg
-		var ok, ticked bool
+		var ok, ticked, got bool
 		lane := &in
-		select {
-		case m, ok = <-hi:
-			lane = &hi
-		default:
+		if hiStreak >= hiBurst && len(in) > 0 {
+			select {
+			case m, ok = <-in:
+				got = true
+			default:
+			}
+		} else {
+			select {
+			case m, ok = <-hi:
+				lane, got = &hi, true
+			default:
+			}
+		}
+		if !got {
 			select {
 			case m, ok = <-hi:
 				lane = &hi
@@ -320,6 +339,13 @@ func (w *writer) loop(ctx context.Context) {
 			case <-tick.C:
 				ticked = true
 			}
+		}
+		switch {
+		case ticked:
+		case lane == &hi:
+			hiStreak++
+		default:
+			hiStreak = 0
 		}
 		if ticked {
 			if pending.Len() > 0 {

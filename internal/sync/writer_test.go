@@ -80,3 +80,38 @@ func TestWriterTakesTheCriticalLaneFirst(t *testing.T) {
 		t.Fatalf("applied %s, want the critical batch before the normal ones queued ahead of it", got)
 	}
 }
+
+// A critical resource that writes a lot does not starve the others: after
+// hiBurst of its batches in a row the writer takes a waiting one of the
+// other lane.
+func TestWriterDoesNotStarveTheOtherLane(t *testing.T) {
+	run := &lanesRun{release: make(chan struct{})}
+	w := newWriter(run)
+	go w.loop(context.Background())
+	ctx := context.Background()
+	if err := w.send(ctx, false, batchOf(0)); err != nil { // held in Apply
+		t.Fatal(err)
+	}
+	for len(w.in) > 0 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
+	for k := range 6 {
+		if err := w.send(ctx, true, batchOf(10+k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.send(ctx, false, batchOf(1)); err != nil {
+		t.Fatal(err)
+	}
+	close(run.release)
+	if err := w.close(); err != nil {
+		t.Fatal(err)
+	}
+	run.mu.Lock()
+	defer run.mu.Unlock()
+	want := []int{txOps, txOps + 10, txOps + 11, txOps + 1, txOps + 12, txOps + 13, txOps + 14, txOps + 15}
+	if fmt.Sprint(run.applied) != fmt.Sprint(want) {
+		t.Fatalf("applied %v, want %v (the other lane's batch after %d critical ones)", run.applied, want, hiBurst)
+	}
+}
