@@ -63,50 +63,98 @@ type deltaItem struct {
 // versions of objects. Applying delta pages is idempotent (objects are
 // upserted or removed, membership changes added or dropped), so the result
 // is the same as an uninterrupted round.
+//
+// A round's pages can only be read one after another, so they are read by
+// a goroutine of their own, up to deltaAhead pages ahead of fn: each page
+// is parsed only to its links before the next is asked for, and decoding
+// and fn's handling never delay the next request.
 func deltaRound[T any, P model[T]](ctx context.Context, c *Client, start string, fn func(DeltaPage[T]) error) (string, error) {
-	link := start
-	restarts := 0
-	var ahead *prefetch
-	defer func() { ahead.abandon() }()
-	for n := 1; ; n++ {
-		if err := c.checkLink(link); err != nil {
-			return "", fmt.Errorf("delta page %d: %w", n, err)
-		}
-		pg, err := c.getPage(ctx, ahead, link, false)
-		ahead = nil
-		if err != nil {
-			if n > 1 && restarts < maxRestarts && errors.Is(err, ErrPageTokenExpired) {
-				restarts++
-				c.log.LogAttrs(ctx, slog.LevelInfo, c.service+" delta skip token expired, starting the round again",
-					slog.String("path", pathOf(start)), slog.Int("page", n), slog.Int("restart", restarts))
-				link, n = start, 0
-				continue
+	ctx, cancel := context.WithCancel(ctx)
+	type fetched struct {
+		pg   page
+		link string
+		n    int
+		err  error
+	}
+	pages := make(chan fetched, deltaAhead)
+	done := make(chan struct{})
+	defer func() {
+		cancel()
+		<-done // the reader ends with the round
+	}()
+	go func() {
+		defer close(done)
+		defer close(pages)
+		put := func(f fetched) bool {
+			select {
+			case pages <- f:
+				return true
+			case <-ctx.Done():
+				return false
 			}
-			return "", fmt.Errorf("delta page %d: %w", n, err)
 		}
-		if pg.DeltaLink == "" && pg.NextLink != "" && c.checkLink(pg.NextLink) == nil {
-			ahead = c.fetchAhead(ctx, pg.NextLink, false)
+		link, restarts := start, 0
+		for n := 1; ; n++ {
+			if err := c.checkLink(link); err != nil {
+				put(fetched{err: fmt.Errorf("delta page %d: %w", n, err)})
+				return
+			}
+			pg, err := c.getPageHeadFirst(ctx, link, false)
+			if err != nil {
+				if n > 1 && restarts < maxRestarts && errors.Is(err, ErrPageTokenExpired) {
+					restarts++
+					c.log.LogAttrs(ctx, slog.LevelInfo, c.service+" delta skip token expired, starting the round again",
+						slog.String("path", pathOf(start)), slog.Int("page", n), slog.Int("restart", restarts))
+					link, n = start, 0
+					continue
+				}
+				put(fetched{err: fmt.Errorf("delta page %d: %w", n, err)})
+				return
+			}
+			if !put(fetched{pg: pg, link: link, n: n}) {
+				return
+			}
+			switch {
+			case pg.DeltaLink != "":
+				return
+			case pg.NextLink != "":
+				link = pg.NextLink
+			default:
+				return // the consumer reports the page without links
+			}
 		}
-		if err := c.fillPage(ctx, &pg, link, false); err != nil {
-			return "", fmt.Errorf("delta page %d: %w", n, err)
+	}()
+	for f := range pages {
+		if f.err != nil {
+			return "", f.err
 		}
-		dp, err := decodeDeltaPage[T, P](&pg)
+		if err := c.fillPage(ctx, &f.pg, f.link, false); err != nil {
+			return "", fmt.Errorf("delta page %d: %w", f.n, err)
+		}
+		dp, err := decodeDeltaPage[T, P](&f.pg)
 		if err != nil {
-			return "", fmt.Errorf("delta page %d: %w", n, err)
+			return "", fmt.Errorf("delta page %d: %w", f.n, err)
 		}
 		if err := fn(dp); err != nil {
 			return "", err
 		}
 		switch {
-		case pg.DeltaLink != "":
-			return pg.DeltaLink, nil
-		case pg.NextLink != "":
-			link = pg.NextLink
-		default:
-			return "", fmt.Errorf("delta page %d: %w", n, errors.New("graph: page has neither @odata.nextLink nor @odata.deltaLink"))
+		case f.pg.DeltaLink != "":
+			return f.pg.DeltaLink, nil
+		case f.pg.NextLink == "":
+			return "", fmt.Errorf("delta page %d: %w", f.n, errors.New("graph: page has neither @odata.nextLink nor @odata.deltaLink"))
 		}
+		// The reader has gone on to the next link already.
 	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	return "", errors.New("graph: delta round ended without a deltaLink")
 }
+
+// deltaAhead is how many pages of a delta round are read ahead of their
+// handling.
+const deltaAhead = 4
 
 func decodeDeltaPage[T any, P model[T]](pg *page) (DeltaPage[T], error) {
 	dp := DeltaPage[T]{NextLink: pg.NextLink, DeltaLink: pg.DeltaLink}

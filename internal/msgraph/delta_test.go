@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
+	gosync "sync"
 	"testing"
 	"time"
 )
@@ -245,5 +247,58 @@ func TestDeltaLinkToAnotherHostIsRefused(t *testing.T) {
 		func(DeltaPage[User]) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "refusing") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A delta round's pages are read by a goroutine of their own, several pages
+// ahead: while the callback still holds the first page, the server sees the
+// requests for the pages after it, up to deltaAhead of them waiting.
+func TestDeltaRoundReadsSeveralPagesAhead(t *testing.T) {
+	const pages = 10
+	var srvURL string
+	var mu gosync.Mutex
+	asked := 0
+	env := newEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := 1
+		if tok := r.URL.Query().Get("$skiptoken"); tok != "" {
+			n, _ = strconv.Atoi(tok)
+		}
+		mu.Lock()
+		asked = max(asked, n)
+		mu.Unlock()
+		link := fmt.Sprintf(`"@odata.nextLink":"%s/v1.0/groups/delta?$skiptoken=%d"`, srvURL, n+1)
+		if n == pages {
+			link = fmt.Sprintf(`"@odata.deltaLink":"%s/v1.0/groups/delta?$deltatoken=d"`, srvURL)
+		}
+		writeBody(w, 200, []byte(fmt.Sprintf(`{%s,"value":[{"id":"g%d"}]}`, link, n)))
+	}))
+	srvURL = env.srv.URL
+	var ids []string
+	link, err := env.c.GroupsDelta(context.Background(), "", nil, func(p DeltaPage[Group]) error {
+		ids = append(ids, p.Items[0].ID)
+		if len(ids) == 1 {
+			// The reader goes on while this page is held: deltaAhead pages
+			// queued and one more read.
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				mu.Lock()
+				n := asked
+				mu.Unlock()
+				if n >= 1+deltaAhead {
+					break
+				}
+				if time.Now().After(deadline) {
+					return fmt.Errorf("while page 1 was held the server saw requests up to page %d, want %d", n, 1+deltaAhead)
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != pages || ids[pages-1] != fmt.Sprintf("g%d", pages) || !strings.HasSuffix(link, "$deltatoken=d") {
+		t.Fatalf("ids %v, link %s", ids, link)
 	}
 }

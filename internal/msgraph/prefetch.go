@@ -29,15 +29,25 @@ func (c *Client) fetchAhead(ctx context.Context, link string, consistency bool) 
 	p := &prefetch{link: link, done: make(chan struct{}), cancel: cancel}
 	go func() {
 		defer close(p.done)
-		_, p.err = c.do(ctx, &request{method: http.MethodGet, url: link, consistency: consistency}, func(b []byte) error {
-			if next, delta, ok := pageHead(b); ok && (next != "" || delta != "") {
-				p.pg = page{NextLink: next, DeltaLink: delta, raw: b}
-				return nil
-			}
-			return decodePage(b, &p.pg)
-		})
+		p.pg, p.err = c.getPageHeadFirst(ctx, link, consistency)
 	}()
 	return p
+}
+
+// getPageHeadFirst GETs a collection page and parses only its head when
+// that names the next link (Client.fillPage parses the rest), else all of
+// it.
+func (c *Client) getPageHeadFirst(ctx context.Context, link string, consistency bool) (page, error) {
+	var pg page
+	_, err := c.do(ctx, &request{method: http.MethodGet, url: link, consistency: consistency}, func(b []byte) error {
+		if next, delta, ok := pageHead(b); ok && (next != "" || delta != "") {
+			pg = page{NextLink: next, DeltaLink: delta, raw: b}
+			return nil
+		}
+		pg = page{}
+		return decodePage(b, &pg)
+	})
+	return pg, err
 }
 
 // fillPage parses the value of a page read head first; a page read whole
