@@ -421,12 +421,28 @@ func (c *Client) send(ctx context.Context, req *request, token, clientRequestID 
 		return nil, err
 	}
 	defer hresp.Body.Close()
-	b, err := io.ReadAll(hresp.Body)
+	b, err := readBody(hresp)
 	if err != nil {
 		return nil, fmt.Errorf("read body: %w", err)
 	}
 	return &response{status: hresp.StatusCode, header: hresp.Header, body: b}, nil
 }
+
+// readBody reads a response body whole, into a buffer of its announced
+// length when there is one (io.ReadAll doubles its way up: a 1.3 MB page
+// cost about 2.6 MB of allocations).
+func readBody(r *http.Response) ([]byte, error) {
+	if n := r.ContentLength; n > 0 && n <= maxPresizedBody {
+		var buf bytes.Buffer
+		buf.Grow(int(n) + 1) // +1: ReadFrom sees EOF without growing
+		_, err := buf.ReadFrom(r.Body)
+		return buf.Bytes(), err
+	}
+	return io.ReadAll(r.Body)
+}
+
+// maxPresizedBody bounds the buffer a Content-Length may reserve up front.
+const maxPresizedBody = 64 << 20
 
 func (c *Client) apiError(ctx context.Context, req *request, resp *response, clientRequestID string) error {
 	e := parseError(resp.status, resp.header, resp.body, c.clk.Now())

@@ -30,17 +30,24 @@ type Batch struct {
 	ops []op
 }
 
+// NewBatch returns an empty batch with room for n operations.
+func NewBatch(n int) *Batch { return &Batch{ops: make([]op, 0, n)} }
+
 // Len is the number of operations queued, a measure of the transaction size.
 func (b *Batch) Len() int { return len(b.ops) }
 
 // Append moves o's operations to the end of b.
 func (b *Batch) Append(o *Batch) {
 	b.ops = append(b.ops, o.ops...)
-	o.ops = o.ops[:0]
+	o.Reset()
 }
 
-// Reset empties the batch, keeping its storage.
-func (b *Batch) Reset() { b.ops = b.ops[:0] }
+// Reset empties the batch, keeping its storage (and nothing its operations
+// referred to).
+func (b *Batch) Reset() {
+	clear(b.ops)
+	b.ops = b.ops[:0]
+}
 
 func (b *Batch) put(t *table, keys, vals []any, raw []byte) {
 	b.ops = append(b.ops, op{kind: opPut, table: t, keys: keys, vals: vals, raw: raw})

@@ -280,8 +280,10 @@ func (r *sqliteRun) flushLocked(ctx context.Context) error {
 const indexBuildCacheKiB = 2 << 10
 
 // writerCacheKiB is the page cache of a run's writing connection (readers
-// keep the default of Open).
-const writerCacheKiB = 32 << 10
+// keep the default of Open). 24 MiB rather than 32: a large full sync
+// writes about 5% more (2.45 against 2.3 GB) at the same speed, and its
+// peak RSS is 15 to 20 MB lower (227 to 233 MB against 241 to 254).
+const writerCacheKiB = 24 << 10
 
 // releaseConnLocked returns the run's connection to the pool with the
 // default page cache (which frees the rest).

@@ -26,7 +26,7 @@ const sendOps = 2000
 // add queues writes made by fill and counts n items.
 func (j *job) add(ctx context.Context, n int, fill func(b *store.Batch)) error {
 	if j.b == nil {
-		j.b = &store.Batch{}
+		j.b = j.e.w.batch()
 	}
 	fill(j.b)
 	j.res.Items += int64(n)
@@ -152,6 +152,10 @@ func (s *runState) useRole(id string) {
 // than once per batch.
 type writer struct {
 	run store.Run
+	// free holds applied batches for jobs to fill again: a batch grows to
+	// sendOps operations, and allocating each anew was the sync's largest
+	// source of garbage.
+	free chan *store.Batch
 	in  chan wmsg
 	// hi is the lane of the run's critical resource (resource.critical):
 	// the writer takes from it first, so the longest chain of pages never
@@ -185,7 +189,18 @@ const (
 )
 
 func newWriter(run store.Run) *writer {
-	return &writer{run: run, in: make(chan wmsg, 8), hi: make(chan wmsg, 8), done: make(chan struct{}), written: map[string]int64{}, closed: map[string]int64{}}
+	return &writer{run: run, in: make(chan wmsg, 8), hi: make(chan wmsg, 8), free: make(chan *store.Batch, 16), done: make(chan struct{}),
+		written: map[string]int64{}, closed: map[string]int64{}}
+}
+
+// batch returns an empty batch, reused when one is free.
+func (w *writer) batch() *store.Batch {
+	select {
+	case b := <-w.free:
+		return b
+	default:
+		return store.NewBatch(sendOps)
+	}
 }
 
 func (w *writer) lane(critical bool) chan wmsg {
@@ -366,7 +381,11 @@ func (w *writer) loop(ctx context.Context) {
 			continue
 		}
 		if m.b != nil {
-			pending.Append(m.b)
+			pending.Append(m.b) // empties m.b
+			select {
+			case w.free <- m.b:
+			default:
+			}
 			if pending.Len() >= txOps || len(w.in)+len(w.hi) == 0 {
 				apply()
 				if !txOpen.IsZero() && time.Since(txOpen) >= txMaxAge {
