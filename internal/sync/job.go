@@ -156,7 +156,7 @@ type writer struct {
 	// sendOps operations, and allocating each anew was the sync's largest
 	// source of garbage.
 	free chan *store.Batch
-	in  chan wmsg
+	in   chan wmsg
 	// hi is the lane of the run's critical resource (resource.critical):
 	// the writer takes from it first, so the longest chain of pages never
 	// waits behind the others' writes. Each resource keeps to one lane,
