@@ -6,11 +6,11 @@ import (
 	"net/http"
 )
 
-// prefetch is one page requested ahead: a paged read asks for page n+1 as
-// soon as page n names it, so the round trip overlaps the caller decoding
-// and handling page n. A round of delta pages, which can only be read one
-// after another, then costs about one round trip per page instead of a
-// round trip plus the handling.
+// prefetch is one page requested ahead: a listing asks for page n+1 as soon
+// as page n names it, so the round trip overlaps the caller decoding and
+// handling page n, and a listing costs about one round trip a page instead
+// of a round trip plus the handling. (Delta rounds go further: a reader of
+// their own runs several pages ahead; see deltaRound.)
 type prefetch struct {
 	link   string
 	done   chan struct{}
