@@ -697,10 +697,7 @@ func (r *sqliteRun) finish(ctx context.Context, res RunResult, cause error) erro
 // rather than maintained during it (see migration 0003): after the run
 // that loaded it, or earlier, once the resource that writes the table is
 // done (Run.EnsureIndexes). Afterwards SQLite maintains them.
-var lateIndexes = []struct {
-	table *table
-	sql   string
-}{
+var lateIndexes = []lateIndex{
 	{tGroupMembers, `CREATE INDEX IF NOT EXISTS group_members_member ON group_members(connection_id, member_id)`},
 	{tAppRoleAssignments, `CREATE INDEX IF NOT EXISTS app_role_assignments_principal ON app_role_assignments(connection_id, principal_id)`},
 	{tUsers, `CREATE INDEX IF NOT EXISTS users_upn ON users(connection_id, user_principal_name)`},
@@ -708,16 +705,25 @@ var lateIndexes = []struct {
 	{tUserManagers, `CREATE INDEX IF NOT EXISTS user_managers_manager ON user_managers(connection_id, manager_id)`},
 }
 
-// EnsureIndexes commits what Apply wrote so far and builds the late
-// indexes of the given tables that do not exist yet: a resource that has
+type lateIndex struct {
+	table *table
+	sql   string
+}
+
+// EnsureIndexes builds the late indexes of the given tables that do not
+// exist yet, after committing what Apply wrote so far: a resource that has
 // written all of its rows need not leave its index builds to the end of
-// the run, where they would wait for the slowest resource.
+// the run, where they would wait for the slowest resource. Tables without
+// late indexes cost nothing (no commit).
 func (r *sqliteRun) EnsureIndexes(ctx context.Context, tables ...Table) error {
 	want := map[*table]bool{}
 	for _, t := range tables {
 		for _, x := range t.tables() {
 			want[x] = true
 		}
+	}
+	if !slices.ContainsFunc(lateIndexes, func(li lateIndex) bool { return want[li.table] }) {
+		return nil
 	}
 	r.mu.Lock()
 	closed := r.closed

@@ -352,6 +352,10 @@ func TestEnsureIndexesBuildsThoseOfTheTablesNamed(t *testing.T) {
 		b.PutUser(user("a", "a@x.test", true, "sku1"))
 		b.PutGroupMember("g1", DirectoryObjectRef{ID: "a", Type: "user"})
 	})
+	if err := r.EnsureIndexes(ctx, TableGroups); err != nil { // no late index
+		t.Fatal(err)
+	}
+	eq(t, indexes(), nil)
 	if err := r.EnsureIndexes(ctx, TableUsers); err != nil {
 		t.Fatal(err)
 	}
