@@ -40,10 +40,9 @@ type sqliteRun struct {
 	wconn *sql.Conn // the run's own connection, with a larger page cache
 	tx    *sql.Tx
 	stmts *stmts
-	// inserts caches the multi-row insert statements' text, perRow the
-	// touch and close statements' (txMu).
-	inserts map[insertKey]string
-	perRow  map[runSQLKey]string
+	// sqlText caches the text of the statements that carry the run's
+	// connection and generation as literals (txMu).
+	sqlText map[sqlKey]string
 }
 
 // BeginRun allocates the next generation for conn, after discarding rows an
@@ -127,7 +126,7 @@ func (d *DB) BeginRun(ctx context.Context, conn Connection, mode RunMode) (Run, 
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("begin run for %q: commit: %w", conn.Name, err)
 	}
-	return &sqliteRun{d: d, conn: conn, id: id, gen: gen, mode: mode, fresh: fresh, links: map[string]deltaLink{}, inserts: map[insertKey]string{}, perRow: map[runSQLKey]string{}}, nil
+	return &sqliteRun{d: d, conn: conn, id: id, gen: gen, mode: mode, fresh: fresh, links: map[string]deltaLink{}, sqlText: map[sqlKey]string{}}, nil
 }
 
 // discardStaged removes every trace of generations after cur.
@@ -401,11 +400,11 @@ func (r *sqliteRun) putChunk(ctx context.Context, t *table, b *Batch, idx []int,
 		// ephemeral index of the list for every statement.
 		rest = make([]int, 0, len(idx))
 		// The connection and generation are literals, as in the inserts.
-		touch, err := s.prepared(ctx, r.runSQL(t, "touch", func() string { return t.sqlTouchFor(c, g) }))
+		touch, err := s.prepared(ctx, r.runSQL(sqlKey{t, "touch", 1}, func() string { return t.sqlTouchFor(c, g) }))
 		if err != nil {
 			return err
 		}
-		closeQ, err := s.prepared(ctx, r.runSQL(t, "close", func() string { return t.sqlCloseFor(c, g) }))
+		closeQ, err := s.prepared(ctx, r.runSQL(sqlKey{t, "close", 1}, func() string { return t.sqlCloseFor(c, g) }))
 		if err != nil {
 			return err
 		}
@@ -555,37 +554,27 @@ func (r *sqliteRun) insertArgs(args []any, o *op) []any {
 	return args
 }
 
-type insertKey struct {
-	t *table
-	n int
-}
-
-// runSQL is a per-row statement's text for this run (connection and
-// generation literal), built once per table and kind.
-func (r *sqliteRun) runSQL(t *table, kind string, build func() string) string {
-	k := runSQLKey{t, kind}
-	q, ok := r.perRow[k]
-	if !ok {
-		q = build()
-		r.perRow[k] = q
-	}
-	return q
-}
-
-type runSQLKey struct {
+// sqlKey names a statement of the run: its table, kind and row count.
+type sqlKey struct {
 	t    *table
 	kind string
+	n    int
 }
 
-// insertSQL is t.sqlInsertN for this run, built once per table and size.
-func (r *sqliteRun) insertSQL(t *table, n int) string {
-	k := insertKey{t, n}
-	q, ok := r.inserts[k]
+// runSQL is a statement's text for this run, built once per table, kind
+// and row count.
+func (r *sqliteRun) runSQL(k sqlKey, build func() string) string {
+	q, ok := r.sqlText[k]
 	if !ok {
-		q = t.sqlInsertN(n, r.conn.ID, r.gen)
-		r.inserts[k] = q
+		q = build()
+		r.sqlText[k] = q
 	}
 	return q
+}
+
+// insertSQL is t.sqlInsertN for this run.
+func (r *sqliteRun) insertSQL(t *table, n int) string {
+	return r.runSQL(sqlKey{t, "insert", n}, func() string { return t.sqlInsertN(n, r.conn.ID, r.gen) })
 }
 
 // Commit records res and makes the run's generation current, with its delta

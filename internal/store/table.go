@@ -106,9 +106,14 @@ var allTables = []*table{
 	tUserEmailActivity, tUserTeamsActivity, tUserActivations,
 }
 
-func (t *table) keyWhere() string {
+func (t *table) keyWhere() string { return t.keyWhereConn("?") }
+
+// keyWhereConn matches a key of the connection conn (a literal or "?"):
+// "connection_id = conn AND key = ? ...".
+func (t *table) keyWhereConn(conn string) string {
 	var b strings.Builder
-	b.WriteString("connection_id = ?")
+	b.WriteString("connection_id = ")
+	b.WriteString(conn)
 	for _, k := range t.keys {
 		b.WriteString(" AND ")
 		b.WriteString(k)
@@ -138,16 +143,7 @@ func (t *table) sqlCloseFor(conn, gen int64) string {
 }
 
 // keyWhereFor is keyWhere with the connection as a literal.
-func (t *table) keyWhereFor(conn int64) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "connection_id = %d", conn)
-	for _, k := range t.keys {
-		b.WriteString(" AND ")
-		b.WriteString(k)
-		b.WriteString(" = ?")
-	}
-	return b.String()
-}
+func (t *table) keyWhereFor(conn int64) string { return t.keyWhereConn(strconv.FormatInt(conn, 10)) }
 
 // sqlClose closes the open row of a key written by an earlier generation:
 // (gen, conn, keys..., gen).
