@@ -218,9 +218,10 @@ func (j *job) ingestReport(ctx context.Context, rg reportGraph, rep usage.Report
 // run at a time. A report lists users in no useful order, so its rows,
 // written as they come, land all over user_activity (keyed by user
 // principal name): with a table larger than the writer's page cache, every
-// commit rewrote most of its pages. Sorted runs of sortRun rows write each
+// commit rewrote most of its pages. Sorted runs of run rows write each
 // page about once per run instead, at a few megabytes of memory whatever
-// the tenant's size.
+// the tenant's size. (The Copilot report, held whole until it has parsed,
+// is queued as one run.)
 type activitySorter struct {
 	j     *job
 	run   int // rows per sorted run
@@ -312,17 +313,21 @@ func (j *job) ingestCopilot(ctx context.Context, rg reportGraph, filter domainFi
 		return unknown(err)
 	}
 	defer body.Close()
-	var acts []store.UserActivity
+	// Held whole until the report has parsed, then queued in key order;
+	// one item per user listed (their "copilot" row), as the other
+	// reports count.
+	acts := activitySorter{j: j}
 	meta, err = usage.Parse(rep, body, func(row usage.UserActivity) error {
 		if row.Concealed || !filter.admits(row.UserPrincipalName) {
 			return nil
 		}
 		upn := strings.ToLower(row.UserPrincipalName)
-		acts = append(acts, store.UserActivity{UserPrincipalName: upn, Service: ServiceCopilot,
+		acts.users++
+		acts.buf = append(acts.buf, store.UserActivity{UserPrincipalName: upn, Service: ServiceCopilot,
 			LastActivityDate: row.Copilot[usage.CopilotAny], ReportRefreshDate: row.RefreshDate})
 		for app := usage.CopilotApp(1); app < usage.NumCopilotApps; app++ {
 			if !row.Copilot[app].IsZero() {
-				acts = append(acts, store.UserActivity{UserPrincipalName: upn, Service: copilotServiceNames[app],
+				acts.buf = append(acts.buf, store.UserActivity{UserPrincipalName: upn, Service: copilotServiceNames[app],
 					LastActivityDate: row.Copilot[app], ReportRefreshDate: row.RefreshDate})
 			}
 		}
@@ -334,26 +339,8 @@ func (j *job) ingestCopilot(ctx context.Context, rg reportGraph, filter domainFi
 	if meta.Concealed {
 		return meta, false, nil
 	}
-	const chunk = 512
-	for len(acts) > 0 {
-		n := min(chunk, len(acts))
-		part := acts[:n]
-		acts = acts[n:]
-		// One item per user listed (their "copilot" row), as the other
-		// reports count.
-		users := 0
-		for i := range part {
-			if part[i].Service == ServiceCopilot {
-				users++
-			}
-		}
-		if err := j.add(ctx, users, func(b *store.Batch) {
-			for i := range part {
-				b.PutUserActivity(&part[i])
-			}
-		}); err != nil {
-			return meta, false, err
-		}
+	if err := acts.spill(ctx, true); err != nil {
+		return meta, false, err
 	}
 	return meta, true, nil
 }
