@@ -362,9 +362,9 @@ func (c *Client) do(ctx context.Context, req *request, decode func([]byte) error
 // limiter, and reads the whole body.
 func (c *Client) send(ctx context.Context, req *request, token, clientRequestID string) (*response, error) {
 	high := priorityOf(ctx) == PriorityHigh
-	sem := c.sem
+	sem, hc := c.sem, c.hc
 	if high {
-		sem = c.highSem
+		sem, hc = c.highSem, c.hiHC
 	} else if err := c.limiter.wait(ctx); err != nil {
 		return nil, err
 	}
@@ -406,10 +406,6 @@ func (c *Client) send(ctx context.Context, req *request, token, clientRequestID 
 		hr.Header.Set("x-ms-throttle-priority", "high")
 	}
 	c.requests.Add(1)
-	hc := c.hc
-	if high {
-		hc = c.hiHC
-	}
 	hresp, err := hc.Do(hr)
 	if err != nil {
 		// *url.Error repeats the whole URL, query included; the caller's

@@ -180,7 +180,7 @@ func Run(ctx context.Context, g Graph, st store.Store, o Options) (Result, error
 		if rr.Status == store.StatusOK || rr.Status == store.StatusOff || rr.Status == store.StatusSkipped {
 			_, rr.Removed = e.w.totals(r.primaryTables())
 		}
-		res.Resources = append(res.Resources, rr.ResourceResult)
+		res.Resources = append(res.Resources, *rr)
 		if rr.Status == store.StatusFailed && !strings.HasPrefix(rr.Message, "stopped: ") && !strings.HasPrefix(rr.Message, "not run: ") {
 			failed = append(failed, rr.Message)
 		}
@@ -263,21 +263,17 @@ func (e *engine) messages() []store.Message {
 	return append([]store.Message(nil), e.msgs...)
 }
 
-type outcome struct {
-	store.ResourceResult
-}
-
 // runAll runs every selected resource once its dependencies are done, at
 // most o.Concurrency at a time. Free slots go to ready resources in a fixed
 // order, the long ones (resource.long) first, then the registry's order:
 // a full run lasts as long as its longest chain, so that chain must not wait
 // behind short listings for a slot. A failure cancels the rest.
-func (e *engine) runAll(ctx context.Context, cancel context.CancelCauseFunc, all []*resource, sel map[string]bool) map[string]*outcome {
-	outs := map[string]*outcome{}
+func (e *engine) runAll(ctx context.Context, cancel context.CancelCauseFunc, all []*resource, sel map[string]bool) map[string]*store.ResourceResult {
+	outs := map[string]*store.ResourceResult{}
 	var pending []*resource
 	for _, r := range all {
 		if sel[r.name] {
-			outs[r.name] = &outcome{}
+			outs[r.name] = &store.ResourceResult{}
 			pending = append(pending, r)
 		}
 	}
@@ -312,7 +308,7 @@ func (e *engine) runAll(ctx context.Context, cancel context.CancelCauseFunc, all
 	for {
 		if ctx.Err() != nil {
 			for _, r := range pending {
-				outs[r.name].ResourceResult = store.ResourceResult{Resource: r.name, Status: store.StatusFailed, Message: "not run: " + context.Cause(ctx).Error()}
+				*outs[r.name] = store.ResourceResult{Resource: r.name, Status: store.StatusFailed, Message: "not run: " + context.Cause(ctx).Error()}
 			}
 			pending = nil
 		}
@@ -330,14 +326,14 @@ func (e *engine) runAll(ctx context.Context, cancel context.CancelCauseFunc, all
 			// Nothing runs and nothing can start: only a dependency
 			// cycle in the registry could leave resources here.
 			for _, r := range pending {
-				outs[r.name].ResourceResult = store.ResourceResult{Resource: r.name, Status: store.StatusFailed, Message: "not run: its dependencies never finished"}
+				*outs[r.name] = store.ResourceResult{Resource: r.name, Status: store.StatusFailed, Message: "not run: its dependencies never finished"}
 			}
 			return outs
 		}
 		f := <-results
 		running--
 		done[f.name] = true
-		outs[f.name].ResourceResult = f.res
+		*outs[f.name] = f.res
 		if f.res.Status == store.StatusFailed && ctx.Err() == nil {
 			cancel(fmt.Errorf("%s failed", f.name))
 		}

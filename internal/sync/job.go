@@ -157,9 +157,9 @@ type writer struct {
 	// source of garbage.
 	free chan *store.Batch
 	in   chan wmsg
-	// hi is the lane of the run's critical resource (resource.critical):
-	// the writer takes from it first, so the longest chain of pages never
-	// waits behind the others' writes. Each resource keeps to one lane,
+	// hi is the lane of the critical resources (resource.critical): the
+	// writer takes from it first (see loop), so their pipelines do not
+	// back up behind the others' writes. Each resource keeps to one lane,
 	// so its batches and barriers stay in order.
 	hi   chan wmsg
 	done chan struct{}
