@@ -1,9 +1,6 @@
 package msgraph
 
-import (
-	"bytes"
-	"encoding/json"
-)
+import "strings"
 
 // pageHead reads the links a collection page names before its "value"
 // member. Graph writes a page's control information first
@@ -14,70 +11,69 @@ import (
 // string …): the caller then parses the whole page. A page whose links
 // follow its value reads as a head without links.
 func pageHead(b []byte) (next, delta string, ok bool) {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
+	_, ok = walkMembers(b, func(key string, i int) (int, bool, bool) {
+		switch {
+		case key == "value":
+			return i, true, true
+		case key == "@odata.nextLink" || key == "@odata.deltaLink":
+			s, j, ok := plainJSONString(b, i)
+			if key == "@odata.nextLink" {
+				next = s
+			} else {
+				delta = s
+			}
+			return j, false, ok
+		case strings.HasPrefix(key, "@"): // @odata.context, @odata.count …
+			j, ok := skipValue(b, i, 0)
+			return j, false, ok
+		}
+		return i, false, false
+	})
+	if !ok {
 		return "", "", false
 	}
-	i++
+	return next, delta, true
+}
+
+// walkMembers walks the members of the JSON object that b starts with
+// (after white space): member gets each key, which must be a plain string
+// (plainJSONString), and the index of its value, and returns the index
+// after the value, whether to stop there, and whether the value was
+// well-formed. walkMembers returns the index after the object (or where
+// member stopped) and whether all was well-formed up to there.
+func walkMembers(b []byte, member func(key string, value int) (next int, stop, ok bool)) (int, bool) {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return i, false
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return i + 1, true
+	}
 	for {
-		i = skipSpace(b, i)
-		if i >= len(b) {
-			return "", "", false
-		}
-		if b[i] == '}' {
-			return next, delta, true
-		}
 		key, j, ok := plainJSONString(b, i)
 		if !ok {
-			return "", "", false
+			return i, false
 		}
 		i = skipSpace(b, j)
 		if i >= len(b) || b[i] != ':' {
-			return "", "", false
+			return i, false
 		}
-		i = skipSpace(b, i+1)
-		if key == "value" {
-			return next, delta, true
+		j, stop, ok := member(key, skipSpace(b, i+1))
+		if !ok || stop {
+			return j, ok
 		}
-		if len(key) == 0 || key[0] != '@' || i >= len(b) {
-			return "", "", false
-		}
-		switch c := b[i]; {
-		case c == '"':
-			s, j, ok := plainJSONString(b, i)
-			if !ok {
-				return "", "", false
-			}
-			switch key {
-			case "@odata.nextLink":
-				next = s
-			case "@odata.deltaLink":
-				delta = s
-			}
-			i = j
-		case c == '-' || (c >= '0' && c <= '9'): // @odata.count
-			j := i + 1
-			for j < len(b) && bytes.IndexByte([]byte("0123456789+-.eE"), b[j]) >= 0 {
-				j++
-			}
-			if !json.Valid(b[i:j]) {
-				return "", "", false
-			}
-			i = j
-		default:
-			return "", "", false
-		}
-		i = skipSpace(b, i)
+		i = skipSpace(b, j)
 		if i >= len(b) {
-			return "", "", false
+			return i, false
 		}
 		switch b[i] {
-		case ',':
-			i++
 		case '}':
-			return next, delta, true
+			return i + 1, true
+		case ',':
+			i = skipSpace(b, i+1)
 		default:
-			return "", "", false
+			return i, false
 		}
 	}
 }

@@ -27,80 +27,38 @@ func decodePage(b []byte, pg *page) error {
 // splitPage is decodePage's one-pass path; ok is false whenever it is not
 // sure to agree with encoding/json.
 func splitPage(b []byte) (pg page, ok bool) {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return page{}, false
-	}
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		i++
-	} else {
-		for {
-			key, j, ok := plainJSONString(b, i)
-			if !ok {
-				return page{}, false
+	end, ok := walkMembers(b, func(key string, i int) (int, bool, bool) {
+		switch key {
+		case "value":
+			items, j, ok := splitArray(b, i)
+			pg.Value = items
+			return j, false, ok
+		case "@odata.nextLink", "@odata.deltaLink":
+			s, j, ok := plainJSONString(b, i)
+			if key == "@odata.nextLink" {
+				pg.NextLink = s
+			} else {
+				pg.DeltaLink = s
 			}
-			i = skipSpace(b, j)
-			if i >= len(b) || b[i] != ':' {
-				return page{}, false
+			return j, false, ok
+		case "@odata.count":
+			j := i
+			for j < len(b) && (b[j] == '-' || (b[j] >= '0' && b[j] <= '9')) {
+				j++
 			}
-			i = skipSpace(b, i+1)
-			switch key {
-			case "value":
-				items, j, ok := splitArray(b, i)
-				if !ok {
-					return page{}, false
-				}
-				pg.Value, i = items, j
-			case "@odata.nextLink", "@odata.deltaLink":
-				s, j, ok := plainJSONString(b, i)
-				if !ok {
-					return page{}, false
-				}
-				if key == "@odata.nextLink" {
-					pg.NextLink = s
-				} else {
-					pg.DeltaLink = s
-				}
-				i = j
-			case "@odata.count":
-				j := i
-				for j < len(b) && (b[j] == '-' || (b[j] >= '0' && b[j] <= '9')) {
-					j++
-				}
-				n, err := strconv.ParseInt(string(b[i:j]), 10, 64)
-				if err != nil || !validNumber(b[i:j]) {
-					return page{}, false
-				}
-				pg.Count, i = &n, j
-			default:
-				// Other annotations (@odata.context …): any well-formed
-				// value, unless the key would match a field of page
-				// case-insensitively.
-				if foldsToPageField(key) {
-					return page{}, false
-				}
-				j, ok := skipValue(b, i, 0)
-				if !ok {
-					return page{}, false
-				}
-				i = j
-			}
-			i = skipSpace(b, i)
-			if i >= len(b) {
-				return page{}, false
-			}
-			if b[i] == '}' {
-				i++
-				break
-			}
-			if b[i] != ',' {
-				return page{}, false
-			}
-			i = skipSpace(b, i+1)
+			n, err := strconv.ParseInt(string(b[i:j]), 10, 64)
+			pg.Count = &n
+			return j, false, err == nil && validNumber(b[i:j])
 		}
-	}
-	if skipSpace(b, i) != len(b) {
+		// Other annotations (@odata.context …): any well-formed value,
+		// unless the key would match a field of page case-insensitively.
+		if foldsToPageField(key) {
+			return i, false, false
+		}
+		j, ok := skipValue(b, i, 0)
+		return j, false, ok
+	})
+	if !ok || skipSpace(b, end) != len(b) {
 		return page{}, false
 	}
 	return pg, true
