@@ -137,8 +137,7 @@ func TestSyncBenchmark(t *testing.T) {
 	if os.Getenv("TENANTSCOPE_BENCH_RUNS") == "full" {
 		// Only the full sync (quicker, for profiling it).
 		t.Logf("full: %+v", full)
-		quota := ruQuota(len(tn.Users))
-		bound := math.Max(0, float64(full.ResourceUnits-int64(quota))) / (float64(quota) / 10)
+		bound, _, _ := lowerBound(full, len(tn.Users), latency)
 		t.Logf("full sync %.1f s, lower bound %.1f s, wall/bound %.2f", full.WallSeconds, bound, full.WallSeconds/bound)
 		for _, r := range full.Resources {
 			t.Logf("  %-24s %-7s %7d items %6.1f s", r.Resource, r.Status, r.Items, r.Duration.Seconds())
@@ -155,15 +154,8 @@ func TestSyncBenchmark(t *testing.T) {
 	daily := run("daily delta", false)
 	again := run("second full", true)
 
-	// The lower bound for the full sync: the resource units it spent at the
-	// app+tenant quota's refill rate beyond the initial burst, or its HTTP
-	// requests at the client's concurrency times the latency, whichever is
-	// longer.
-	quota, window := ruQuota(len(tn.Users)), 10*time.Second
-	refill := float64(quota) / window.Seconds()
-	ruBound := math.Max(0, float64(full.ResourceUnits)-float64(quota)) / refill
-	latBound := float64(full.Requests) * latency.Seconds() / float64(full.Concurrency)
-	bound := math.Max(ruBound, latBound)
+	bound, ruBound, latBound := lowerBound(full, len(tn.Users), latency)
+	quota := ruQuota(len(tn.Users))
 
 	t.Logf("profile %s: %d users, %d groups; churn %+v; a day later %+v", profile, len(tn.Users), len(tn.Groups), sum, day)
 	t.Logf("| run | wall s | HTTP requests | in $batch | throttled | RU | peak RSS MB | store writing s | written MB | database MB | sync CPU s | simulator CPU s |")
@@ -188,6 +180,18 @@ func TestSyncBenchmark(t *testing.T) {
 			t.Logf("  %-5s %-24s %-7s %-5s %7d items %6.1f s", x.name, r.Resource, r.Status, r.Mode, r.Items, r.Duration.Seconds())
 		}
 	}
+}
+
+// lowerBound is the least time a sync's requests can take: the resource
+// units it was charged at the app+tenant quota's refill rate beyond the
+// initial burst, or its HTTP requests at the client's concurrency times the
+// latency, whichever is longer.
+func lowerBound(r childResult, users int, latency time.Duration) (bound, ruBound, latBound float64) {
+	quota, window := ruQuota(users), 10*time.Second
+	refill := float64(quota) / window.Seconds()
+	ruBound = math.Max(0, float64(r.ResourceUnits)-float64(quota)) / refill
+	latBound = float64(r.Requests) * latency.Seconds() / float64(r.Concurrency)
+	return math.Max(ruBound, latBound), ruBound, latBound
 }
 
 // ruQuota is the app+tenant resource-unit quota per 10 s by tenant size
@@ -344,8 +348,9 @@ func (tl *timeline) Done(resource string, _ store.ResourceResult) {
 	tl.at[resource] = x
 }
 
-// print writes the resources' spans, longest first, and what came after
-// the last one (the final commit, index builds, retention).
+// print writes the spans of the resources that took half a second or more,
+// in the order they started, and what came after the last one (the final
+// commit, index builds, retention).
 func (tl *timeline) print(w io.Writer, run string, total time.Duration) {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
@@ -409,16 +414,7 @@ func (c *ruCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-func vmRSS() int64 {
-	b, _ := os.ReadFile("/proc/self/status")
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
+func vmRSS() int64 { return procStatusKB("VmRSS:") }
 
 func fileSize(path string) int64 {
 	st, err := os.Stat(path)
@@ -444,13 +440,16 @@ func procIO(key string) int64 {
 }
 
 // vmHWM is the process's peak resident set in kB (Linux).
-func vmHWM() int64 {
+func vmHWM() int64 { return procStatusKB("VmHWM:") }
+
+// procStatusKB reads a kB field of /proc/self/status (0 if missing).
+func procStatusKB(field string) int64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			return n
 		}
