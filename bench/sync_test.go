@@ -43,6 +43,8 @@ import (
 //
 // TENANTSCOPE_BENCH_RUNS=full runs only the full sync;
 // TENANTSCOPE_BENCH_ONLY=groups,users syncs only those resources.
+// TENANTSCOPE_BENCH_DB=PATH writes the database there (kept) instead of a
+// temporary directory; PATH must not exist.
 // TENANTSCOPE_BENCH_CPUPROFILE=PREFIX writes each run's CPU profile to
 // PREFIX.<run> (PREFIX.full, PREFIX.second-full ...).
 func TestSyncBenchmark(t *testing.T) {
@@ -89,6 +91,10 @@ func TestSyncBenchmark(t *testing.T) {
 		t.Fatal(err)
 	}
 	dbPath := filepath.Join(dir, "bench.db")
+	if keep := os.Getenv("TENANTSCOPE_BENCH_DB"); keep != "" {
+		// Keep the database for inspection (it must not exist yet).
+		dbPath = keep
+	}
 	// ahead shifts the sync's clock: a day ahead, the resources without a
 	// delta query (sign-ins, usage reports, owners, app role assignments,
 	// devices ...) are due again, as in a daily sync.

@@ -138,7 +138,7 @@ func (c *Client) batchChunk(ctx context.Context, reqs []BatchRequest, out []Batc
 			Responses []BatchResponse `json:"responses"`
 		}
 		_, err = c.do(ctx, &request{method: http.MethodPost, url: batchURL, body: body},
-			func(b []byte) error { return json.Unmarshal(b, &br) })
+			func(b []byte) error { return unmarshal(b, &br) })
 		if err != nil {
 			return err
 		}
@@ -331,7 +331,7 @@ func (cb *collector) send(ctx context.Context, batch []*collectState) (more []*c
 			continue
 		}
 		var pg page
-		if err := json.Unmarshal(r.Body, &pg); err != nil {
+		if err := unmarshal(r.Body, &pg); err != nil {
 			itemErrs = append(itemErrs, &BatchItemError{ID: req.ID, Err: fmt.Errorf("decode page: %w", err)})
 			continue
 		}
@@ -379,7 +379,7 @@ func (st *collectState) delivered(item json.RawMessage) bool {
 	var o struct {
 		ID string `json:"id"`
 	}
-	if json.Unmarshal(item, &o) != nil || o.ID == "" {
+	if unmarshal(item, &o) != nil || o.ID == "" {
 		return false
 	}
 	if _, ok := st.seen[o.ID]; ok {

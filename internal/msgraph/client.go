@@ -487,7 +487,7 @@ func (c *Client) BaseURL() string { return c.baseStr }
 // getJSON GETs an absolute URL and decodes the JSON body into out.
 func (c *Client) getJSON(ctx context.Context, u string, consistency bool, out any) error {
 	_, err := c.do(ctx, &request{method: http.MethodGet, url: u, consistency: consistency},
-		func(b []byte) error { return json.Unmarshal(b, out) })
+		func(b []byte) error { return unmarshal(b, out) })
 	return err
 }
 
@@ -506,7 +506,7 @@ func (c *Client) sendJSON(ctx context.Context, method, u string, in, out any) er
 		if out == nil || len(bytes.TrimSpace(b)) == 0 {
 			return nil
 		}
-		return json.Unmarshal(b, out)
+		return unmarshal(b, out)
 	}
 	_, err := c.do(ctx, &request{method: method, url: u, body: body}, decode)
 	return err
@@ -547,16 +547,6 @@ func isTransient(err error) bool {
 		}
 	}
 	return false
-}
-
-// isTruncatedJSON reports whether a decode failed because the document
-// ended early — what a page cut off mid-transfer looks like.
-func isTruncatedJSON(err error) bool {
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return true
-	}
-	var se *json.SyntaxError
-	return errors.As(err, &se) && strings.Contains(se.Error(), "unexpected end of JSON input")
 }
 
 // backoff is exponential with full jitter over [d/2, d): 0.5 s, 1 s, 2 s …

@@ -3,7 +3,6 @@ package msgraph
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -163,7 +162,7 @@ func decodeDeltaPage[T any, P model[T]](pg *page) (DeltaPage[T], error) {
 		// others are decoded once, as T.
 		if bytes.Contains(raw, removedMarker) {
 			var di deltaItem
-			if err := json.Unmarshal(raw, &di); err != nil {
+			if err := unmarshal(raw, &di); err != nil {
 				return dp, fmt.Errorf("item %d: %w", i, err)
 			}
 			if di.Removed != nil {

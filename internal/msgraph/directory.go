@@ -117,7 +117,7 @@ func parseReportSettings(raw json.RawMessage) (bool, error) {
 		settings
 		Value *settings `json:"value"`
 	}
-	if err := json.Unmarshal(raw, &w); err != nil {
+	if err := unmarshal(raw, &w); err != nil {
 		return false, fmt.Errorf("graph: decode reportSettings: %w", err)
 	}
 	switch {

@@ -1,7 +1,6 @@
 package msgraph
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -138,7 +137,7 @@ type errorBody struct {
 func parseError(status int, h http.Header, body []byte, now time.Time) *Error {
 	e := &Error{StatusCode: status}
 	var eb errorBody
-	if json.Unmarshal(body, &eb) == nil && (eb.Error.Code != "" || eb.Error.Message != "") {
+	if unmarshal(body, &eb) == nil && (eb.Error.Code != "" || eb.Error.Message != "") {
 		e.Code = eb.Error.Code
 		e.Message = eb.Error.Message
 		e.RequestID = eb.Error.InnerError.RequestID

@@ -67,7 +67,7 @@ func (m *MemberDelta) UnmarshalJSON(b []byte) error {
 		ODataType string          `json:"@odata.type"`
 		Removed   json.RawMessage `json:"@removed"`
 	}
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := unmarshal(b, &w); err != nil {
 		return err
 	}
 	*m = MemberDelta{ID: w.ID, ODataType: w.ODataType, Removed: len(w.Removed) > 0 && string(w.Removed) != "null"}

@@ -21,7 +21,7 @@ func decodePage(b []byte, pg *page) error {
 		return nil
 	}
 	*pg = page{}
-	return json.Unmarshal(b, pg)
+	return unmarshal(b, pg)
 }
 
 // splitPage is decodePage's one-pass path; ok is false whenever it is not
@@ -353,7 +353,7 @@ func WithoutProperty(raw json.RawMessage, key string) json.RawMessage {
 
 func withoutPropertySlow(raw json.RawMessage, key string) json.RawMessage {
 	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
+	if err := unmarshal(raw, &m); err != nil {
 		return raw
 	}
 	if _, ok := m[key]; !ok {

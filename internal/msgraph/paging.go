@@ -144,7 +144,7 @@ type model[T any] interface {
 // decodeItem decodes one object of a collection and keeps its JSON.
 func decodeItem[T any, P model[T]](raw json.RawMessage) (T, error) {
 	var v T
-	if err := json.Unmarshal(raw, &v); err != nil {
+	if err := unmarshal(raw, &v); err != nil {
 		return v, err
 	}
 	P(&v).setRaw(raw)

@@ -127,7 +127,7 @@ func ParseMailboxPurpose(body json.RawMessage) (string, error) {
 		Value       json.RawMessage `json:"value"`
 		UserPurpose json.RawMessage `json:"userPurpose"`
 	}
-	if err := json.Unmarshal(body, &env); err != nil {
+	if err := unmarshal(body, &env); err != nil {
 		return "", fmt.Errorf("graph: decode userPurpose: %w", err)
 	}
 	v := env.Value
@@ -136,7 +136,7 @@ func ParseMailboxPurpose(body json.RawMessage) (string, error) {
 	}
 	for depth := 0; depth < 2 && len(v) > 0; depth++ {
 		var s *string
-		if json.Unmarshal(v, &s) == nil {
+		if unmarshal(v, &s) == nil {
 			if s == nil {
 				return "", nil
 			}
@@ -145,7 +145,7 @@ func ParseMailboxPurpose(body json.RawMessage) (string, error) {
 		var inner struct {
 			Value json.RawMessage `json:"value"`
 		}
-		if err := json.Unmarshal(v, &inner); err != nil {
+		if err := unmarshal(v, &inner); err != nil {
 			return "", fmt.Errorf("graph: decode userPurpose: %w", err)
 		}
 		v = inner.Value
