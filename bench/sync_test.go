@@ -46,7 +46,9 @@ import (
 // TENANTSCOPE_BENCH_DB=PATH writes the database there (kept) instead of a
 // temporary directory; PATH must not exist.
 // TENANTSCOPE_BENCH_CPUPROFILE=PREFIX writes each run's CPU profile to
-// PREFIX.<run> (PREFIX.full, PREFIX.second-full ...).
+// PREFIX.<run> (PREFIX.full, PREFIX.second-full ...);
+// TENANTSCOPE_BENCH_HEAPPROFILE=PREFIX the heap profile when the live
+// objects peak.
 func TestSyncBenchmark(t *testing.T) {
 	if os.Getenv(benchChildEnv) != "" {
 		syncChild(t)
@@ -293,6 +295,8 @@ func syncChild(t *testing.T) {
 		defer close(sampled)
 		samples := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
 		var maxRSS, maxGo, maxObj, goAtMax, objAtMax int64
+		heapPrefix := os.Getenv("TENANTSCOPE_BENCH_HEAPPROFILE")
+		var heapAt time.Time
 		for {
 			select {
 			case <-stopSample:
@@ -306,6 +310,15 @@ func syncChild(t *testing.T) {
 			rss := vmRSS() * 1024
 			if rss > maxRSS {
 				maxRSS, goAtMax, objAtMax = rss, g, o
+			}
+			if heapPrefix != "" && o > maxObj && time.Since(heapAt) > time.Second {
+				// What the live objects are when they peak (as of the
+				// last garbage collection).
+				heapAt = time.Now()
+				if f, err := os.Create(heapPrefix + "." + os.Getenv("BENCH_RUN")); err == nil {
+					_ = pprof.Lookup("heap").WriteTo(f, 0)
+					f.Close()
+				}
 			}
 			maxGo, maxObj = max(maxGo, g), max(maxObj, o)
 		}

@@ -2,7 +2,6 @@ package graphsim
 
 import (
 	"bytes"
-	"context"
 	"net"
 	"net/http"
 	"strconv"
@@ -167,17 +166,18 @@ func (s *Server) shouldExpireSkipToken() bool {
 	return draw(s.opts.FaultSeed, s.platform.fault.skips.next(), saltSkipToken) < s.opts.ExpireSkipTokens
 }
 
-// delay sleeps Options.Latency plus a deterministic share of Options.Jitter.
-func (p *platformState) delay(ctx context.Context) error {
+// latency is how long a response takes: Options.Latency plus a
+// deterministic share of Options.Jitter.
+func (p *platformState) latency() time.Duration {
 	o := p.s.opts
 	if o.Latency <= 0 && o.Jitter <= 0 {
-		return nil
+		return 0
 	}
 	d := o.Latency
 	if o.Jitter > 0 {
 		d += time.Duration(draw(o.JitterSeed, p.fault.jitter.next(), saltJitter) * float64(o.Jitter))
 	}
-	return sleepCtx(ctx, d)
+	return d
 }
 
 // bufferWriter is an in-memory http.ResponseWriter for inner requests and

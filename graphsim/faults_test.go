@@ -211,6 +211,31 @@ func TestLatencyAndJitter(t *testing.T) {
 	}
 }
 
+// The latency is the whole response time: the handler's own work runs
+// inside it, and its answer waits for the rest.
+func TestLatencyIncludesTheHandlersWork(t *testing.T) {
+	f := newPlatFixture(t, func(o *Options) { o.Latency = 400 * time.Millisecond })
+	started := make(chan time.Duration, 1)
+	var start time.Time
+	f.s.graph("GET /zzplatform/slow", 1, func(w http.ResponseWriter, r *http.Request, c *Caller) {
+		started <- time.Since(start)
+		writeJSON(w, http.StatusOK, map[string]string{"id": "x"})
+	})
+	tok := f.token(t, "https://graph.microsoft.com")
+	start = time.Now()
+	w := f.do(t, "GET", "/v1.0/zzplatform/slow", tok, nil)
+	took := time.Since(start)
+	if w.Code != http.StatusOK {
+		t.Fatalf("status %d", w.Code)
+	}
+	if took < 400*time.Millisecond {
+		t.Fatalf("answered after %v, before the 400 ms latency", took)
+	}
+	if at := <-started; at >= 400*time.Millisecond {
+		t.Fatalf("the handler started %v after the request, after the latency instead of within it", at)
+	}
+}
+
 func TestClientGoneDuringLatency(t *testing.T) {
 	f := newPlatFixture(t, func(o *Options) { o.Latency = 10 * time.Second })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)

@@ -84,9 +84,16 @@ func nowFor(r *http.Request) time.Time {
 	return time.Now()
 }
 
-// ServeHTTP serves one client request: latency, then fault injection (never
-// on the identity platform or admin endpoints), then the route; it counts and
-// logs the outcome.
+// ServeHTTP serves one client request: the route (or an injected fault,
+// never on the identity platform or admin endpoints), answered no sooner
+// than the simulated latency after the request arrived; it counts and logs
+// the outcome.
+//
+// The latency is Graph's whole response time, its own work included, so
+// the handler runs while the latency elapses and its answer waits for the
+// rest (statusWriter.wait): a page that takes the simulator 3 ms to render
+// still arrives after the configured 20 ms, not 23. Injected failures are
+// answered after the whole latency, as before.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := s.platform
 	if strings.HasPrefix(r.URL.Path, adminPrefix) {
@@ -96,15 +103,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	info := &reqInfo{s: s}
 	r = r.WithContext(context.WithValue(r.Context(), reqInfoKey{}, info))
 	start := time.Now()
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &statusWriter{ResponseWriter: w, ctx: r.Context(), due: start.Add(p.latency())}
 
 	// Deferred so that a deliberately aborted answer (reset, truncation)
 	// is counted too.
 	defer func() { p.stats.record(r, info, sw.code(), time.Since(start)) }()
-	if err := p.delay(r.Context()); err != nil {
-		sw.status = statusClientClosed // the client went away while we slept
-		return
-	}
 
 	switch {
 	case p.isEdge(r):
@@ -113,6 +116,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		kind, n := p.fault.next(s.opts)
 		info.faulted = kind != faultNone
+		if kind != faultNone && !sw.wait() {
+			return
+		}
 		switch kind {
 		case faultNone:
 			s.mux.ServeHTTP(sw, r)
@@ -127,6 +133,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.truncated(sw, r)
 		}
 	}
+	// A handler that wrote nothing is answered when it returns.
+	sw.wait()
 }
 
 // isEdge reports whether r is an identity platform request. Graph paths,
@@ -307,6 +315,27 @@ func splitPath(p string) []string {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	// The response goes out no sooner than due (the simulated latency
+	// after the request arrived), unless ctx ends first.
+	ctx    context.Context
+	due    time.Time
+	waited bool
+	gone   bool // the client went away while the response waited
+}
+
+// wait holds the response until it is due; false when the client went away
+// meanwhile (the answer is then dropped and counted as 499).
+func (w *statusWriter) wait() bool {
+	if !w.waited {
+		w.waited = true
+		if sleepCtx(w.ctx, time.Until(w.due)) != nil {
+			w.gone = true
+			if w.status == 0 {
+				w.status = statusClientClosed
+			}
+		}
+	}
+	return !w.gone
 }
 
 // Statuses the counters use for answers that never had one: a connection
@@ -318,6 +347,9 @@ const (
 )
 
 func (w *statusWriter) WriteHeader(code int) {
+	if !w.wait() {
+		return
+	}
 	if w.status == 0 {
 		w.status = code
 	}
@@ -325,6 +357,9 @@ func (w *statusWriter) WriteHeader(code int) {
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
+	if !w.wait() {
+		return 0, w.ctx.Err()
+	}
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
@@ -334,6 +369,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) code() int { return w.status }
 
 func (w *statusWriter) Flush() {
+	if !w.wait() {
+		return
+	}
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
