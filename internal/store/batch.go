@@ -15,7 +15,12 @@ type op struct {
 	table *table
 	keys  []any
 	vals  []any
-	raw   []byte
+	// A put's change hash (an int64) and raw JSON (a string, or nil),
+	// worked out and boxed for the driver by the goroutine that fills the
+	// batch rather than by the single writer that applies it, the sync's
+	// bottleneck.
+	hash any
+	raw  any
 	// filter narrows a sweep to rows whose column equals value (role
 	// schedules share a table by kind).
 	filterCol string
@@ -50,7 +55,15 @@ func (b *Batch) Reset() {
 }
 
 func (b *Batch) put(t *table, keys, vals []any, raw []byte) {
-	b.ops = append(b.ops, op{kind: opPut, table: t, keys: keys, vals: vals, raw: raw})
+	hashed := raw
+	if t.rawUnhashed {
+		hashed = nil
+	}
+	o := op{kind: opPut, table: t, keys: keys, vals: vals, hash: rowHash(vals, hashed)}
+	if raw != nil {
+		o.raw = string(raw)
+	}
+	b.ops = append(b.ops, o)
 }
 
 func (b *Batch) remove(t *table, keys ...any) {

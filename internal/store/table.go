@@ -1,9 +1,7 @@
 package store
 
 import (
-	"encoding/binary"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"slices"
 	"strconv"
@@ -218,40 +216,68 @@ func current(alias string) string {
 }
 
 // rowHash fingerprints a row's stored values, so an unchanged object costs
-// one UPDATE of seen_gen and no new version.
+// one UPDATE of seen_gen and no new version. It is 64-bit FNV-1a over a
+// tagged encoding of the values (the hashes stored by earlier versions must
+// stay valid: TestRowHashIsFNV1a checks it against hash/fnv), computed
+// inline: hash/fnv's Write through an interface, a call per tag byte, cost
+// more than the hashing.
 func rowHash(vals []any, raw []byte) int64 {
-	h := fnv.New64a()
-	var buf [8]byte
+	h := fnv1a(fnvOffset)
 	for _, v := range vals {
 		switch x := v.(type) {
 		case nil:
-			h.Write([]byte{0})
+			h = h.byte(0)
 		case string:
-			h.Write([]byte{1})
-			binary.LittleEndian.PutUint64(buf[:], uint64(len(x)))
-			h.Write(buf[:])
-			h.Write([]byte(x))
+			h = h.byte(1).uint64(uint64(len(x))).string(x)
 		case bool:
 			if x {
-				h.Write([]byte{2, 1})
+				h = h.byte(2).byte(1)
 			} else {
-				h.Write([]byte{2, 0})
+				h = h.byte(2).byte(0)
 			}
 		case int64:
-			h.Write([]byte{3})
-			binary.LittleEndian.PutUint64(buf[:], uint64(x))
-			h.Write(buf[:])
+			h = h.byte(3).uint64(uint64(x))
 		case int:
-			h.Write([]byte{3})
-			binary.LittleEndian.PutUint64(buf[:], uint64(int64(x)))
-			h.Write(buf[:])
+			h = h.byte(3).uint64(uint64(int64(x)))
 		default:
-			fmt.Fprintf(h, "\x04%v", x)
+			h = h.string(fmt.Sprintf("\x04%v", x))
 		}
 	}
-	h.Write([]byte{5})
-	h.Write(raw)
-	return int64(h.Sum64() & math.MaxInt64)
+	h = h.byte(5).bytes(raw)
+	return int64(uint64(h) & math.MaxInt64)
+}
+
+// fnv1a is a 64-bit FNV-1a state.
+type fnv1a uint64
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func (h fnv1a) byte(b byte) fnv1a { return (h ^ fnv1a(b)) * fnvPrime }
+
+func (h fnv1a) string(s string) fnv1a {
+	for i := 0; i < len(s); i++ {
+		h = (h ^ fnv1a(s[i])) * fnvPrime
+	}
+	return h
+}
+
+func (h fnv1a) bytes(b []byte) fnv1a {
+	for _, c := range b {
+		h = (h ^ fnv1a(c)) * fnvPrime
+	}
+	return h
+}
+
+// uint64 hashes x's eight little-endian bytes.
+func (h fnv1a) uint64(x uint64) fnv1a {
+	for range 8 {
+		h = (h ^ fnv1a(byte(x))) * fnvPrime
+		x >>= 8
+	}
+	return h
 }
 
 // timeCol stores a time as fixed-width RFC 3339 UTC text (sortable, portable);
