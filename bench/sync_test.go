@@ -17,6 +17,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	gosync "sync"
@@ -48,7 +49,8 @@ import (
 // TENANTSCOPE_BENCH_CPUPROFILE=PREFIX writes each run's CPU profile to
 // PREFIX.<run> (PREFIX.full, PREFIX.second-full ...);
 // TENANTSCOPE_BENCH_HEAPPROFILE=PREFIX the heap profile when the live
-// objects peak.
+// objects peak; TENANTSCOPE_BENCH_TRACE=PREFIX each run's execution trace
+// (go tool trace: where the writer goroutine waits).
 func TestSyncBenchmark(t *testing.T) {
 	if os.Getenv(benchChildEnv) != "" {
 		syncChild(t)
@@ -282,6 +284,16 @@ func syncChild(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	if prefix := os.Getenv("TENANTSCOPE_BENCH_TRACE"); prefix != "" {
+		f, err := os.Create(prefix + "." + os.Getenv("BENCH_RUN"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := trace.Start(f); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { trace.Stop(); f.Close() }()
 	}
 	ahead, err := time.ParseDuration(os.Getenv("BENCH_AHEAD"))
 	if err != nil {
