@@ -75,6 +75,10 @@ func Parse(report Report, r io.Reader, fn func(UserActivity) error) (Meta, error
 	refreshAt := index[strings.ToLower(colRefreshDate)]
 	_, hasPeriod := index[strings.ToLower(colPeriod)]
 
+	// One row value for the whole report: the columns set it through a
+	// pointer, so a fresh one per row was a heap allocation of about a
+	// kilobyte (most of what parsing a report allocated). fn gets a copy.
+	var u UserActivity
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -87,7 +91,7 @@ func Parse(report Report, r io.Reader, fn func(UserActivity) error) (Meta, error
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // a blank line, e.g. a trailing CRLF pair
 		}
-		var u UserActivity
+		u = UserActivity{}
 		for _, b := range bound {
 			if b.at >= len(rec) {
 				continue
