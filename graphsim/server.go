@@ -11,8 +11,10 @@ import (
 // Options are the simulator's realism knobs. The zero value is a fast,
 // fault-free simulator, which is what unit tests want.
 type Options struct {
-	// Latency is added to every response; Jitter adds up to that much more,
-	// drawn deterministically from JitterSeed.
+	// Latency is every response's time from the request's arrival, the
+	// simulator's own work included (a handler that takes longer answers
+	// when done); Jitter adds up to that much more, drawn deterministically
+	// from JitterSeed.
 	Latency    time.Duration
 	Jitter     time.Duration
 	JitterSeed int64
