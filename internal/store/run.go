@@ -174,15 +174,18 @@ type stmts struct {
 
 func newStmts(c *sql.Conn) *stmts { return &stmts{conn: c, m: map[string]driver.Stmt{}} }
 
-// exec runs one of the writer's short statements (a multi-row insert, a
-// per-key touch: well under a millisecond each) and returns the rows it
+// exec runs one of the writer's statements and returns the rows it
 // changed. It checks ctx before the statement but runs the statement
 // without it: for a context that can end, modernc.org/sqlite starts a
 // goroutine to watch it and installs a progress handler, for every
-// statement. A first full sync runs tens of thousands of these statements
-// and a second one over a million, and the watchers' scheduling cost more
-// than the statements themselves (an execution trace of the large full
-// sync: 5.6 s of goroutines waiting to run).
+// statement. A first full sync runs tens of thousands of statements (the
+// multi-row inserts) and a second one over a million (the per-key
+// touches), well under a millisecond each, and the watchers' scheduling
+// cost more than the statements themselves (an execution trace of the
+// large full sync: 5.6 s of goroutines waiting to run). A cancelled sync
+// therefore stops after the statement under way; the longest, a sweep of a
+// large table, takes about a second. No statement here waits for a lock:
+// the run's transaction holds the write lock from its BEGIN.
 func (s *stmts) exec(ctx context.Context, query string, args ...any) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
