@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"reflect"
@@ -406,4 +407,35 @@ func TestRemovalAmongBufferedPuts(t *testing.T) {
 	if managers != 0 {
 		t.Fatalf("%d open manager rows, want 0 (a was removed, c has none)", managers)
 	}
+}
+
+// The writer's statements run without the caller's context (see
+// stmts.exec), so the context is checked before each one: an Apply under a
+// cancelled context writes nothing, and the run then fails and leaves the
+// previous copy current.
+func TestApplyUnderACancelledContextWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	d := openTest(t, fakeClock())
+	c, _ := d.Connection(ctx, "t")
+	r := mustRun(t, d, c, ModeFull, func(b *Batch) { b.PutUser(user("a", "a@x.test", true)) })
+	if err := r.Commit(ctx, RunResult{}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = d.Connection(ctx, "t")
+	r2, err := d.BeginRun(ctx, c, ModeFull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	var b Batch
+	b.PutUser(user("b", "b@x.test", true))
+	if _, err := r2.Apply(cctx, &b); !errors.Is(err, context.Canceled) {
+		t.Fatalf("apply under a cancelled context: %v", err)
+	}
+	if err := r2.Fail(ctx, RunResult{}, context.Canceled); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = d.Connection(ctx, "t")
+	eq(t, upns(t, d, c), []string{"a@x.test"})
 }
