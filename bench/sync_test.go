@@ -218,6 +218,23 @@ func ruQuota(users int) int {
 
 const benchChildEnv = "TENANTSCOPE_BENCH_CHILD"
 
+// record starts a profile or trace of this run into PREFIX.<run> when the
+// environment variable env names a PREFIX, and returns what stops it.
+func record(t *testing.T, env string, start func(io.Writer) error, stop func()) func() {
+	prefix := os.Getenv(env)
+	if prefix == "" {
+		return func() {}
+	}
+	f, err := os.Create(prefix + "." + os.Getenv("BENCH_RUN"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := start(f); err != nil {
+		t.Fatal(err)
+	}
+	return func() { stop(); f.Close() }
+}
+
 type childResult struct {
 	WallSeconds   float64
 	Requests      int64
@@ -275,26 +292,8 @@ func syncChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if prefix := os.Getenv("TENANTSCOPE_BENCH_CPUPROFILE"); prefix != "" {
-		f, err := os.Create(prefix + "." + os.Getenv("BENCH_RUN"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			t.Fatal(err)
-		}
-		defer func() { pprof.StopCPUProfile(); f.Close() }()
-	}
-	if prefix := os.Getenv("TENANTSCOPE_BENCH_TRACE"); prefix != "" {
-		f, err := os.Create(prefix + "." + os.Getenv("BENCH_RUN"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := trace.Start(f); err != nil {
-			t.Fatal(err)
-		}
-		defer func() { trace.Stop(); f.Close() }()
-	}
+	defer record(t, "TENANTSCOPE_BENCH_CPUPROFILE", pprof.StartCPUProfile, pprof.StopCPUProfile)()
+	defer record(t, "TENANTSCOPE_BENCH_TRACE", trace.Start, trace.Stop)()
 	ahead, err := time.ParseDuration(os.Getenv("BENCH_AHEAD"))
 	if err != nil {
 		t.Fatal(err)
