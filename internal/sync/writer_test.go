@@ -6,16 +6,17 @@ import (
 	"strconv"
 	gosync "sync"
 	"testing"
-	"time"
 
 	"github.com/tenantscope/tenantscope/internal/store"
 )
 
 // lanesRun is a store.Run that records the sizes of the batches it is
-// given and holds the first Apply until released. Batches of txOps
-// operations or more are applied one at a time, so the sizes name them.
+// given and holds the first Apply until released (entered closes when it
+// begins). Batches of txOps operations or more are applied one at a time,
+// so the sizes name them.
 type lanesRun struct {
 	store.Run
+	entered chan struct{}
 	release chan struct{}
 	mu      gosync.Mutex
 	applied []int
@@ -29,12 +30,27 @@ func (r *lanesRun) Apply(ctx context.Context, b *store.Batch) (store.ApplyStats,
 	r.applied = append(r.applied, b.Len())
 	r.mu.Unlock()
 	if first {
+		close(r.entered)
 		<-r.release
 	}
 	return store.ApplyStats{}, nil
 }
 
 func (r *lanesRun) Flush(context.Context) error { return nil }
+
+// heldWriter starts a writer on a lanesRun and sends it a first batch,
+// returning once the writer is inside Apply with it, both lanes empty.
+func heldWriter(t *testing.T) (*lanesRun, *writer) {
+	t.Helper()
+	run := &lanesRun{entered: make(chan struct{}), release: make(chan struct{})}
+	w := newWriter(run)
+	go w.loop(context.Background())
+	if err := w.send(context.Background(), false, batchOf(0)); err != nil {
+		t.Fatal(err)
+	}
+	<-run.entered
+	return run, w
+}
 
 // batchOf returns a batch of txOps+k operations.
 func batchOf(k int) *store.Batch {
@@ -48,17 +64,8 @@ func batchOf(k int) *store.Batch {
 // The critical resource's batches are applied before the others queued
 // ahead of them, and every batch is applied once.
 func TestWriterTakesTheCriticalLaneFirst(t *testing.T) {
-	run := &lanesRun{release: make(chan struct{})}
-	w := newWriter(run)
-	go w.loop(context.Background())
+	run, w := heldWriter(t)
 	ctx := context.Background()
-	if err := w.send(ctx, false, batchOf(0)); err != nil { // held in Apply
-		t.Fatal(err)
-	}
-	for len(w.in) > 0 {
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(20 * time.Millisecond) // the writer is inside Apply
 	for _, n := range []int{1, 2, 3} {
 		if err := w.send(ctx, false, batchOf(n)); err != nil {
 			t.Fatal(err)
@@ -85,17 +92,8 @@ func TestWriterTakesTheCriticalLaneFirst(t *testing.T) {
 // hiBurst of its batches in a row the writer takes a waiting one of the
 // other lane.
 func TestWriterDoesNotStarveTheOtherLane(t *testing.T) {
-	run := &lanesRun{release: make(chan struct{})}
-	w := newWriter(run)
-	go w.loop(context.Background())
+	run, w := heldWriter(t)
 	ctx := context.Background()
-	if err := w.send(ctx, false, batchOf(0)); err != nil { // held in Apply
-		t.Fatal(err)
-	}
-	for len(w.in) > 0 {
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(20 * time.Millisecond)
 	for k := range 6 {
 		if err := w.send(ctx, true, batchOf(10+k)); err != nil {
 			t.Fatal(err)
