@@ -63,12 +63,6 @@ func ignoreNotFound(err error) error {
 	return rest[0]
 }
 
-// stripKey removes one top-level property from an object's JSON (e.g.
-// members@delta, which must not be stored as the group's raw JSON).
-func stripKey(raw json.RawMessage, key string) json.RawMessage {
-	return msgraph.WithoutProperty(raw, key)
-}
-
 var errNoID = errors.New("item without id")
 
 // directoryRef decodes a member/owner item.

@@ -155,7 +155,8 @@ func storeGroup(g *msgraph.Group) *store.Group {
 		MailEnabled: bv(g.MailEnabled), SecurityEnabled: bv(g.SecurityEnabled), GroupTypes: slices.Clone(g.GroupTypes),
 		Visibility: g.Visibility, CreatedDateTime: tv(g.CreatedDateTime), OnPremisesSyncEnabled: g.OnPremisesSyncEnabled,
 		MembershipRule: g.MembershipRule, IsAssignableToRole: bv(g.IsAssignableToRole),
-		Raw: stripKey(g.Raw, "members@delta"),
+		// members@delta is a delta round's, not a property of the group.
+		Raw: msgraph.WithoutProperty(g.Raw, "members@delta"),
 	}
 	for _, l := range g.AssignedLicenses {
 		sg.AssignedLicenses = append(sg.AssignedLicenses, store.GroupLicense{SkuID: l.SkuID, DisabledPlans: l.DisabledPlans})
