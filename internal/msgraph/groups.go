@@ -57,7 +57,7 @@ type MemberDelta struct {
 func (m *MemberDelta) UnmarshalJSON(b []byte) error {
 	// A large group's first delta round carries a million of these; the
 	// common shape ({"@odata.type":"…","id":"…"}, plain strings) is read
-	// directly, anything else by encoding/json.
+	// directly, anything else by unmarshal (encoding/json's rules).
 	if id, typ, ok := scanMemberRef(b); ok {
 		*m = MemberDelta{ID: id, ODataType: typ}
 		return nil

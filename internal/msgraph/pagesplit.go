@@ -13,8 +13,8 @@ import (
 // string links) is split here in one pass, each item a sub-slice of b
 // checked to be well-formed JSON. Anything else (an escaped link, a key
 // that only matches case-insensitively, a count that is not an integer …)
-// goes to encoding/json, so the result is always what json.Unmarshal would
-// give (FuzzDecodePageFast checks this).
+// goes to unmarshal (encoding/json's rules), so the result is always what
+// json.Unmarshal would give (FuzzDecodePageFast checks this).
 func decodePage(b []byte, pg *page) error {
 	if fast, ok := splitPage(b); ok {
 		*pg = fast
