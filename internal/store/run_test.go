@@ -439,3 +439,101 @@ func TestApplyUnderACancelledContextWritesNothing(t *testing.T) {
 	c, _ = d.Connection(ctx, "t")
 	eq(t, upns(t, d, c), []string{"a@x.test"})
 }
+
+// The puts of a table written in sorted runs (user licences, managers,
+// sign-ins, mailboxes) wait across Apply calls: Flush writes them, the later
+// of two puts of one key wins even when they came in different batches, a
+// removal first writes what is queued of what it closes, and a full run is
+// written without waiting for Flush.
+func TestSortedRunsSpanBatches(t *testing.T) {
+	ctx := context.Background()
+	d := openTest(t, fakeClock())
+	c, _ := d.Connection(ctx, "t")
+	apply := func(r Run, fill func(b *Batch)) {
+		t.Helper()
+		var b Batch
+		fill(&b)
+		if _, err := r.Apply(ctx, &b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(q string) int {
+		t.Helper()
+		var n int
+		if err := d.db.QueryRowContext(ctx, q, c.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	r := mustRun(t, d, c, ModeFull, func(b *Batch) {
+		b.PutUser(user("a", "a@x.test", true, "sku1"))
+		b.PutUserManager("a", "m1")
+	})
+	apply(r, func(b *Batch) {
+		b.PutUser(user("b", "b@x.test", true, "sku2"))
+		b.PutUserManager("a", "m2")
+		b.PutUser(user("c", "c@x.test", true, "sku3"))
+	})
+	apply(r, func(b *Batch) { b.RemoveUser("c") })
+	if err := r.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(`SELECT count(*) FROM user_licenses WHERE connection_id = ?`); n != 2 {
+		t.Fatalf("%d licence rows after Flush, want 2 (a's and b's; c was removed)", n)
+	}
+	if n := count(`SELECT count(*) FROM user_managers WHERE connection_id = ?`); n != 1 {
+		t.Fatalf("%d manager rows after Flush, want 1", n)
+	}
+	// More puts than a run holds, in one batch: the full run is written at
+	// once and the rest after it.
+	apply(r, func(b *Batch) {
+		for i := range runRows + 10 {
+			b.PutUserManager(fmt.Sprintf("u%06d", runRows+10-i), "m")
+		}
+	})
+	if n := count(`SELECT count(*) FROM user_managers WHERE connection_id = ?`); n != 1 {
+		t.Fatalf("%d manager rows before Flush, want 1: another connection must not see the open transaction", n)
+	}
+	if err := r.Commit(ctx, RunResult{}); err != nil {
+		t.Fatal(err)
+	}
+	eq(t, upns(t, d, c), []string{"a@x.test+sku1", "b@x.test+sku2"})
+	us, err := d.Users(ctx, c, UserQuery{ID: "a"})
+	if err != nil || len(us) != 1 {
+		t.Fatalf("user a: %v %v", us, err)
+	}
+	if us[0].ManagerID != "m2" {
+		t.Fatalf("a's manager %q, want m2 (the later put)", us[0].ManagerID)
+	}
+	if n := count(`SELECT count(*) FROM user_managers WHERE connection_id = ? AND valid_to IS NULL`); n != runRows+11 {
+		t.Fatalf("%d open manager rows, want %d", n, runRows+11)
+	}
+}
+
+// A failed Apply discards the queued runs with the transaction: nothing of
+// them reaches the database when the run is then failed, and the next run
+// starts clean.
+func TestFailedRunDiscardsQueuedRuns(t *testing.T) {
+	ctx := context.Background()
+	d := openTest(t, fakeClock())
+	c, _ := d.Connection(ctx, "t")
+	r := mustRun(t, d, c, ModeFull, func(b *Batch) {
+		b.PutUser(user("a", "a@x.test", true, "sku1"))
+		b.PutUserManager("a", "m1")
+	})
+	if err := r.Fail(ctx, RunResult{}, errors.New("interrupted")); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := d.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM user_licenses) + (SELECT count(*) FROM user_managers)`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("%d licence and manager rows after a failed run, want 0", n)
+	}
+	r2 := mustRun(t, d, c, ModeFull, func(b *Batch) { b.PutUser(user("b", "b@x.test", true, "sku2")) })
+	if err := r2.Commit(ctx, RunResult{}); err != nil {
+		t.Fatal(err)
+	}
+	eq(t, upns(t, d, c), []string{"b@x.test+sku2"})
+}

@@ -29,6 +29,10 @@ type table struct {
 	// dependents are closed when an object of this table is removed: rows
 	// of dep.t whose dep.col names the removed object.
 	dependents []dep
+	// sortRuns: the table's puts are written in sorted runs across
+	// batches (sqliteRun.bufferRun), for tables whose keys arrive at
+	// random and whose rows are small.
+	sortRuns bool
 }
 
 type dep struct {
@@ -42,7 +46,7 @@ var (
 	tDomains           = &table{name: "domains", keys: []string{"id"}, cols: []string{"authentication_type", "is_default", "is_initial", "is_verified"}, raw: true}
 	tIdentityProviders = &table{name: "identity_providers", keys: []string{"id"}, cols: []string{"odata_type", "display_name", "identity_provider_type"}, raw: true}
 
-	tUserLicenses = &table{name: "user_licenses", keys: []string{"user_id", "sku_id", "assigned_by_group"}, cols: []string{"disabled_plans", "state", "error", "last_updated_at"}}
+	tUserLicenses = &table{name: "user_licenses", keys: []string{"user_id", "sku_id", "assigned_by_group"}, cols: []string{"disabled_plans", "state", "error", "last_updated_at"}, sortRuns: true}
 	tUsers        = &table{name: "users", keys: []string{"id"}, cols: []string{
 		"user_principal_name", "display_name", "given_name", "surname", "mail", "account_enabled", "user_type",
 		"created_at", "department", "job_title", "company_name", "office_location", "usage_location",
@@ -51,9 +55,9 @@ var (
 		dependents: []dep{{tUserLicenses, "user_id"}, {tUserSignIns, "user_id"}, {tUserMailboxes, "user_id"},
 			{tUserManagers, "user_id"}, {tUserManagers, "manager_id"},
 			{tGroupMembers, "member_id"}, {tGroupOwners, "owner_id"}, {tAppRoleAssignments, "principal_id"}}}
-	tUserSignIns   = &table{name: "user_sign_ins", keys: []string{"user_id"}, cols: []string{"last_sign_in_at", "last_non_interactive_sign_in_at", "last_successful_sign_in_at"}}
-	tUserMailboxes = &table{name: "user_mailboxes", keys: []string{"user_id"}, cols: []string{"purpose"}}
-	tUserManagers  = &table{name: "user_managers", keys: []string{"user_id"}, cols: []string{"manager_id"}}
+	tUserSignIns   = &table{name: "user_sign_ins", keys: []string{"user_id"}, cols: []string{"last_sign_in_at", "last_non_interactive_sign_in_at", "last_successful_sign_in_at"}, sortRuns: true}
+	tUserMailboxes = &table{name: "user_mailboxes", keys: []string{"user_id"}, cols: []string{"purpose"}, sortRuns: true}
+	tUserManagers  = &table{name: "user_managers", keys: []string{"user_id"}, cols: []string{"manager_id"}, sortRuns: true}
 
 	tSkuServicePlans = &table{name: "sku_service_plans", keys: []string{"sku_id", "service_plan_id"}, cols: []string{"service_plan_name", "provisioning_status", "applies_to"}}
 	tSubscribedSKUs  = &table{name: "subscribed_skus", keys: []string{"sku_id"}, cols: []string{
