@@ -250,6 +250,7 @@ func (g *gen) grantGraph(r *rand.Rand, sp *ServicePrincipal, perm string, when t
 		ID: appRoleAssignmentID(r), AppRoleID: role.ID, CreatedDateTime: when, PrincipalDisplayName: sp.DisplayName,
 		PrincipalID: sp.ID, PrincipalType: "ServicePrincipal", ResourceDisplayName: g.graphSP.DisplayName, ResourceID: g.graphSP.ID,
 	})
+	g.t.appRoleAssignmentsChangedLocked()
 }
 
 func (g *gen) assignApp(r *rand.Rand, sp *ServicePrincipal, principal, name, ptype, role string, when time.Time) {
@@ -257,6 +258,7 @@ func (g *gen) assignApp(r *rand.Rand, sp *ServicePrincipal, principal, name, pty
 		ID: appRoleAssignmentID(r), AppRoleID: role, CreatedDateTime: when, PrincipalDisplayName: name,
 		PrincipalID: principal, PrincipalType: ptype, ResourceDisplayName: sp.DisplayName, ResourceID: sp.ID,
 	})
+	g.t.appRoleAssignmentsChangedLocked()
 }
 
 // credentials gives an app registration secrets and certificates: some

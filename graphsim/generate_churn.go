@@ -189,6 +189,7 @@ func (t *Tenant) deleteUserLocked(u *User, hard bool) {
 		}
 	}
 	t.AppRoleAssignments = slices.DeleteFunc(t.AppRoleAssignments, func(a *AppRoleAssignment) bool { return a.PrincipalID == u.ID })
+	t.appRoleAssignmentsChangedLocked()
 	t.OAuth2PermissionGrant = slices.DeleteFunc(t.OAuth2PermissionGrant, func(g *OAuth2PermissionGrant) bool { return g.PrincipalID == u.ID })
 	i := slices.Index(t.Users, u)
 	t.Users = slices.Delete(t.Users, i, i+1)

@@ -11,14 +11,11 @@ import (
 )
 
 // appRoleAssignmentsOfPrincipal lists what principalID (a canonical object
-// id from the tenant) holds. Ids are stored in one canonical form, so a
-// plain comparison keeps this scan cheap on large tenants.
+// id from the tenant: ids are stored in one canonical form) holds.
 func appRoleAssignmentsOfPrincipal(t *Tenant, principalID string) []any {
 	var out []any
-	for _, a := range t.AppRoleAssignments {
-		if a.PrincipalID == principalID {
-			out = append(out, a)
-		}
+	for _, a := range t.appRoleAssignmentIndexLocked().byPrincipal[principalID] {
+		out = append(out, a)
 	}
 	return out
 }

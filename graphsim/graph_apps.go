@@ -130,10 +130,8 @@ func (s *Server) registerAppRoutes() {
 				return nil, notFound(rs.PathValue("id"))
 			}
 			var out []any
-			for _, a := range rs.Tenant.AppRoleAssignments {
-				if a.ResourceID == sp.ID {
-					out = append(out, a)
-				}
+			for _, a := range rs.Tenant.appRoleAssignmentIndexLocked().byResource[sp.ID] {
+				out = append(out, a)
 			}
 			return out, nil
 		},
@@ -343,8 +341,8 @@ func requiredResourceAccessLocked(t *Tenant, a *Application) []any {
 	}
 	byResource := map[string][]any{}
 	var order []string
-	for _, ra := range t.AppRoleAssignments {
-		if ra.PrincipalID != sp.ID || ra.AppRoleID == defaultAccessRoleID {
+	for _, ra := range t.appRoleAssignmentIndexLocked().byPrincipal[sp.ID] {
+		if ra.AppRoleID == defaultAccessRoleID {
 			continue
 		}
 		if _, seen := byResource[ra.ResourceID]; !seen {

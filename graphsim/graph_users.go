@@ -346,11 +346,7 @@ func (s *Server) usersSet() *entitySet {
 		ODataContext: "users",
 		Type:         "microsoft.graph.user",
 		Items: func(sc requestScope) ([]any, *APIError) {
-			items := make([]any, len(sc.Tenant.Users))
-			for i, u := range sc.Tenant.Users {
-				items[i] = u
-			}
-			return items, nil
+			return sc.Tenant.userItemsLocked(), nil
 		},
 		Render:     renderUser,
 		Default:    userDefaultProps,

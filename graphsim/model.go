@@ -109,6 +109,14 @@ type Tenant struct {
 	// mutRand draws ids for objects mutations create, deterministically
 	// from the generation seed; used under the write lock.
 	mutRand *rand.Rand
+
+	// araVersion counts changes to AppRoleAssignments (write lock; see
+	// appRoleAssignmentsChangedLocked).
+	araVersion uint64
+	// views are derived from the collections on first use after a change,
+	// by handlers holding the read lock (hence their own mutex).
+	viewsMu sync.Mutex
+	views   tenantViews
 }
 
 // ObjectKind is a directory object's type, as it appears in @odata.type.

@@ -483,6 +483,7 @@ func (t *Tenant) AddAppRoleAssignment(a AppRoleAssignment) (*AppRoleAssignment, 
 	a.CreatedDateTime = t.Now
 	created := &a
 	t.AppRoleAssignments = append(t.AppRoleAssignments, created)
+	t.appRoleAssignmentsChangedLocked()
 	if role != nil && a.PrincipalID == t.Connector.ServicePrincipalID && res.AppID == MicrosoftGraphAppID && !slices.Contains(t.Connector.Granted, role.Value) {
 		t.Connector.Granted = append(t.Connector.Granted, role.Value)
 	}
@@ -500,6 +501,7 @@ func (t *Tenant) DeleteAppRoleAssignment(id string) error {
 	}
 	a := t.AppRoleAssignments[i]
 	t.AppRoleAssignments = slices.Delete(t.AppRoleAssignments, i, i+1)
+	t.appRoleAssignmentsChangedLocked()
 	if a.PrincipalID == t.Connector.ServicePrincipalID {
 		if res := t.spByID[a.ResourceID]; res != nil && res.AppID == MicrosoftGraphAppID {
 			if role, ok := GraphAppRoleByID(a.AppRoleID); ok {
@@ -548,6 +550,7 @@ func (t *Tenant) SetGranted(perms []string) {
 		}
 		return true
 	})
+	t.appRoleAssignmentsChangedLocked()
 	r := t.mutationRandLocked()
 	for _, p := range want {
 		if have[p] {
@@ -557,6 +560,7 @@ func (t *Tenant) SetGranted(perms []string) {
 		t.AppRoleAssignments = append(t.AppRoleAssignments, &AppRoleAssignment{ID: appRoleAssignmentID(r), AppRoleID: role.ID,
 			CreatedDateTime: t.Now, PrincipalDisplayName: csp.DisplayName, PrincipalID: csp.ID, PrincipalType: "ServicePrincipal",
 			ResourceDisplayName: graph.DisplayName, ResourceID: graph.ID})
+		t.appRoleAssignmentsChangedLocked()
 	}
 	t.Connector.Granted = want
 }
