@@ -76,10 +76,10 @@ func (b *Batch) PutUserActivity(a *UserActivity) {
 	if a.Amount != 0 {
 		amount = a.Amount
 	}
-	b.put(tUserActivity, []any{a.UserPrincipalName, a.Service}, []any{last, a.ReportRefreshDate.UTC().Format(time.DateOnly), amount}, nil)
+	b.put(tUserActivity, []any{a.Service, a.UserPrincipalName}, []any{last, a.ReportRefreshDate.UTC().Format(time.DateOnly), amount}, nil)
 }
 
-// UserActivity returns the current activity rows by UPN and service.
+// UserActivity returns the current activity rows, by service and UPN.
 func (d *DB) UserActivity(ctx context.Context, conn Connection) ([]UserActivity, error) {
 	var out []UserActivity
 	err := d.EachUserActivity(ctx, conn, func(a *UserActivity) error {
@@ -89,14 +89,14 @@ func (d *DB) UserActivity(ctx context.Context, conn Connection) ([]UserActivity,
 	return out, err
 }
 
-// EachUserActivity streams the current activity rows, ordered by user
-// principal name and service, to fn (a large tenant has a million; the
-// licence analysis folds them into its users as they come). The row is
-// reused: fn must copy what it keeps.
+// EachUserActivity streams the current activity rows, in the table's key
+// order (service, then user principal name), to fn (a large tenant has a
+// million; the licence analysis folds them into its users by name as they
+// come). The row is reused: fn must copy what it keeps.
 func (d *DB) EachUserActivity(ctx context.Context, conn Connection, fn func(*UserActivity) error) error {
 	var a UserActivity
 	return d.selectCurrent(ctx, conn, "user activity", "a", `SELECT a.user_principal_name, a.service, a.last_activity_date, a.report_refresh_date, a.amount
-		FROM user_activity a WHERE a.connection_id = ? AND {cur} ORDER BY a.user_principal_name, a.service`, nil, func(rows *sql.Rows) error {
+		FROM user_activity a WHERE a.connection_id = ? AND {cur} ORDER BY a.service, a.user_principal_name`, nil, func(rows *sql.Rows) error {
 		var last *string
 		var refresh string
 		var amount sql.NullInt64

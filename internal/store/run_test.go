@@ -200,6 +200,72 @@ func TestMigration13KeepsUserChildRows(t *testing.T) {
 	}
 }
 
+// Migration 0014 re-clusters user_activity by service without losing a row
+// or a column.
+func TestMigration14KeepsUserActivity(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms[:13] {
+		if err := applyMigration(ctx, db, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{
+		`INSERT INTO connections (id, name, created_at) VALUES (1, 't', '2026-11-01T00:00:00Z')`,
+		`INSERT INTO user_activity (connection_id, user_principal_name, service, valid_from, valid_to, seen_gen, hash, last_activity_date, report_refresh_date, amount)
+			VALUES (1, 'b@x.test', 'exchange', 1, 2, 1, 7, '2026-10-01', '2026-10-02', NULL)`,
+		`INSERT INTO user_activity (connection_id, user_principal_name, service, valid_from, valid_to, seen_gen, hash, last_activity_date, report_refresh_date, amount)
+			VALUES (1, 'b@x.test', 'exchange', 2, NULL, 2, 8, '2026-10-03', '2026-10-04', NULL)`,
+		`INSERT INTO user_activity (connection_id, user_principal_name, service, valid_from, valid_to, seen_gen, hash, last_activity_date, report_refresh_date, amount)
+			VALUES (1, 'a@x.test', 'mailbox', 2, NULL, 2, 9, NULL, '2026-10-04', 123)`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	d, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var got []string
+	rows, err := d.db.QueryContext(ctx, `SELECT service, user_principal_name, valid_from, COALESCE(valid_to, 0), seen_gen, hash,
+		COALESCE(last_activity_date, ''), report_refresh_date, COALESCE(amount, 0) FROM user_activity`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var svc, upn, last, refresh string
+		var from, to, seen, hash, amount int64
+		if err := rows.Scan(&svc, &upn, &from, &to, &seen, &hash, &last, &refresh, &amount); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s %s %d %d %d %d %s %s %d", svc, upn, from, to, seen, hash, last, refresh, amount))
+	}
+	want := []string{
+		"exchange b@x.test 1 2 1 7 2026-10-01 2026-10-02 0",
+		"exchange b@x.test 2 0 2 8 2026-10-03 2026-10-04 0",
+		"mailbox a@x.test 2 0 2 9  2026-10-04 123",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("rows after migration (in key order):\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 func containsFold(s, sub string) bool {
 	return strings.Contains(strings.ToUpper(s), strings.ToUpper(sub))
 }

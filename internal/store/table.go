@@ -93,7 +93,7 @@ var (
 	tManagedDevices = &table{name: "managed_devices", keys: []string{"id"}, cols: []string{
 		"user_id", "user_principal_name", "device_name", "operating_system", "os_version", "compliance_state",
 		"managed_device_owner_type", "management_agent", "enrolled_at", "last_sync_at", "azure_ad_device_id", "is_encrypted"}, raw: true}
-	tUserActivity = &table{name: "user_activity", keys: []string{"user_principal_name", "service"}, cols: []string{"last_activity_date", "report_refresh_date", "amount"}}
+	tUserActivity = &table{name: "user_activity", keys: []string{"service", "user_principal_name"}, cols: []string{"last_activity_date", "report_refresh_date", "amount"}}
 )
 
 // allTables lists every versioned table (garbage collection walks them).

@@ -214,13 +214,13 @@ func (j *job) ingestReport(ctx context.Context, rg reportGraph, rep usage.Report
 	return meta, nil
 }
 
-// activitySorter queues a report's activity rows in key order, a bounded
-// run at a time. A report lists users in no useful order, so its rows,
-// written as they come, land all over user_activity (keyed by user
-// principal name): with a table larger than the writer's page cache, every
-// commit rewrote most of its pages. Sorted runs of run rows write each
-// page about once per run instead, at a few megabytes of memory whatever
-// the tenant's size. (The Copilot report, held whole until it has parsed,
+// activitySorter queues a report's activity rows in key order (service,
+// then user principal name), a bounded run at a time. A report lists users
+// in no useful order, so its rows, written as they come, land all over
+// their service's range of user_activity: with a table larger than the
+// writer's page cache, every commit rewrote most of its pages. Sorted runs
+// of run rows write each page about once per run instead, at a few
+// megabytes of memory whatever the tenant's size. (The Copilot report, held whole until it has parsed,
 // is queued as one run.)
 type activitySorter struct {
 	j     *job
@@ -247,10 +247,10 @@ func (s *activitySorter) spill(ctx context.Context, all bool) error {
 		return nil
 	}
 	slices.SortFunc(s.buf, func(a, b store.UserActivity) int {
-		if c := strings.Compare(a.UserPrincipalName, b.UserPrincipalName); c != 0 {
+		if c := strings.Compare(a.Service, b.Service); c != 0 {
 			return c
 		}
-		return strings.Compare(a.Service, b.Service)
+		return strings.Compare(a.UserPrincipalName, b.UserPrincipalName)
 	})
 	const chunk = 1024
 	for i := 0; i < len(s.buf); i += chunk {
