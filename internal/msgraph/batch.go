@@ -137,15 +137,34 @@ func (c *Client) batchChunk(ctx context.Context, reqs []BatchRequest, out []Batc
 		var br struct {
 			Responses []BatchResponse `json:"responses"`
 		}
-		_, err = c.do(ctx, &request{method: http.MethodPost, url: batchURL, body: body},
+		_, err = c.do(ctx, &request{method: http.MethodPost, url: batchURL, body: body, inner: len(pending)},
 			func(b []byte) error { return unmarshal(b, &br) })
 		if err != nil {
 			return err
 		}
+		// The inner requests' costs (do charged the $batch's own).
+		var units float64
+		charged := 0
+		var usage []http.Header
+		for _, r := range br.Responses {
+			h := headerOf(r.Headers)
+			if r.Status != http.StatusTooManyRequests && h.Get("x-ms-resource-unit") != "" {
+				units += resourceUnits(r.Status, h)
+				charged++
+			}
+			if h.Get("x-ms-throttle-limit-percentage") != "" {
+				usage = append(usage, h)
+			}
+		}
+		c.ru.charge(units)
+		c.ru.observe(units, charged, true)
+		for _, h := range usage {
+			c.ru.observeUsage(h)
+		}
 		answered := make(map[string]bool, len(pending))
 		var retry []BatchRequest
 		var wait time.Duration
-		throttled := false
+		throttled, ruThrottled := false, false
 		for _, r := range br.Responses {
 			i, ok := index[r.ID]
 			if !ok || answered[r.ID] {
@@ -162,11 +181,13 @@ func (c *Client) batchChunk(ctx context.Context, reqs []BatchRequest, out []Batc
 			switch {
 			case r.Status == http.StatusTooManyRequests:
 				throttled = true
-				d, ok := retryAfter(headerOf(r.Headers), c.clk.Now())
+				h := headerOf(r.Headers)
+				d, ok := retryAfter(h, c.clk.Now())
 				if !ok {
 					d = backoff(attempt)
 				}
 				wait = max(wait, d)
+				ruThrottled = ruThrottled || resourceUnitThrottle(h)
 				retry = append(retry, prepared[i])
 			case retryableStatus(r.Status):
 				d, ok := retryAfter(headerOf(r.Headers), c.clk.Now())
@@ -195,6 +216,9 @@ func (c *Client) batchChunk(ctx context.Context, reqs []BatchRequest, out []Batc
 		if throttled {
 			// The limiter holds every request until the Retry-After passes.
 			c.limiter.throttledFor(wait)
+			if ruThrottled {
+				c.ru.throttled(wait)
+			}
 		} else if err := c.clk.Sleep(ctx, wait); err != nil {
 			return err
 		}

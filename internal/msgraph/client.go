@@ -84,6 +84,7 @@ type Client struct {
 	sem        chan struct{}
 	highSem    chan struct{} // PriorityHigh requests' own slots
 	limiter    *limiter
+	ru         *ruBudget
 	log        *slog.Logger
 	userAgent  string
 	service    string
@@ -177,6 +178,7 @@ func New(opts Options) (*Client, error) {
 		clk:        realClock{},
 	}
 	c.limiter = newLimiter(opts.RequestsPerSecond, c.clk)
+	c.ru = newRUBudget(c.clk)
 	return c, nil
 }
 
@@ -207,6 +209,9 @@ type request struct {
 	consistency bool
 	// acceptRedirect returns a 3xx as a result (reports) instead of an error.
 	acceptRedirect bool
+	// inner is the number of requests a $batch carries (0 for others),
+	// for the resource-unit estimate (ruBudget).
+	inner int
 }
 
 // response is a completed call: status, headers and the whole body (read
@@ -261,7 +266,20 @@ func (c *Client) do(ctx context.Context, req *request, decode func([]byte) error
 			}
 			token = t
 		}
-		resp, err := c.send(ctx, req, token, clientRequestID)
+		est := c.ru.estimate(req.inner)
+		resp, err := c.send(ctx, req, est, token, clientRequestID)
+		// What the attempt cost replaces what send charged for it (a
+		// $batch's inner requests are charged by batchChunk).
+		if err != nil {
+			c.ru.charge(-est)
+		} else {
+			units := resourceUnits(resp.status, resp.header)
+			c.ru.charge(units - est)
+			c.ru.observeUsage(resp.header)
+			if resp.header.Get("x-ms-resource-unit") != "" && resp.status != http.StatusTooManyRequests {
+				c.ru.observe(units, 1, false)
+			}
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("%s: %s %s: %w", c.service, req.method, pathOf(req.url), ctx.Err())
@@ -309,6 +327,9 @@ func (c *Client) do(ctx context.Context, req *request, decode func([]byte) error
 				wait = backoff(attempt)
 			}
 			c.limiter.throttledFor(wait)
+			if resourceUnitThrottle(resp.header) {
+				c.ru.throttled(wait)
+			}
 			if attempt >= c.maxRetries {
 				return nil, c.apiError(ctx, req, resp, clientRequestID)
 			}
@@ -360,13 +381,21 @@ func (c *Client) do(ctx context.Context, req *request, decode func([]byte) error
 
 // send performs one HTTP exchange under the concurrency bound and the rate
 // limiter, and reads the whole body.
-func (c *Client) send(ctx context.Context, req *request, token, clientRequestID string) (*response, error) {
+func (c *Client) send(ctx context.Context, req *request, est float64, token, clientRequestID string) (*response, error) {
 	high := priorityOf(ctx) == PriorityHigh
 	sem, hc := c.sem, c.hc
 	if high {
+		// A chain's page does not wait for the budget, but its cost
+		// counts: the others wait for it.
 		sem, hc = c.highSem, c.hiHC
-	} else if err := c.limiter.wait(ctx); err != nil {
-		return nil, err
+		c.ru.charge(est)
+	} else {
+		if err := c.limiter.wait(ctx); err != nil {
+			return nil, err
+		}
+		if err := c.ru.reserve(ctx, est); err != nil {
+			return nil, err
+		}
 	}
 	select {
 	case sem <- struct{}{}:

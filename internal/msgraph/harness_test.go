@@ -97,6 +97,7 @@ func newEnv(t testing.TB, h http.Handler, tweak ...func(*Options)) *testEnv {
 	clk := newFakeClock()
 	c.clk = clk
 	c.limiter = newLimiter(1000, clk)
+	c.ru = newRUBudget(clk)
 	return &testEnv{c: c, srv: srv, clk: clk, tokens: tokens}
 }
 
