@@ -23,6 +23,9 @@ type DB struct {
 	// staleAfter is how long a running run may go without a heartbeat
 	// before another run may take the connection over.
 	staleAfter time.Duration
+	// pruneChunk is how many rows one of Prune's delete transactions
+	// covers (defaultPruneChunk; tests make it small).
+	pruneChunk int
 }
 
 var _ Store = (*DB)(nil)
@@ -63,7 +66,7 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	// page cache, which counts against the memory budget.
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(4)
-	d := &DB{db: db, now: o.Now, staleAfter: o.StaleAfter}
+	d := &DB{db: db, now: o.Now, staleAfter: o.StaleAfter, pruneChunk: defaultPruneChunk}
 	if d.now == nil {
 		d.now = time.Now
 	}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -76,18 +78,46 @@ func (d *DB) Prune(ctx context.Context, conn Connection, keepSince time.Time) (P
 	return st, nil
 }
 
-// pruneChunk bounds one delete transaction, so a first prune of a large
-// history never holds the write lock for long.
-const pruneChunk = 50000
+// defaultPruneChunk bounds one delete transaction, so a first prune of a
+// large history never holds the write lock for long: a chunk is the rows
+// (open or closed) between two keys that many rows apart.
+const defaultPruneChunk = 50000
 
+// deleteClosed deletes t's versions of connID closed at or before limit, a
+// chunk of the key at a time in key order, so the table is read once. (A
+// chunk of "the first 50,000 closed rows" read the open rows before
+// them again for every chunk: 590,000 superseded activity rows among as
+// many open ones took 4.8 s instead of 1.)
 func (d *DB) deleteClosed(ctx context.Context, t *table, connID, limit int64) (int64, error) {
-	// rowid tables and clustered ones alike: delete by the full key.
-	keyCols := "connection_id, " + strings.Join(t.keys, ", ") + ", valid_from"
-	q := fmt.Sprintf(`DELETE FROM %s WHERE (%s) IN (SELECT %s FROM %s WHERE connection_id = ? AND valid_to IS NOT NULL AND valid_to <= ? LIMIT %d)`,
-		t.name, keyCols, keyCols, t.name, pruneChunk)
+	cols, list, tuple := t.versionKey()
 	var total int64
+	var lo []any
 	for {
-		res, err := d.db.ExecContext(ctx, q, connID, limit)
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		hi := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range hi {
+			ptrs[i] = &hi[i]
+		}
+		err := d.db.QueryRowContext(ctx, t.sqlPruneBound(lo != nil, d.pruneChunk), append([]any{connID}, lo...)...).Scan(ptrs...)
+		if errors.Is(err, sql.ErrNoRows) {
+			hi = nil // the last chunk runs to the end
+		} else if err != nil {
+			return total, err
+		}
+		q := fmt.Sprintf(`DELETE FROM %s WHERE connection_id = ? AND valid_to IS NOT NULL AND valid_to <= ?`, t.name)
+		args := []any{connID, limit}
+		if lo != nil {
+			q += " AND (" + list + ") > " + tuple
+			args = append(args, lo...)
+		}
+		if hi != nil {
+			q += " AND (" + list + ") <= " + tuple
+			args = append(args, hi...)
+		}
+		res, err := d.db.ExecContext(ctx, q, args...)
 		if err != nil {
 			return total, err
 		}
@@ -96,11 +126,33 @@ func (d *DB) deleteClosed(ctx context.Context, t *table, connID, limit int64) (i
 			return total, err
 		}
 		total += n
-		if n < pruneChunk {
+		if hi == nil {
 			return total, nil
 		}
-		if err := ctx.Err(); err != nil {
-			return total, err
-		}
+		lo = hi
 	}
+}
+
+// versionKey names the columns that identify a version of t after
+// connection_id (its keys and valid_from), as a list and as a row value of
+// placeholders.
+func (t *table) versionKey() (cols []string, list, tuple string) {
+	cols = append(append([]string{}, t.keys...), "valid_from")
+	list = strings.Join(cols, ", ")
+	tuple = "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	return cols, list, tuple
+}
+
+// sqlPruneBound finds the version key chunk rows on (after the key in the
+// arguments when after is set): (connection_id[, key...]). Every
+// versioned table has a unique index on (connection_id, keys...,
+// valid_from), its primary key or one beside a rowid, so this walks that
+// index and each chunk's delete is a range of it.
+func (t *table) sqlPruneBound(after bool, chunk int) string {
+	_, list, tuple := t.versionKey()
+	w := ""
+	if after {
+		w = " AND (" + list + ") > " + tuple
+	}
+	return fmt.Sprintf(`SELECT %s FROM %s WHERE connection_id = ?%s ORDER BY %s LIMIT 1 OFFSET %d`, list, t.name, w, list, chunk-1)
 }
