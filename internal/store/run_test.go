@@ -136,8 +136,11 @@ func TestApplyIsCommittedByFlushAndByTheRunsReads(t *testing.T) {
 	eq(t, upns(t, d, c), []string{"c@x.test"})
 }
 
-// Migration 0013 re-clusters the user child tables without losing a row.
-func TestMigration13KeepsUserChildRows(t *testing.T) {
+// openMigratedFrom creates a database as a tenantscope with only the first
+// n migrations left it, runs stmts on it, and opens it (which applies the
+// rest).
+func openMigratedFrom(t *testing.T, n int, stmts ...string) *DB {
+	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
 	db, err := sql.Open("sqlite", "file:"+path)
@@ -151,30 +154,35 @@ func TestMigration13KeepsUserChildRows(t *testing.T) {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range ms[:12] {
+	for _, m := range ms[:n] {
 		if err := applyMigration(ctx, db, m); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, q := range []string{
-		`INSERT INTO connections (id, name, created_at) VALUES (1, 't', '2026-11-01T00:00:00Z')`,
-		`INSERT INTO user_licenses VALUES (1, 'u1', 'sku', '', 1, 2, 1, 7, '[]', 'Active', 'None', NULL)`,
-		`INSERT INTO user_licenses VALUES (1, 'u1', 'sku', '', 2, NULL, 2, 8, '["p"]', 'Active', 'None', NULL)`,
-		`INSERT INTO user_managers VALUES (1, 'u1', 1, NULL, 1, 9, 'm1')`,
-		`INSERT INTO user_sign_ins VALUES (1, 'u1', 1, NULL, 1, 3, '2026-10-01T00:00:00Z', NULL, NULL)`,
-		`INSERT INTO user_mailboxes VALUES (1, 'u1', 1, NULL, 1, 4, 'shared')`,
-	} {
+	for _, q := range stmts {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
 	db.Close()
-
 	d, err := Open(ctx, path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// Migration 0013 re-clusters the user child tables without losing a row.
+func TestMigration13KeepsUserChildRows(t *testing.T) {
+	ctx := context.Background()
+	d := openMigratedFrom(t, 12,
+		`INSERT INTO connections (id, name, created_at) VALUES (1, 't', '2026-11-01T00:00:00Z')`,
+		`INSERT INTO user_licenses VALUES (1, 'u1', 'sku', '', 1, 2, 1, 7, '[]', 'Active', 'None', NULL)`,
+		`INSERT INTO user_licenses VALUES (1, 'u1', 'sku', '', 2, NULL, 2, 8, '["p"]', 'Active', 'None', NULL)`,
+		`INSERT INTO user_managers VALUES (1, 'u1', 1, NULL, 1, 9, 'm1')`,
+		`INSERT INTO user_sign_ins VALUES (1, 'u1', 1, NULL, 1, 3, '2026-10-01T00:00:00Z', NULL, NULL)`,
+		`INSERT INTO user_mailboxes VALUES (1, 'u1', 1, NULL, 1, 4, 'shared')`)
 	for table, want := range map[string]int{"user_licenses": 2, "user_managers": 1, "user_sign_ins": 1, "user_mailboxes": 1} {
 		var n int
 		if err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
@@ -204,43 +212,14 @@ func TestMigration13KeepsUserChildRows(t *testing.T) {
 // or a column.
 func TestMigration14KeepsUserActivity(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "t.db")
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := loadMigrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms[:13] {
-		if err := applyMigration(ctx, db, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, q := range []string{
+	d := openMigratedFrom(t, 13,
 		`INSERT INTO connections (id, name, created_at) VALUES (1, 't', '2026-11-01T00:00:00Z')`,
 		`INSERT INTO user_activity (connection_id, user_principal_name, service, valid_from, valid_to, seen_gen, hash, last_activity_date, report_refresh_date, amount)
 			VALUES (1, 'b@x.test', 'exchange', 1, 2, 1, 7, '2026-10-01', '2026-10-02', NULL)`,
 		`INSERT INTO user_activity (connection_id, user_principal_name, service, valid_from, valid_to, seen_gen, hash, last_activity_date, report_refresh_date, amount)
 			VALUES (1, 'b@x.test', 'exchange', 2, NULL, 2, 8, '2026-10-03', '2026-10-04', NULL)`,
 		`INSERT INTO user_activity (connection_id, user_principal_name, service, valid_from, valid_to, seen_gen, hash, last_activity_date, report_refresh_date, amount)
-			VALUES (1, 'a@x.test', 'mailbox', 2, NULL, 2, 9, NULL, '2026-10-04', 123)`,
-	} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	db.Close()
-
-	d, err := Open(ctx, path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+			VALUES (1, 'a@x.test', 'mailbox', 2, NULL, 2, 9, NULL, '2026-10-04', 123)`)
 	var got []string
 	rows, err := d.db.QueryContext(ctx, `SELECT service, user_principal_name, valid_from, COALESCE(valid_to, 0), seen_gen, hash,
 		COALESCE(last_activity_date, ''), report_refresh_date, COALESCE(amount, 0) FROM user_activity`)
