@@ -555,9 +555,8 @@ func TestSortedRunsSpanBatches(t *testing.T) {
 	}
 }
 
-// A failed Apply discards the queued runs with the transaction: nothing of
-// them reaches the database when the run is then failed, and the next run
-// starts clean.
+// A run that fails discards its queued runs with its open transaction:
+// nothing of them reaches the database, and the next run starts clean.
 func TestFailedRunDiscardsQueuedRuns(t *testing.T) {
 	ctx := context.Background()
 	d := openTest(t, fakeClock())
