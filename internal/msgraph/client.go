@@ -268,11 +268,9 @@ func (c *Client) do(ctx context.Context, req *request, decode func([]byte) error
 		}
 		est := c.ru.estimate(req.inner)
 		resp, err := c.send(ctx, req, est, token, clientRequestID)
-		// What the attempt cost replaces what send charged for it (a
-		// $batch's inner requests are charged by batchChunk).
-		if err != nil {
-			c.ru.charge(-est)
-		} else {
+		// What the answered attempt cost replaces what send charged for
+		// it (a $batch's inner requests are charged by batchChunk).
+		if err == nil {
 			units := resourceUnits(resp.status, resp.header)
 			c.ru.charge(units - est)
 			c.ru.observeUsage(resp.header)
@@ -380,8 +378,10 @@ func (c *Client) do(ctx context.Context, req *request, decode func([]byte) error
 }
 
 // send performs one HTTP exchange under the concurrency bound and the rate
-// limiter, and reads the whole body.
-func (c *Client) send(ctx context.Context, req *request, est float64, token, clientRequestID string) (*response, error) {
+// limiter, and reads the whole body. It charges the resource-unit budget
+// est (waiting for it unless the request has high priority) and gives it
+// back when no answer comes.
+func (c *Client) send(ctx context.Context, req *request, est float64, token, clientRequestID string) (_ *response, err error) {
 	high := priorityOf(ctx) == PriorityHigh
 	sem, hc := c.sem, c.hc
 	if high {
@@ -397,6 +397,11 @@ func (c *Client) send(ctx context.Context, req *request, est float64, token, cli
 			return nil, err
 		}
 	}
+	defer func() {
+		if err != nil {
+			c.ru.charge(-est)
+		}
+	}()
 	select {
 	case sem <- struct{}{}:
 	case <-ctx.Done():
