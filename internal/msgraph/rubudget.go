@@ -26,7 +26,8 @@ import (
 // resource units (x-ms-throttle-information: ResourceUnitLimitExceeded)
 // means Graph's bucket is empty: the budget owes what refills during the
 // Retry-After. When a later 429 comes while the budget, set to Graph's
-// level by the first, still believed a tenth of its quota left, Graph
+// level by the first (or by the usage header), still believed a tenth of
+// its quota left, Graph
 // refills more slowly than assumed: the budget steps down to the next
 // smaller documented quota (the tenant is smaller, or other clients of the
 // same app spend from the same bucket). After a quiet minute it steps up
@@ -45,7 +46,8 @@ type ruBudget struct {
 	// calmSince is when the last step down's episode ended (zero: at the
 	// largest quota already).
 	calmSince time.Time
-	// synced: a resource-unit 429 has set the budget to Graph's level.
+	// synced: a resource-unit 429 or Graph's usage header has set the
+	// budget to Graph's level.
 	synced bool
 	// perRequest and perInner are what a request and a $batch's inner
 	// request have cost lately (moving averages of the costs responses
@@ -196,6 +198,7 @@ func (b *ruBudget) observeUsage(h http.Header) {
 	defer b.mu.Unlock()
 	b.refillLocked(b.clk.Now())
 	b.tokens = min(b.tokens, (1-used)*ruQuotas[b.class])
+	b.synced = true
 }
 
 // tokensNow is what the budget holds now (for tests).
