@@ -148,8 +148,8 @@ func (c *Client) batchChunk(ctx context.Context, reqs []BatchRequest, out []Batc
 		var usage []http.Header
 		for _, r := range br.Responses {
 			h := headerOf(r.Headers)
-			if r.Status != http.StatusTooManyRequests && h.Get("x-ms-resource-unit") != "" {
-				units += resourceUnits(r.Status, h)
+			if u, ok := resourceUnits(r.Status, h); ok {
+				units += u
 				charged++
 			}
 			if h.Get("x-ms-throttle-limit-percentage") != "" {

@@ -271,10 +271,10 @@ func (c *Client) do(ctx context.Context, req *request, decode func([]byte) error
 		// What the answered attempt cost replaces what send charged for
 		// it (a $batch's inner requests are charged by batchChunk).
 		if err == nil {
-			units := resourceUnits(resp.status, resp.header)
+			units, named := resourceUnits(resp.status, resp.header)
 			c.ru.charge(units - est)
 			c.ru.observeUsage(resp.header)
-			if resp.header.Get("x-ms-resource-unit") != "" && resp.status != http.StatusTooManyRequests {
+			if named {
 				c.ru.observe(units, 1, false)
 			}
 		}

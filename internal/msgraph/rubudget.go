@@ -216,21 +216,22 @@ func (b *ruBudget) quota() float64 {
 	return ruQuotas[b.class]
 }
 
-// resourceUnits is the cost a Graph response names; 0 when it names none
-// or when it is a 429 (a refused request is not charged).
-func resourceUnits(status int, h http.Header) float64 {
+// resourceUnits is the cost a Graph response names; ok is false, and the
+// cost 0, when it names none or is a 429 (a refused request is not
+// charged), so its cost says nothing of what requests cost.
+func resourceUnits(status int, h http.Header) (units float64, ok bool) {
 	if status == http.StatusTooManyRequests {
-		return 0
+		return 0, false
 	}
 	v := strings.TrimSpace(h.Get("x-ms-resource-unit"))
 	if v == "" {
-		return 0
+		return 0, false
 	}
 	n, err := strconv.ParseFloat(v, 64)
 	if err != nil || n < 0 || n > 1e6 {
-		return 0
+		return 0, false
 	}
-	return n
+	return n, true
 }
 
 // resourceUnitThrottle reports whether a 429 is Graph's resource-unit

@@ -93,16 +93,16 @@ func TestRUBudgetLearnsASmallerQuota(t *testing.T) {
 func TestResourceUnitHeaders(t *testing.T) {
 	h := http.Header{}
 	h.Set("x-ms-resource-unit", "3")
-	if u := resourceUnits(200, h); u != 3 {
-		t.Fatalf("units %v, want 3", u)
+	if u, ok := resourceUnits(200, h); u != 3 || !ok {
+		t.Fatalf("units %v %v, want 3 true", u, ok)
 	}
-	if u := resourceUnits(http.StatusTooManyRequests, h); u != 0 {
-		t.Fatalf("a refused request cost %v, want 0", u)
+	if u, ok := resourceUnits(http.StatusTooManyRequests, h); u != 0 || ok {
+		t.Fatalf("a refused request cost %v %v, want 0 false", u, ok)
 	}
 	for _, v := range []string{"", "x", "-2", "1e9"} {
 		h.Set("x-ms-resource-unit", v)
-		if u := resourceUnits(200, h); u != 0 {
-			t.Fatalf("header %q: %v units, want 0", v, u)
+		if u, ok := resourceUnits(200, h); u != 0 || ok {
+			t.Fatalf("header %q: %v units %v, want 0 false", v, u, ok)
 		}
 	}
 	for _, c := range []struct {
