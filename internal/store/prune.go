@@ -85,9 +85,9 @@ const defaultPruneChunk = 50000
 
 // deleteClosed deletes t's versions of connID closed at or before limit, a
 // chunk of the key at a time in key order, so the table is read once. (A
-// chunk of "the first 50,000 closed rows" read the open rows before
-// them again for every chunk: 590,000 superseded activity rows among as
-// many open ones took 4.8 s instead of 1.)
+// chunk of "the first 50,000 closed rows" read the open rows before them
+// again for every chunk: the 847,000 superseded versions a large daily
+// sync leaves took 6.8 s to prune instead of 2.5.)
 func (d *DB) deleteClosed(ctx context.Context, t *table, connID, limit int64) (int64, error) {
 	cols, list, tuple := t.versionKey()
 	var total int64
@@ -143,8 +143,9 @@ func (t *table) versionKey() (cols []string, list, tuple string) {
 	return cols, list, tuple
 }
 
-// sqlPruneBound finds the version key chunk rows on (after the key in the
-// arguments when after is set): (connection_id[, key...]). Every
+// sqlPruneBound finds the version key chunk rows on, from the start or
+// after the version key in the arguments: (connection_id[, version
+// key...]). Every
 // versioned table has a unique index on (connection_id, keys...,
 // valid_from), its primary key or one beside a rowid, so this walks that
 // index and each chunk's delete is a range of it.

@@ -220,8 +220,8 @@ func (j *job) ingestReport(ctx context.Context, rg reportGraph, rep usage.Report
 // their service's range of user_activity: with a table larger than the
 // writer's page cache, every commit rewrote most of its pages. Sorted runs
 // of run rows write each page about once per run instead, at a few
-// megabytes of memory whatever the tenant's size. (The Copilot report, held whole until it has parsed,
-// is queued as one run.)
+// megabytes of memory whatever the tenant's size. (The Copilot report,
+// held whole until it has parsed, is queued as one run.)
 type activitySorter struct {
 	j     *job
 	run   int // rows per sorted run
