@@ -176,8 +176,10 @@ type Membership struct {
 // GroupMembers returns a group's current direct members, by id.
 func (d *DB) GroupMembers(ctx context.Context, conn Connection, groupID string) ([]DirectoryObjectRef, error) {
 	var out []DirectoryObjectRef
-	err := d.selectCurrent(ctx, conn, "group members", "m", `SELECT m.member_id, m.member_type FROM group_members m
-		WHERE m.connection_id = ? AND {cur} AND m.group_id = ? ORDER BY m.member_id`, []any{groupID}, func(rows *sql.Rows) error {
+	err := d.selectCurrent(ctx, conn, "group members", "m", `SELECT o.object_id, m.member_type FROM group_members m
+		JOIN directory_objects o ON o.connection_id = m.connection_id AND o.num = m.member_num
+		WHERE m.connection_id = ? AND {cur} AND m.group_num = (SELECT num FROM directory_objects WHERE connection_id = ? AND object_id = ?)
+		ORDER BY o.object_id`, []any{conn.ID, groupID}, func(rows *sql.Rows) error {
 		var r DirectoryObjectRef
 		if err := rows.Scan(&r.ID, &r.Type); err != nil {
 			return err
@@ -200,7 +202,10 @@ func (d *DB) GroupOwners(ctx context.Context, conn Connection) ([]Membership, er
 
 func (d *DB) memberships(ctx context.Context, conn Connection, tbl, col string) ([]Membership, error) {
 	var out []Membership
-	q := fmt.Sprintf(`SELECT m.group_id, m.%[2]s_id, m.%[2]s_type FROM %[1]s m WHERE m.connection_id = ? AND {cur} ORDER BY m.group_id, m.%[2]s_id`, tbl, col)
+	q := fmt.Sprintf(`SELECT g.object_id, o.object_id, m.%[2]s_type FROM %[1]s m
+		JOIN directory_objects g ON g.connection_id = m.connection_id AND g.num = m.group_num
+		JOIN directory_objects o ON o.connection_id = m.connection_id AND o.num = m.%[2]s_num
+		WHERE m.connection_id = ? AND {cur} ORDER BY g.object_id, o.object_id`, tbl, col)
 	err := d.selectCurrent(ctx, conn, tbl, "m", q, nil, func(rows *sql.Rows) error {
 		var m Membership
 		if err := rows.Scan(&m.GroupID, &m.Member.ID, &m.Member.Type); err != nil {
@@ -219,13 +224,14 @@ func (d *DB) TransitiveMembers(ctx context.Context, conn Connection, groupID str
 	if err != nil {
 		return nil, err
 	}
-	q := `WITH RECURSIVE t(id, typ) AS (
-		SELECT m.member_id, m.member_type FROM group_members m WHERE m.connection_id = ? AND ` + current("m") + ` AND m.group_id = ?
+	q := `WITH RECURSIVE t(num, typ) AS (
+		SELECT m.member_num, m.member_type FROM group_members m WHERE m.connection_id = ? AND ` + current("m") + `
+			AND m.group_num = (SELECT num FROM directory_objects WHERE connection_id = ? AND object_id = ?)
 		UNION
-		SELECT m.member_id, m.member_type FROM group_members m JOIN t ON m.group_id = t.id
+		SELECT m.member_num, m.member_type FROM group_members m JOIN t ON m.group_num = t.num
 		WHERE t.typ = 'group' AND m.connection_id = ? AND ` + current("m") + `)
-		SELECT id, typ FROM t ORDER BY id`
-	rows, err := d.db.QueryContext(ctx, q, conn.ID, g, g, groupID, conn.ID, g, g)
+		SELECT o.object_id, t.typ FROM t JOIN directory_objects o ON o.connection_id = ? AND o.num = t.num ORDER BY o.object_id`
+	rows, err := d.db.QueryContext(ctx, q, conn.ID, g, g, conn.ID, groupID, conn.ID, g, g, conn.ID)
 	if err != nil {
 		return nil, fmt.Errorf("read transitive members of %s: %w", groupID, err)
 	}

@@ -54,6 +54,8 @@ type sqliteRun struct {
 	runOrder []*table
 	runIdx   []int
 	runCarry map[string]int64 // rows the runs wrote outside Apply, for the next Apply's stats
+	// objs numbers the directory objects memberships name (txMu; objnum.go).
+	objs objectNums
 }
 
 // BeginRun allocates the next generation for conn, after discarding rows an
@@ -339,6 +341,10 @@ func (r *sqliteRun) flushLocked(ctx context.Context) error {
 	for k, n := range st.Written {
 		r.runCarry[k] += n
 	}
+	if err := r.writeObjectNums(ctx); err != nil {
+		r.rollbackLocked()
+		return fmt.Errorf("apply batch: %w", err)
+	}
 	if _, err := r.stmts.exec(ctx, `UPDATE sync_runs SET heartbeat_at = ? WHERE id = ?`, r.d.stamp(), r.id); err != nil {
 		r.rollbackLocked()
 		return fmt.Errorf("apply batch: heartbeat: %w", err)
@@ -374,6 +380,7 @@ func (r *sqliteRun) releaseConnLocked() {
 }
 
 func (r *sqliteRun) rollbackLocked() {
+	r.forgetObjectNums()
 	for t, ops := range r.runs {
 		clear(ops)
 		r.runs[t] = ops[:0]
@@ -426,6 +433,13 @@ func (r *sqliteRun) applyLocked(ctx context.Context, b *Batch, st *ApplyStats) e
 	}
 	for i := range b.ops {
 		o := &b.ops[i]
+		if len(o.table.objRefs) > 0 {
+			if ok, err := r.numberRefs(ctx, o); err != nil {
+				return fmt.Errorf("apply batch: %s: %w", o.table.name, err)
+			} else if !ok {
+				continue // names an object nothing stored names
+			}
+		}
 		fresh := r.fresh[o.table]
 		switch {
 		case o.kind == opPut && o.table.sortRuns:
@@ -611,10 +625,21 @@ func (r *sqliteRun) applyOp(ctx context.Context, s *stmts, o *op, st *ApplyStats
 			st.Closed[t.name] += n2
 		}
 		for _, d := range t.dependents {
-			if _, err := s.exec(ctx, d.sqlDeleteStaged(), c, o.keys[0], g); err != nil {
+			id := o.keys[0]
+			if d.t.objRef(d.col) {
+				n, ok, err := r.objectNum(ctx, id, false)
+				if err != nil {
+					return fmt.Errorf("%s: %w", d.t.name, err)
+				}
+				if !ok {
+					continue // no row names it
+				}
+				id = n
+			}
+			if _, err := s.exec(ctx, d.sqlDeleteStaged(), c, id, g); err != nil {
 				return fmt.Errorf("%s: %w", d.t.name, err)
 			}
-			n, err := s.exec(ctx, d.sqlClose(), g, c, o.keys[0], g)
+			n, err := s.exec(ctx, d.sqlClose(), g, c, id, g)
 			if err != nil {
 				return fmt.Errorf("%s: %w", d.t.name, err)
 			}
@@ -824,7 +849,7 @@ func (r *sqliteRun) finish(ctx context.Context, res RunResult, cause error) erro
 // that loaded it, or earlier, once the resource that writes the table is
 // done (Run.EnsureIndexes). Afterwards SQLite maintains them.
 var lateIndexes = []lateIndex{
-	{tGroupMembers, `CREATE INDEX IF NOT EXISTS group_members_member ON group_members(connection_id, member_id)`},
+	{tGroupMembers, `CREATE INDEX IF NOT EXISTS group_members_member ON group_members(connection_id, member_num)`},
 	{tAppRoleAssignments, `CREATE INDEX IF NOT EXISTS app_role_assignments_principal ON app_role_assignments(connection_id, principal_id)`},
 	{tUsers, `CREATE INDEX IF NOT EXISTS users_upn ON users(connection_id, user_principal_name)`},
 	{tUserLicenses, `CREATE INDEX IF NOT EXISTS user_licenses_sku ON user_licenses(connection_id, sku_id)`},

@@ -33,7 +33,14 @@ type table struct {
 	// batches (sqliteRun.bufferRun), for tables whose keys arrive at
 	// random and whose rows are small.
 	sortRuns bool
+	// objRefs names the key columns that hold directory objects by their
+	// number in directory_objects, not by id (objnum.go). The Batch API
+	// takes ids; the run's writer numbers them.
+	objRefs []string
 }
+
+// objRef reports whether column col holds directory-object numbers.
+func (t *table) objRef(col string) bool { return slices.Contains(t.objRefs, col) }
 
 type dep struct {
 	t   *table
@@ -54,7 +61,7 @@ var (
 		// Entra ID clears the manager reference of a deleted user's reports.
 		dependents: []dep{{tUserLicenses, "user_id"}, {tUserSignIns, "user_id"}, {tUserMailboxes, "user_id"},
 			{tUserManagers, "user_id"}, {tUserManagers, "manager_id"},
-			{tGroupMembers, "member_id"}, {tGroupOwners, "owner_id"}, {tAppRoleAssignments, "principal_id"}}}
+			{tGroupMembers, "member_num"}, {tGroupOwners, "owner_num"}, {tAppRoleAssignments, "principal_id"}}}
 	tUserSignIns   = &table{name: "user_sign_ins", keys: []string{"user_id"}, cols: []string{"last_sign_in_at", "last_non_interactive_sign_in_at", "last_successful_sign_in_at"}, sortRuns: true}
 	tUserMailboxes = &table{name: "user_mailboxes", keys: []string{"user_id"}, cols: []string{"purpose"}, sortRuns: true}
 	tUserManagers  = &table{name: "user_managers", keys: []string{"user_id"}, cols: []string{"manager_id"}, sortRuns: true}
@@ -67,12 +74,12 @@ var (
 	tCompanySubscriptions = &table{name: "company_subscriptions", keys: []string{"id"}, cols: []string{
 		"commerce_subscription_id", "sku_id", "sku_part_number", "status", "is_trial", "total_licenses", "created_at", "next_lifecycle_at"}, raw: true}
 
-	tGroupMembers = &table{name: "group_members", keys: []string{"group_id", "member_id"}, cols: []string{"member_type"}}
-	tGroupOwners  = &table{name: "group_owners", keys: []string{"group_id", "owner_id"}, cols: []string{"owner_type"}}
+	tGroupMembers = &table{name: "group_members", keys: []string{"group_num", "member_num"}, cols: []string{"member_type"}, objRefs: []string{"group_num", "member_num"}}
+	tGroupOwners  = &table{name: "group_owners", keys: []string{"group_num", "owner_num"}, cols: []string{"owner_type"}, objRefs: []string{"group_num", "owner_num"}}
 	tGroups       = &table{name: "groups", keys: []string{"id"}, cols: []string{
 		"display_name", "description", "mail", "mail_nickname", "mail_enabled", "security_enabled", "group_types",
 		"visibility", "created_at", "on_premises_sync_enabled", "membership_rule", "is_assignable_to_role", "assigned_licenses"}, raw: true, rawUnhashed: true,
-		dependents: []dep{{tGroupMembers, "group_id"}, {tGroupOwners, "group_id"}, {tGroupMembers, "member_id"}, {tAppRoleAssignments, "principal_id"}}}
+		dependents: []dep{{tGroupMembers, "group_num"}, {tGroupOwners, "group_num"}, {tGroupMembers, "member_num"}, {tAppRoleAssignments, "principal_id"}}}
 
 	tRoleDefinitions = &table{name: "role_definitions", keys: []string{"id"}, cols: []string{"display_name", "description", "is_built_in", "is_enabled", "template_id"}, raw: true}
 	tRoleAssignments = &table{name: "role_assignments", keys: []string{"id"}, cols: []string{"principal_id", "role_definition_id", "directory_scope_id"}, raw: true}
