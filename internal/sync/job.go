@@ -325,8 +325,8 @@ func (w *writer) loop(ctx context.Context) {
 	//
 	// The first lane goes first, but not always: after hiBurst of its
 	// messages in a row, a waiting message of the other lane is taken, so
-	// a critical resource that writes a lot (the usage reports) cannot
-	// starve the others (whose barriers then hold their slots).
+	// a critical resource cannot starve the others (whose barriers then
+	// hold their slots).
 	in, hi := w.in, w.hi
 	hiStreak := 0
 	for in != nil || hi != nil {

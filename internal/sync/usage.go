@@ -84,7 +84,7 @@ var usageTables = []store.Table{store.TableUserActivity, store.TableUserEmailAct
 // remedy, and the analysis then says "unknown" instead of "inactive".
 func usageReportsResource() *resource {
 	return &resource{
-		name: "usageReports", group: "usage", alias: "usage_reports", long: true, critical: true,
+		name: "usageReports", group: "usage", alias: "usage_reports", long: true,
 		perms:  []string{"Reports.Read.All"},
 		tables: usageTables,
 		run: func(ctx context.Context, j *job) error {
