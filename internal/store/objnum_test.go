@@ -260,3 +260,53 @@ func FuzzGuidKey(f *testing.F) {
 		}
 	})
 }
+
+// The membership reads search the group's rows by key and look each
+// member's id up by number, with the statistics of a large tenant (where
+// SQLite once preferred walking every object in id order, to save sorting
+// a group's few members, and probing the memberships with each).
+func TestMembershipReadsSearchByKey(t *testing.T) {
+	ctx := context.Background()
+	d := openTest(t, fakeClock())
+	for _, q := range []string{
+		`ANALYZE`, // creates sqlite_stat1
+		`DELETE FROM sqlite_stat1`,
+		`INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('group_members', 'group_members', '950475 1001 1001 1 1'),
+			('directory_objects', 'directory_objects', '110240 1001 1'),
+			('directory_objects', 'sqlite_autoindex_directory_objects_2', '110240 1001 1')`,
+		`ANALYZE sqlite_schema`, // loads them
+	} {
+		if _, err := d.db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	for name, q := range map[string]string{"GroupMembers": groupMembersSQL, "TransitiveMembers": transitiveMembersSQL} {
+		q = strings.ReplaceAll(q, "{cur}", current("m"))
+		rows, err := d.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, 1, 1, 1, 1, "g", 1, 1, 1, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		joined := strings.Join(plan, "\n")
+		first := ""
+		for _, p := range plan {
+			if strings.HasPrefix(p, "SEARCH") || strings.HasPrefix(p, "SCAN") {
+				first = p
+				break
+			}
+		}
+		if first != "SEARCH m USING PRIMARY KEY (connection_id=? AND group_num=?)" ||
+			!strings.Contains(joined, "SEARCH o USING PRIMARY KEY (connection_id=? AND num=?)") {
+			t.Errorf("%s's plan:\n%s\nwant the group's memberships searched first, then each member by number", name, joined)
+		}
+	}
+}
