@@ -102,11 +102,14 @@ func (m *objectNums) set(id string, n int64) {
 	m.others[id] = n
 }
 
-// loadObjectNums reads the connection's map in the run's transaction.
+// loadObjectNums reads the connection's map (objMu held). It reads what is
+// committed, through the pool: the map is loaded before this run assigns
+// any number (and again after a rollback, which forgets what the run
+// assigned), so that is all there is.
 func (r *sqliteRun) loadObjectNums(ctx context.Context) error {
 	m := &r.objs
 	m.guids, m.others, m.next, m.added = map[[16]byte]int64{}, map[string]int64{}, 1, nil
-	rows, err := r.tx.QueryContext(ctx, `SELECT num, object_id FROM directory_objects WHERE connection_id = ?`, r.conn.ID)
+	rows, err := r.d.db.QueryContext(ctx, `SELECT num, object_id FROM directory_objects WHERE connection_id = ?`, r.conn.ID)
 	if err != nil {
 		return fmt.Errorf("load directory object numbers: %w", err)
 	}
@@ -127,10 +130,10 @@ func (r *sqliteRun) loadObjectNums(ctx context.Context) error {
 	return nil
 }
 
-// objectNum is the number of the object whose id is key (a string); with
-// assign, an object seen for the first time gets the next number, otherwise
-// it has none (ok false: nothing stored names it).
-func (r *sqliteRun) objectNum(ctx context.Context, key any, assign bool) (n int64, ok bool, err error) {
+// objectNumLocked is the number of the object whose id is key (a string);
+// with assign, an object seen for the first time gets the next number,
+// otherwise it has none (ok false: nothing stored names it). objMu held.
+func (r *sqliteRun) objectNumLocked(ctx context.Context, key any, assign bool) (n int64, ok bool, err error) {
 	id, isString := key.(string)
 	if !isString {
 		return 0, false, fmt.Errorf("directory object id %v is a %T, not a string", key, key)
@@ -153,17 +156,28 @@ func (r *sqliteRun) objectNum(ctx context.Context, key any, assign bool) (n int6
 	return n, true, nil
 }
 
-// numberRefs replaces the object ids in o's keys by their numbers, for a
-// table that stores them so (table.objRefs). A put assigns numbers to new
-// objects; any other operation on an object without a number has nothing
-// to act on (ok false).
-func (r *sqliteRun) numberRefs(ctx context.Context, o *op) (ok bool, err error) {
+// objectNum is objectNumLocked for the writer.
+func (r *sqliteRun) objectNum(ctx context.Context, key any, assign bool) (int64, bool, error) {
+	r.objMu.Lock()
+	defer r.objMu.Unlock()
+	return r.objectNumLocked(ctx, key, assign)
+}
+
+// numberRefsLocked replaces the object ids in o's keys by their numbers,
+// for a table that stores them so (table.objRefs); keys Prepare numbered
+// already are left as they are. A put assigns numbers to new objects; any
+// other operation on an object without a number has nothing to act on
+// (ok false). objMu held.
+func (r *sqliteRun) numberRefsLocked(ctx context.Context, o *op) (ok bool, err error) {
 	t := o.table
 	for i, k := range o.keys {
 		if i >= len(t.keys) || !t.objRef(t.keys[i]) {
 			continue
 		}
-		n, ok, err := r.objectNum(ctx, k, o.kind == opPut)
+		if _, done := k.(int64); done {
+			continue
+		}
+		n, ok, err := r.objectNumLocked(ctx, k, o.kind == opPut)
 		if err != nil || !ok {
 			return false, err
 		}
@@ -172,13 +186,55 @@ func (r *sqliteRun) numberRefs(ctx context.Context, o *op) (ok bool, err error) 
 	return true, nil
 }
 
+// numberRefs is numberRefsLocked for the writer.
+func (r *sqliteRun) numberRefs(ctx context.Context, o *op) (bool, error) {
+	r.objMu.Lock()
+	defer r.objMu.Unlock()
+	return r.numberRefsLocked(ctx, o)
+}
+
+// Prepare numbers the objects b's puts name, before b goes to the writer:
+// the goroutine that fills a batch does the lookups (0.5 s of the large
+// full sync's writer, the sync's bottleneck, otherwise). Only puts: a
+// number assigned early is as good as one assigned at Apply, whereas
+// whether a removal finds its object depends on what was applied before
+// it, so removals are left to Apply. A batch must go to Apply after
+// Prepare, not to another run.
+func (r *sqliteRun) Prepare(ctx context.Context, b *Batch) error {
+	locked := false
+	defer func() {
+		if locked {
+			r.objMu.Unlock()
+		}
+	}()
+	for i := range b.ops {
+		o := &b.ops[i]
+		if o.kind != opPut || len(o.table.objRefs) == 0 {
+			continue
+		}
+		if !locked {
+			r.objMu.Lock()
+			locked = true
+		}
+		if _, err := r.numberRefsLocked(ctx, o); err != nil {
+			return fmt.Errorf("prepare batch: %s: %w", o.table.name, err)
+		}
+	}
+	return nil
+}
+
 // objectNumRows bounds one insert of new numbers (3 parameters a row).
 const objectNumRows = 500
 
 // writeObjectNums inserts the numbers assigned since the last commit, in
-// the run's transaction (Flush calls it before committing).
+// the run's transaction (Flush calls it before committing), including
+// those Prepare assigned to batches not applied yet: a number without rows
+// is harmless, rows without their number are not.
 func (r *sqliteRun) writeObjectNums(ctx context.Context) error {
+	r.objMu.Lock()
 	added := r.objs.added
+	r.objs.added = nil
+	r.objMu.Unlock()
 	for len(added) > 0 {
 		n := min(len(added), objectNumRows)
 		args := r.args[:0]
@@ -197,10 +253,14 @@ func (r *sqliteRun) writeObjectNums(ctx context.Context) error {
 		}
 		added = added[n:]
 	}
-	r.objs.added = r.objs.added[:0]
 	return nil
 }
 
 // forgetObjectNums drops the map after a rollback: numbers assigned since
-// the last commit were never stored, so the next use reloads it.
-func (r *sqliteRun) forgetObjectNums() { r.objs = objectNums{} }
+// the last commit were never stored, so the next use reloads it (and the
+// run, failed, applies nothing Prepare numbered before).
+func (r *sqliteRun) forgetObjectNums() {
+	r.objMu.Lock()
+	defer r.objMu.Unlock()
+	r.objs = objectNums{}
+}

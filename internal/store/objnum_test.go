@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -308,5 +309,78 @@ func TestMembershipReadsSearchByKey(t *testing.T) {
 			!strings.Contains(joined, "SEARCH o USING PRIMARY KEY (connection_id=? AND num=?)") {
 			t.Errorf("%s's plan:\n%s\nwant the group's memberships searched first, then each member by number", name, joined)
 		}
+	}
+}
+
+// Prepare numbers the puts of batches on their senders' goroutines, in
+// any order and concurrently; Apply then writes them as if it had numbered
+// them itself, and a Flush between the two writes the numbers first.
+func TestPrepareNumbersPuts(t *testing.T) {
+	ctx := context.Background()
+	d := openTest(t, fakeClock())
+	c, err := d.Connection(ctx, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := d.BeginRun(ctx, c, ModeFull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batches := make([]*Batch, 8)
+	var wg sync.WaitGroup
+	for i := range batches {
+		b := NewBatch(0)
+		for m := range 50 {
+			// Every batch names g<i> and u0..u49 (shared with the others),
+			// plus a removal Prepare must leave alone.
+			b.PutGroupMember(fmt.Sprintf("g%d", i), DirectoryObjectRef{ID: fmt.Sprintf("u%d", (m+i*7)%50), Type: "user"})
+		}
+		b.RemoveGroupMember(fmt.Sprintf("g%d", i), "u-none")
+		batches[i] = b
+		wg.Go(func() {
+			if err := r.Prepare(ctx, b); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, b := range batches {
+		for _, o := range b.ops {
+			_, numbered := o.keys[0].(int64)
+			if numbered != (o.kind == opPut) {
+				t.Fatalf("after Prepare, %v op keys %v: want puts numbered and nothing else", o.kind, o.keys)
+			}
+		}
+	}
+	if err := r.Flush(ctx); err != nil { // numbers before their rows
+		t.Fatal(err)
+	}
+	for _, b := range batches {
+		if _, err := r.Apply(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.Commit(ctx, RunResult{}); err != nil {
+		t.Fatal(err)
+	}
+	rows := objectRows(t, d)
+	if len(rows) != 58 {
+		t.Fatalf("%d objects numbered, want 58 (8 groups, 50 users): %v", len(rows), rows)
+	}
+	for i, row := range rows {
+		if !strings.HasPrefix(row, fmt.Sprintf("%d %d ", c.ID, i+1)) {
+			t.Fatalf("numbers %v: want 1 to 58, each once", rows)
+		}
+	}
+	ms := membershipList(t, d, c, false)
+	if len(ms) != 400 {
+		t.Fatalf("%d memberships, want 400", len(ms))
+	}
+	got, err := d.GroupMembers(ctx, c, "g3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 50 {
+		t.Fatalf("g3 has %d members, want 50", len(got))
 	}
 }

@@ -54,8 +54,10 @@ type sqliteRun struct {
 	runOrder []*table
 	runIdx   []int
 	runCarry map[string]int64 // rows the runs wrote outside Apply, for the next Apply's stats
-	// objs numbers the directory objects memberships name (txMu; objnum.go).
-	objs objectNums
+	// objs numbers the directory objects memberships name (objnum.go):
+	// the writer and Prepare's callers share it.
+	objMu sync.Mutex
+	objs  objectNums
 }
 
 // BeginRun allocates the next generation for conn, after discarding rows an

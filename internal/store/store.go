@@ -80,6 +80,11 @@ type Run interface {
 	// write transaction (invisible to readers until Commit). A failed
 	// Apply loses what was written since the last Flush; the run must Fail.
 	Apply(ctx context.Context, b *Batch) (ApplyStats, error)
+	// Prepare does what of b's Apply can be done before it, on the
+	// caller's goroutine rather than the single writer's (the SQLite
+	// store numbers the directory objects puts name). Optional: Apply
+	// does whatever Prepare did not. b must then go to this run's Apply.
+	Prepare(ctx context.Context, b *Batch) error
 	// Flush commits what Apply wrote so far (durable, readable by the
 	// run's own queries; not current). The run's id reads flush first.
 	// Writers flush every few seconds: a long-open write transaction

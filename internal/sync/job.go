@@ -214,6 +214,11 @@ func (w *writer) send(ctx context.Context, critical bool, b *store.Batch) error 
 	if err := w.failed(); err != nil {
 		return err
 	}
+	// What the store can do before Apply is done here, on the sender's
+	// goroutine: the writer is the full sync's bottleneck.
+	if err := w.run.Prepare(ctx, b); err != nil {
+		return err
+	}
 	select {
 	case w.lane(critical) <- wmsg{b: b}:
 		return nil

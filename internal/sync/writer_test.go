@@ -38,6 +38,8 @@ func (r *lanesRun) Apply(ctx context.Context, b *store.Batch) (store.ApplyStats,
 
 func (r *lanesRun) Flush(context.Context) error { return nil }
 
+func (r *lanesRun) Prepare(context.Context, *store.Batch) error { return nil }
+
 // heldWriter starts a writer on a lanesRun and sends it a first batch,
 // returning once the writer is inside Apply with it, both lanes empty.
 func heldWriter(t *testing.T) (*lanesRun, *writer) {
