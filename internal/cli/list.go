@@ -171,13 +171,9 @@ func newGroupsCommand(a *App) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		ms, err := db.Memberships(ctx, conn)
+		counts, err := db.GroupMemberCounts(ctx, conn)
 		if err != nil {
 			return err
-		}
-		counts := map[string]int{}
-		for _, m := range ms {
-			counts[m.GroupID]++
 		}
 		cols := []Column[store.Group]{
 			{Name: "id", Value: func(g store.Group) any { return g.ID }},

@@ -104,7 +104,20 @@ func TestSyncRunsAndListCommands(t *testing.T) {
 		}
 	}
 
-	for _, cmd := range [][]string{{"groups"}, {"apps"}, {"apps", "--registrations"}, {"runs"}, {"runs", "--resources"}} {
+	// groups: every group, each with its direct member count.
+	r = runStoreCLI(t, env, append(base, "groups", "-o", "json")...)
+	var groups []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &groups); r.code != ExitOK || err != nil || len(groups) != len(sim.tenant.Groups) {
+		t.Fatalf("groups: exit %d, %v, %d rows, tenant has %d\n%s", r.code, err, len(groups), len(sim.tenant.Groups), r.stderr)
+	}
+	for _, g := range groups {
+		id := g["id"].(string)
+		if n, want := int(g["memberCount"].(float64)), len(sim.tenant.GroupByID(id).Members); n != want {
+			t.Fatalf("group %s: memberCount %d, tenant %d", id, n, want)
+		}
+	}
+
+	for _, cmd := range [][]string{{"apps"}, {"apps", "--registrations"}, {"runs"}, {"runs", "--resources"}} {
 		r = runStoreCLI(t, env, append(append(base, cmd...), "-o", "json")...)
 		var rows []map[string]any
 		if err := json.Unmarshal([]byte(r.stdout), &rows); r.code != ExitOK || err != nil || len(rows) == 0 {

@@ -211,6 +211,25 @@ func (d *DB) GroupMembers(ctx context.Context, conn Connection, groupID string) 
 	return out, err
 }
 
+// GroupMemberCounts returns how many current direct members each group
+// with any has, by group id: counted in SQL, a group's rows at a time, so
+// listing 10,000 groups does not read a million memberships.
+func (d *DB) GroupMemberCounts(ctx context.Context, conn Connection) (map[string]int, error) {
+	out := map[string]int{}
+	err := d.selectCurrent(ctx, conn, "group member counts", "m", `SELECT g.object_id, c.n FROM
+		(SELECT m.group_num AS num, COUNT(*) AS n FROM group_members m WHERE m.connection_id = ? AND {cur} GROUP BY m.group_num) c
+		CROSS JOIN directory_objects g ON g.connection_id = ? AND g.num = c.num`, []any{conn.ID}, func(rows *sql.Rows) error {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return err
+		}
+		out[id] = n
+		return nil
+	})
+	return out, err
+}
+
 // Memberships returns every current direct membership, by group then member.
 func (d *DB) Memberships(ctx context.Context, conn Connection) ([]Membership, error) {
 	return d.memberships(ctx, conn, "group_members", "member")

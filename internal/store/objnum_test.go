@@ -384,3 +384,33 @@ func TestPrepareNumbersPuts(t *testing.T) {
 		t.Fatalf("g3 has %d members, want 50", len(got))
 	}
 }
+
+func TestGroupMemberCounts(t *testing.T) {
+	ctx := context.Background()
+	d := openTest(t, fakeClock())
+	c, err := d.Connection(ctx, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mustRun(t, d, c, ModeFull, func(b *Batch) {
+		for _, m := range []string{"u1", "u2", "g2"} {
+			b.PutGroupMember("g1", DirectoryObjectRef{ID: m, Type: "user"})
+		}
+		b.PutGroupMember("g2", DirectoryObjectRef{ID: "u1", Type: "user"})
+		b.PutGroupOwner("g3", DirectoryObjectRef{ID: "u1", Type: "user"}) // an owner is not a member
+	})
+	if err := r.Commit(ctx, RunResult{}); err != nil {
+		t.Fatal(err)
+	}
+	r = mustRun(t, d, c, ModeDelta, func(b *Batch) { b.RemoveGroupMember("g1", "u2") })
+	if err := r.Commit(ctx, RunResult{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.GroupMemberCounts(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "map[g1:2 g2:1]" {
+		t.Fatalf("counts %v, want map[g1:2 g2:1] (the removed membership closed, owners apart)", got)
+	}
+}
