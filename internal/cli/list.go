@@ -194,7 +194,90 @@ func newGroupsCommand(a *App) *cobra.Command {
 		}
 		return WriteSlice(a.Stdout, f, cols, groups)
 	}
+	cmd.AddCommand(newGroupMembersCommand(a))
 	return cmd
+}
+
+func newGroupMembersCommand(a *App) *cobra.Command {
+	var transitive bool
+	cmd := &cobra.Command{
+		Use:   "members GROUP",
+		Short: "List a group's members from the local copy (GROUP: id, display name or mail)",
+		Long: `List a group's members from the local copy: its direct members, or with
+--transitive everyone in it through nested groups too (the nested groups
+included, each member once). GROUP is the group's id, or its display name
+or mail address when exactly one group has it.`,
+		Args: cobra.ExactArgs(1),
+	}
+	out := AddOutputFlag(cmd)
+	cmd.Flags().BoolVar(&transitive, "transitive", false, "include the members of nested groups")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		f, err := ParseFormat(*out)
+		if err != nil {
+			return err
+		}
+		ctx := cmd.Context()
+		db, conn, err := a.openSynced(ctx)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		g, err := findGroup(ctx, db, conn, args[0])
+		if err != nil {
+			return err
+		}
+		ms, err := db.GroupMemberDetails(ctx, conn, g.ID, transitive)
+		if err != nil {
+			return err
+		}
+		cols := []Column[store.Member]{
+			{Name: "id", Value: func(m store.Member) any { return m.ID }},
+			{Name: "@odata.type", Header: "type", Value: func(m store.Member) any { return "#microsoft.graph." + m.Type }},
+			{Name: "displayName", Header: "name", Value: func(m store.Member) any { return m.DisplayName }},
+			{Name: "userPrincipalName", Header: "upn", Value: func(m store.Member) any { return m.UserPrincipalName }},
+			{Name: "mail", Value: func(m store.Member) any { return m.Mail }},
+			{Name: "accountEnabled", Header: "enabled", Value: func(m store.Member) any { return m.AccountEnabled }},
+		}
+		return WriteSlice(a.Stdout, f, cols, ms)
+	}
+	return cmd
+}
+
+// findGroup resolves a group named on the command line: by id, else by
+// display name or mail (case-insensitive) when exactly one group has it.
+func findGroup(ctx context.Context, db *store.DB, conn store.Connection, name string) (store.Group, error) {
+	gs, err := db.Groups(ctx, conn, store.GroupQuery{ID: name})
+	if err != nil {
+		return store.Group{}, err
+	}
+	if len(gs) == 1 {
+		return gs[0], nil
+	}
+	gs, err = db.Groups(ctx, conn, store.GroupQuery{Search: name})
+	if err != nil {
+		return store.Group{}, err
+	}
+	var found []store.Group
+	for _, g := range gs {
+		if strings.EqualFold(g.DisplayName, name) || (g.Mail != "" && strings.EqualFold(g.Mail, name)) {
+			found = append(found, g)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		return store.Group{}, usageError{fmt.Errorf("no group %q in the local copy of %s: give its id, display name or mail (tenantscope groups --search lists them)", name, conn.Name)}
+	}
+	var ids []string
+	for _, g := range found[:min(len(found), 5)] {
+		ids = append(ids, g.ID)
+	}
+	more := ""
+	if len(found) > 5 {
+		more = fmt.Sprintf(" and %d more", len(found)-5)
+	}
+	return store.Group{}, usageError{fmt.Errorf("%d groups are named %q (%s%s): give the group's id", len(found), name, strings.Join(ids, ", "), more)}
 }
 
 func newAppsCommand(a *App) *cobra.Command {

@@ -45,6 +45,24 @@ func TestSyncRunsAndListCommands(t *testing.T) {
 	base := []string{"--config", sim.config, "--db", db}
 
 	// Before any sync, list commands refuse rather than show an empty tenant.
+	// Two levels of nesting among cloud security groups, which the small
+	// profile's generator may not have made.
+	var plain []*graphsim.Group
+	for _, g := range sim.tenant.Groups {
+		if len(g.GroupTypes) == 0 && g.MembershipRule == "" && (g.OnPremisesSyncEnabled == nil || !*g.OnPremisesSyncEnabled) && len(g.Members) > 0 {
+			plain = append(plain, g)
+		}
+	}
+	if len(plain) < 3 {
+		t.Fatalf("the small tenant has %d cloud security groups with members, the test needs 3", len(plain))
+	}
+	nestedID := plain[0].ID
+	for _, pair := range [][2]*graphsim.Group{{plain[0], plain[1]}, {plain[1], plain[2]}} {
+		if err := sim.tenant.AddGroupMember(pair[0].ID, pair[1].ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	r := runStoreCLI(t, env, append(base, "users")...)
 	if r.code != ExitConfig || !strings.Contains(r.stderr, "no completed sync") {
 		t.Fatalf("users before sync: %d %s", r.code, r.stderr)
@@ -115,6 +133,65 @@ func TestSyncRunsAndListCommands(t *testing.T) {
 		if n, want := int(g["memberCount"].(float64)), len(sim.tenant.GroupByID(id).Members); n != want {
 			t.Fatalf("group %s: memberCount %d, tenant %d", id, n, want)
 		}
+	}
+
+	// groups members: a group nesting a group that nests another (set up
+	// before the first sync), direct and transitive, against the tenant;
+	// named by id or by display name.
+	nested := sim.tenant.GroupByID(nestedID)
+	transitive := map[string]bool{}
+	var walk func(g *graphsim.Group)
+	walk = func(g *graphsim.Group) {
+		for _, m := range g.Members {
+			if transitive[m] {
+				continue
+			}
+			transitive[m] = true
+			if sub := sim.tenant.GroupByID(m); sub != nil {
+				walk(sub)
+			}
+		}
+	}
+	walk(nested)
+	oneLevel := map[string]bool{}
+	for _, g := range []*graphsim.Group{plain[0], plain[1]} {
+		for _, m := range g.Members {
+			oneLevel[m] = true
+		}
+	}
+	if len(transitive) <= len(oneLevel) {
+		t.Fatalf("test setup: the third group adds no member the first two lack (%d, %d)", len(transitive), len(oneLevel))
+	}
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{nested.ID}, len(nested.Members)},
+		{[]string{nested.DisplayName, "--transitive"}, len(transitive)},
+	} {
+		r = runStoreCLI(t, env, append(append(base, "groups", "members"), append(tc.args, "-o", "json")...)...)
+		var ms []map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &ms); r.code != ExitOK || err != nil || len(ms) != tc.want {
+			t.Fatalf("groups members %v: exit %d, %v, %d rows, want %d\n%s", tc.args, r.code, err, len(ms), tc.want, r.stderr)
+		}
+		for _, m := range ms {
+			id := m["id"].(string)
+			if !transitive[id] {
+				t.Fatalf("groups members %v: %s is not a member", tc.args, id)
+			}
+			if u := sim.tenant.User(id); u != nil {
+				if m["@odata.type"] != "#microsoft.graph.user" || m["userPrincipalName"] != u.UserPrincipalName || m["accountEnabled"] != u.AccountEnabled {
+					t.Fatalf("member %v, tenant user %s %v", m, u.UserPrincipalName, u.AccountEnabled)
+				}
+			}
+			if g := sim.tenant.GroupByID(id); g != nil && (m["@odata.type"] != "#microsoft.graph.group" || m["displayName"] != g.DisplayName) {
+				t.Fatalf("member %v, tenant group %s", m, g.DisplayName)
+			}
+		}
+	}
+	r = runStoreCLI(t, env, append(base, "groups", "members", "no such group")...)
+	if r.code != ExitConfig || !strings.Contains(r.stderr, `no group "no such group"`) {
+		t.Fatalf("groups members of an unknown group: exit %d\n%s", r.code, r.stderr)
 	}
 
 	for _, cmd := range [][]string{{"apps"}, {"apps", "--registrations"}, {"runs"}, {"runs", "--resources"}} {

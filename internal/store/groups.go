@@ -199,16 +199,40 @@ const transitiveMembersSQL = `WITH RECURSIVE t(num, typ) AS (
 
 // GroupMembers returns a group's current direct members, by id.
 func (d *DB) GroupMembers(ctx context.Context, conn Connection, groupID string) ([]DirectoryObjectRef, error) {
+	g, err := d.generation(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	return d.membersAt(ctx, conn, g, groupID, false)
+}
+
+// membersAt reads a group's members in generation g: direct, or with
+// transitive everyone reached through nested groups (nested groups
+// included, each once; cycles end the walk). By id.
+func (d *DB) membersAt(ctx context.Context, conn Connection, g int64, groupID string, transitive bool) ([]DirectoryObjectRef, error) {
+	what, q := "members of "+groupID, strings.ReplaceAll(groupMembersSQL, "{cur}", current("m"))
+	args := []any{conn.ID, g, g, conn.ID, groupID}
+	if transitive {
+		what, q = "transitive members of "+groupID, strings.ReplaceAll(transitiveMembersSQL, "{cur}", current("m"))
+		args = append(args, conn.ID, g, g, conn.ID)
+	}
+	rows, err := d.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	defer rows.Close()
 	var out []DirectoryObjectRef
-	err := d.selectCurrent(ctx, conn, "group members", "m", groupMembersSQL, []any{conn.ID, groupID}, func(rows *sql.Rows) error {
+	for rows.Next() {
 		var r DirectoryObjectRef
 		if err := rows.Scan(&r.ID, &r.Type); err != nil {
-			return err
+			return nil, fmt.Errorf("read %s: %w", what, err)
 		}
 		out = append(out, r)
-		return nil
-	})
-	return out, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	return out, nil
 }
 
 // GroupMemberCounts returns how many current direct members each group
@@ -319,19 +343,5 @@ func (d *DB) TransitiveMembers(ctx context.Context, conn Connection, groupID str
 	if err != nil {
 		return nil, err
 	}
-	q := strings.ReplaceAll(transitiveMembersSQL, "{cur}", current("m"))
-	rows, err := d.db.QueryContext(ctx, q, conn.ID, g, g, conn.ID, groupID, conn.ID, g, g, conn.ID)
-	if err != nil {
-		return nil, fmt.Errorf("read transitive members of %s: %w", groupID, err)
-	}
-	defer rows.Close()
-	var out []DirectoryObjectRef
-	for rows.Next() {
-		var r DirectoryObjectRef
-		if err := rows.Scan(&r.ID, &r.Type); err != nil {
-			return nil, fmt.Errorf("read transitive members of %s: %w", groupID, err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return d.membersAt(ctx, conn, g, groupID, true)
 }
