@@ -75,7 +75,7 @@ func (d *DB) GroupMemberDetails(ctx context.Context, conn Connection, groupID st
 			}
 			q := fmt.Sprintf(`SELECT %s FROM %s x WHERE x.connection_id = ? AND %s AND x.id IN (?%s)`,
 				l.cols, l.table, current("x"), strings.Repeat(", ?", len(chunk)-1))
-			if err := d.eachRow(ctx, q, args, func(rows *sql.Rows) error {
+			if err := d.scan(ctx, q, args, func(rows *sql.Rows) error {
 				var m Member
 				if err := l.scan(rows, &m); err != nil {
 					return err
@@ -93,19 +93,4 @@ func (d *DB) GroupMemberDetails(ctx context.Context, conn Connection, groupID st
 		}
 	}
 	return out, nil
-}
-
-// eachRow runs q and calls fn per row.
-func (d *DB) eachRow(ctx context.Context, q string, args []any, fn func(*sql.Rows) error) error {
-	rows, err := d.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }
