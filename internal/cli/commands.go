@@ -12,6 +12,7 @@ func commands() []func(*App) *cobra.Command {
 		newRunsCommand,
 		newUsersCommand,
 		newGroupsCommand,
+		newRolesCommand,
 		newAppsCommand,
 		newLicensesCommand,
 		newReportCommand,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,7 +21,7 @@ func runStoreCLI(t *testing.T, env map[string]string, args ...string) result {
 	var out, errb bytes.Buffer
 	a := newApp(Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }})
 	root := NewRootCommand(a)
-	for _, mk := range []func(*App) *cobra.Command{newSyncCommand, newRunsCommand, newUsersCommand, newGroupsCommand, newAppsCommand, newLicensesCommand} {
+	for _, mk := range []func(*App) *cobra.Command{newSyncCommand, newRunsCommand, newUsersCommand, newGroupsCommand, newRolesCommand, newAppsCommand, newLicensesCommand} {
 		c := mk(a)
 		if found, _, err := root.Find([]string{c.Name()}); err != nil || found == root {
 			root.AddCommand(c)
@@ -211,5 +212,74 @@ func TestSyncRunsAndListCommands(t *testing.T) {
 	var runs []map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil || len(runs) != 2 || runs[0]["mode"] != "delta" || runs[0]["current"] != true {
 		t.Fatalf("runs: %v\n%s", err, r.stdout)
+	}
+}
+
+// roles: every active assignment and PIM eligibility of a P2 tenant, with
+// the principals' names and the PIM schedules, against the tenant.
+func TestRolesCommand(t *testing.T) {
+	sim := startSim(t, func(p *graphsim.Profile) { p.Tier = graphsim.TierP2 })
+	db := filepath.Join(t.TempDir(), "ts.db")
+	env := map[string]string{}
+	base := []string{"--config", sim.config, "--db", db}
+	if r := runStoreCLI(t, env, append(base, "sync")...); r.code != ExitOK {
+		t.Fatalf("sync: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	ten := sim.tenant
+	if len(ten.RoleAssignments) == 0 || len(ten.RoleEligibilities) == 0 || len(ten.RoleAssignmentScheds) == 0 {
+		t.Fatalf("the P2 tenant has %d assignments, %d eligibilities, %d assignment schedules: the test needs some of each",
+			len(ten.RoleAssignments), len(ten.RoleEligibilities), len(ten.RoleAssignmentScheds))
+	}
+	roleName := map[string]string{}
+	for _, d := range ten.RoleDefinitions {
+		roleName[d.ID] = d.DisplayName
+	}
+	type key struct{ principal, role, scope string }
+	schedType := map[key]string{}
+	for _, s := range ten.RoleAssignmentScheds {
+		schedType[key{s.PrincipalID, s.RoleDefinitionID, s.DirectoryScopeID}] = s.AssignmentType
+	}
+	want := map[string]int{} // "state role principal scope" -> count
+	for _, a := range ten.RoleAssignments {
+		want[fmt.Sprintf("active %s %s %s %s", roleName[a.RoleDefinitionID], a.PrincipalID, a.DirectoryScopeID, schedType[key{a.PrincipalID, a.RoleDefinitionID, a.DirectoryScopeID}])]++
+	}
+	for _, e := range ten.RoleEligibilities {
+		want[fmt.Sprintf("eligible %s %s %s ", roleName[e.RoleDefinitionID], e.PrincipalID, e.DirectoryScopeID)]++
+	}
+
+	r := runStoreCLI(t, env, append(base, "roles", "-o", "json")...)
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &rows); r.code != ExitOK || err != nil {
+		t.Fatalf("roles: exit %d, %v\n%s", r.code, err, r.stderr)
+	}
+	got := map[string]int{}
+	for _, row := range rows {
+		assigned, _ := row["assignmentType"].(string)
+		got[fmt.Sprintf("%s %s %s %s %s", row["state"], row["roleDisplayName"], row["principalId"], row["directoryScopeId"], assigned)]++
+		if u := ten.User(row["principalId"].(string)); u != nil &&
+			(row["principalType"] != "#microsoft.graph.user" || row["userPrincipalName"] != u.UserPrincipalName || row["principalDisplayName"] != u.DisplayName) {
+			t.Fatalf("role holder %v, tenant user %s %s", row, u.UserPrincipalName, u.DisplayName)
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("roles:\n%v\nwant\n%v", got, want)
+	}
+
+	// Filters: one role's eligibilities, by display name.
+	ga := 0
+	for _, e := range ten.RoleEligibilities {
+		if roleName[e.RoleDefinitionID] == "Global Administrator" {
+			ga++
+		}
+	}
+	r = runStoreCLI(t, env, append(base, "roles", "--role", "global administrator", "--state", "eligible", "-o", "json")...)
+	rows = nil
+	if err := json.Unmarshal([]byte(r.stdout), &rows); r.code != ExitOK || err != nil || len(rows) != ga {
+		t.Fatalf("Global Administrator eligibilities: exit %d, %v, %d rows, want %d\n%s", r.code, err, len(rows), ga, r.stderr)
+	}
+	for _, c := range [][]string{{"--role", "No Such Role"}, {"--state", "pending"}} {
+		if r := runStoreCLI(t, env, append(append(base, "roles"), c...)...); r.code != ExitConfig {
+			t.Fatalf("roles %v: exit %d, want %d\n%s", c, r.code, ExitConfig, r.stderr)
+		}
 	}
 }
