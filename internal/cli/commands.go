@@ -13,6 +13,7 @@ func commands() []func(*App) *cobra.Command {
 		newUsersCommand,
 		newGroupsCommand,
 		newRolesCommand,
+		newDevicesCommand,
 		newAppsCommand,
 		newLicensesCommand,
 		newReportCommand,

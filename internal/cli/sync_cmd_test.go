@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,10 +19,17 @@ import (
 // commands registered even before commands() lists them.
 func runStoreCLI(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
+	return runStoreCLIAt(t, nil, env, args...)
+}
+
+// runStoreCLIAt is runStoreCLI with the clock now (nil: time.Now).
+func runStoreCLIAt(t *testing.T, now func() time.Time, env map[string]string, args ...string) result {
+	t.Helper()
 	var out, errb bytes.Buffer
-	a := newApp(Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }})
+	a := newApp(Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }, Now: now})
 	root := NewRootCommand(a)
-	for _, mk := range []func(*App) *cobra.Command{newSyncCommand, newRunsCommand, newUsersCommand, newGroupsCommand, newRolesCommand, newAppsCommand, newLicensesCommand} {
+	for _, mk := range []func(*App) *cobra.Command{newSyncCommand, newRunsCommand, newUsersCommand, newGroupsCommand, newRolesCommand,
+		newDevicesCommand, newAppsCommand, newLicensesCommand} {
 		c := mk(a)
 		if found, _, err := root.Find([]string{c.Name()}); err != nil || found == root {
 			root.AddCommand(c)
@@ -281,5 +289,66 @@ func TestRolesCommand(t *testing.T) {
 		if r := runStoreCLI(t, env, append(append(base, "roles"), c...)...); r.code != ExitConfig {
 			t.Fatalf("roles %v: exit %d, want %d\n%s", c, r.code, ExitConfig, r.stderr)
 		}
+	}
+}
+
+// devices: every managed device, and the filters, against the tenant at
+// its own clock.
+func TestDevicesCommand(t *testing.T) {
+	sim := startSim(t, nil)
+	db := filepath.Join(t.TempDir(), "ts.db")
+	env := map[string]string{}
+	base := []string{"--config", sim.config, "--db", db}
+	if r := runStoreCLI(t, env, append(base, "sync")...); r.code != ExitOK {
+		t.Fatalf("sync: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	ten := sim.tenant
+	now := func() time.Time { return ten.Now }
+	count := func(keep func(d *graphsim.ManagedDevice) bool) int {
+		n := 0
+		for _, d := range ten.ManagedDevices {
+			if keep(d) {
+				n++
+			}
+		}
+		return n
+	}
+	stale := ten.Now.AddDate(0, 0, -30)
+	someUser := ten.ManagedDevices[0].UserPrincipalName
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{nil, len(ten.ManagedDevices)},
+		{[]string{"--compliance", "NonCompliant"}, count(func(d *graphsim.ManagedDevice) bool { return d.ComplianceState == "noncompliant" })},
+		{[]string{"--os", "windows"}, count(func(d *graphsim.ManagedDevice) bool { return strings.EqualFold(d.OperatingSystem, "Windows") })},
+		{[]string{"--stale", "30"}, count(func(d *graphsim.ManagedDevice) bool {
+			return d.LastSyncDateTime.IsZero() || !d.LastSyncDateTime.After(stale)
+		})},
+		{[]string{"--user", strings.ToUpper(someUser)}, count(func(d *graphsim.ManagedDevice) bool { return strings.EqualFold(d.UserPrincipalName, someUser) })},
+	} {
+		r := runStoreCLIAt(t, now, env, append(append(base, "devices", "-o", "json"), tc.args...)...)
+		var rows []map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &rows); r.code != ExitOK || err != nil || len(rows) != tc.want {
+			t.Fatalf("devices %v: exit %d, %v, %d rows, want %d\n%s", tc.args, r.code, err, len(rows), tc.want, r.stderr)
+		}
+		if tc.want == 0 || tc.want == len(ten.ManagedDevices) && tc.args != nil {
+			t.Fatalf("devices %v: the filter keeps %d of %d devices in the tenant: it tests nothing", tc.args, tc.want, len(ten.ManagedDevices))
+		}
+		for _, row := range rows {
+			id := row["id"].(string)
+			var d *graphsim.ManagedDevice
+			for _, x := range ten.ManagedDevices {
+				if x.ID == id {
+					d = x
+				}
+			}
+			if d == nil || row["deviceName"] != d.DeviceName || row["complianceState"] != d.ComplianceState || row["isEncrypted"] != d.IsEncrypted {
+				t.Fatalf("device %v, tenant %+v", row, d)
+			}
+		}
+	}
+	if r := runStoreCLI(t, env, append(base, "devices", "--stale", "-1")...); r.code != ExitConfig {
+		t.Fatalf("devices --stale -1: exit %d, want %d", r.code, ExitConfig)
 	}
 }
