@@ -85,12 +85,22 @@ func newUsersCommand(a *App) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return WriteSlice(a.Stdout, f, userColumns(parts), users)
+		ss, err := db.UserSignIns(ctx, conn)
+		if err != nil {
+			return err
+		}
+		signIns := make(map[string]store.UserSignIn, len(ss))
+		for _, s := range ss {
+			signIns[s.UserID] = s
+		}
+		return WriteSlice(a.Stdout, f, userColumns(parts, signIns), users)
 	}
 	return cmd
 }
 
-func userColumns(parts map[string]string) []Column[store.User] {
+// userColumns are the users list's columns; signIns holds the users'
+// sign-in activity (none without Entra ID P1: the columns are then empty).
+func userColumns(parts map[string]string, signIns map[string]store.UserSignIn) []Column[store.User] {
 	return []Column[store.User]{
 		{Name: "id", Value: func(u store.User) any { return u.ID }},
 		{Name: "userPrincipalName", Header: "UPN", Value: func(u store.User) any { return u.UserPrincipalName }},
@@ -103,6 +113,10 @@ func userColumns(parts map[string]string) []Column[store.User] {
 		{Name: "onPremisesSyncEnabled", Header: "on-prem", Value: func(u store.User) any { return u.OnPremisesSyncEnabled }},
 		{Name: "createdDateTime", Header: "created", Value: func(u store.User) any { return dateOrEmpty(u.CreatedDateTime) }},
 		{Name: "managerId", Header: "manager", Value: func(u store.User) any { return u.ManagerID }},
+		{Name: "lastSignInDateTime", Header: "last sign-in", Value: func(u store.User) any { return dateOrEmpty(signIns[u.ID].LastSignInDateTime) }},
+		{Name: "lastNonInteractiveSignInDateTime", Header: "last non-interactive", Value: func(u store.User) any {
+			return dateOrEmpty(signIns[u.ID].LastNonInteractiveSignInDateTime)
+		}},
 		{Name: "assignedLicenses", Header: "licences", Value: func(u store.User) any { return licenceNames(u, parts) }},
 	}
 }

@@ -106,6 +106,25 @@ func TestSyncRunsAndListCommands(t *testing.T) {
 	if users[0]["userPrincipalName"] != want.UserPrincipalName || users[0]["accountEnabled"] != want.AccountEnabled {
 		t.Fatalf("first user %v, tenant %s %v", users[0], want.UserPrincipalName, want.AccountEnabled)
 	}
+	// Sign-in activity (the tenant has P1): every user's, as the tenant has it.
+	signedIn := 0
+	for _, u := range users {
+		tu := sim.tenant.User(u["id"].(string))
+		for col, at := range map[string]time.Time{"lastSignInDateTime": tu.SignIn.LastSignInDateTime,
+			"lastNonInteractiveSignInDateTime": tu.SignIn.LastNonInteractiveSignInDateTime} {
+			var wantAt any
+			if !at.IsZero() {
+				wantAt = at.UTC().Format(time.RFC3339)
+				signedIn++
+			}
+			if u[col] != wantAt {
+				t.Fatalf("user %s: %s %v, tenant %v", tu.UserPrincipalName, col, u[col], wantAt)
+			}
+		}
+	}
+	if signedIn == 0 {
+		t.Fatal("no user of the P1 tenant has signed in: the sign-in columns are not tested")
+	}
 
 	// Filters: disabled users only.
 	r = runStoreCLI(t, env, append(base, "users", "--enabled=false", "-o", "csv")...)
