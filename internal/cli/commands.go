@@ -15,6 +15,7 @@ func commands() []func(*App) *cobra.Command {
 		newRolesCommand,
 		newDevicesCommand,
 		newAppsCommand,
+		newGrantsCommand,
 		newLicensesCommand,
 		newReportCommand,
 		newConfigCommand,

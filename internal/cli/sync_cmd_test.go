@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +30,7 @@ func runStoreCLIAt(t *testing.T, now func() time.Time, env map[string]string, ar
 	a := newApp(Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }, Now: now})
 	root := NewRootCommand(a)
 	for _, mk := range []func(*App) *cobra.Command{newSyncCommand, newRunsCommand, newUsersCommand, newGroupsCommand, newRolesCommand,
-		newDevicesCommand, newAppsCommand, newLicensesCommand} {
+		newDevicesCommand, newAppsCommand, newGrantsCommand, newLicensesCommand} {
 		c := mk(a)
 		if found, _, err := root.Find([]string{c.Name()}); err != nil || found == root {
 			root.AddCommand(c)
@@ -369,5 +370,80 @@ func TestDevicesCommand(t *testing.T) {
 	}
 	if r := runStoreCLI(t, env, append(base, "devices", "--stale", "-1")...); r.code != ExitConfig {
 		t.Fatalf("devices --stale -1: exit %d, want %d", r.code, ExitConfig)
+	}
+}
+
+// grants: every application permission and delegated scope the tenant's
+// applications hold, named as the APIs' app roles name them, against the
+// tenant; and the filters.
+func TestGrantsCommand(t *testing.T) {
+	sim := startSim(t, nil)
+	db := filepath.Join(t.TempDir(), "ts.db")
+	env := map[string]string{}
+	base := []string{"--config", sim.config, "--db", db}
+	if r := runStoreCLI(t, env, append(base, "sync")...); r.code != ExitOK {
+		t.Fatalf("sync: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	ten := sim.tenant
+	roleValue := map[string]string{} // resource id + app role id -> value
+	for _, sp := range ten.ServicePrincipals {
+		for _, r := range sp.AppRoles {
+			roleValue[sp.ID+"|"+strings.ToLower(r.ID)] = r.Value
+		}
+	}
+	var want []string
+	apps, delegated, readWriteAll := 0, 0, 0
+	for _, a := range ten.AppRoleAssignments {
+		if a.PrincipalType != "ServicePrincipal" {
+			continue
+		}
+		v := roleValue[a.ResourceID+"|"+strings.ToLower(a.AppRoleID)]
+		want = append(want, fmt.Sprintf("application|%s|%s|%s||", a.PrincipalID, a.ResourceID, v))
+		apps++
+		if strings.HasSuffix(strings.ToLower(v), ".readwrite.all") {
+			readWriteAll++
+		}
+	}
+	for _, g := range ten.OAuth2PermissionGrant {
+		upn := ""
+		if u := ten.User(g.PrincipalID); u != nil {
+			upn = u.UserPrincipalName
+		}
+		for _, s := range strings.Fields(g.Scope) {
+			want = append(want, fmt.Sprintf("delegated|%s|%s|%s|%s|%s", g.ClientID, g.ResourceID, s, g.ConsentType, upn))
+			delegated++
+		}
+	}
+	if apps == 0 || delegated == 0 || readWriteAll == 0 {
+		t.Fatalf("the tenant has %d application permissions (%d *.ReadWrite.All) and %d delegated scopes: the test needs some of each", apps, readWriteAll, delegated)
+	}
+	grants := func(args ...string) []map[string]any {
+		t.Helper()
+		r := runStoreCLI(t, env, append(append(base, "grants", "-o", "json"), args...)...)
+		var rows []map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &rows); r.code != ExitOK || err != nil {
+			t.Fatalf("grants %v: exit %d, %v\n%s", args, r.code, err, r.stderr)
+		}
+		return rows
+	}
+	var got []string
+	for _, row := range grants() {
+		got = append(got, fmt.Sprintf("%s|%s|%s|%s|%s|%s", row["kind"], row["clientId"], row["resourceId"], row["permission"], row["consentType"], row["principalUserPrincipalName"]))
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("grants:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if n := len(grants("--kind", "application")); n != apps {
+		t.Fatalf("--kind application: %d rows, want %d", n, apps)
+	}
+	if n := len(grants("--permission", "*.readwrite.ALL")); n != readWriteAll {
+		t.Fatalf("--permission *.ReadWrite.All: %d rows, want %d", n, readWriteAll)
+	}
+	for _, c := range [][]string{{"--kind", "both"}, {"--permission", "["}} {
+		if r := runStoreCLI(t, env, append(append(base, "grants"), c...)...); r.code != ExitConfig {
+			t.Fatalf("grants %v: exit %d, want %d", c, r.code, ExitConfig)
+		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -18,13 +20,57 @@ type ServicePrincipal struct {
 	AppRoleAssignmentRequired bool
 	PublisherName             string
 	Tags                      []string
-	Raw                       json.RawMessage
+	// AppRoles are the roles the service principal's application defines:
+	// for an API such as Microsoft Graph, its application permissions.
+	AppRoles []AppRole
+	Raw      json.RawMessage
 }
 
-// PutServicePrincipal writes a service principal.
+// AppRole is a role an application defines (appRole): Value is what a
+// token's roles claim carries, e.g. User.Read.All.
+type AppRole struct {
+	ID                 string
+	Value              string
+	DisplayName        string
+	AllowedMemberTypes []string // Application (an application permission), User
+	IsEnabled          bool
+}
+
+// PutServicePrincipal writes a service principal with its app roles.
 func (b *Batch) PutServicePrincipal(s *ServicePrincipal) {
 	b.put(tServicePrincipals, []any{s.ID}, []any{s.AppID, s.DisplayName, s.ServicePrincipalType, s.AccountEnabled,
 		s.AppOwnerOrganizationID, s.AppRoleAssignmentRequired, s.PublisherName, jsonStrings(s.Tags)}, s.Raw)
+	for _, r := range s.AppRoles {
+		types := append([]string(nil), r.AllowedMemberTypes...)
+		slices.Sort(types)
+		b.put(tServicePrincipalAppRoles, []any{s.ID, strings.ToLower(r.ID)}, []any{r.Value, r.DisplayName, jsonStrings(types), r.IsEnabled}, nil)
+	}
+	b.sweepChildren(tServicePrincipalAppRoles, s.ID)
+}
+
+// ServicePrincipalAppRole is one app role with the service principal
+// defining it.
+type ServicePrincipalAppRole struct {
+	ServicePrincipalID string
+	AppRole
+}
+
+// ServicePrincipalAppRoles returns the current app roles of every service
+// principal, by service principal then role id.
+func (d *DB) ServicePrincipalAppRoles(ctx context.Context, conn Connection) ([]ServicePrincipalAppRole, error) {
+	var out []ServicePrincipalAppRole
+	err := d.selectCurrent(ctx, conn, "app roles", "r", `SELECT r.service_principal_id, r.app_role_id, r.value, r.display_name, r.allowed_member_types, r.is_enabled
+		FROM service_principal_app_roles r WHERE r.connection_id = ? AND {cur} ORDER BY r.service_principal_id, r.app_role_id`, nil, func(rows *sql.Rows) error {
+		var r ServicePrincipalAppRole
+		var types string
+		if err := rows.Scan(&r.ServicePrincipalID, &r.ID, &r.Value, &r.DisplayName, &types, &r.IsEnabled); err != nil {
+			return err
+		}
+		r.AllowedMemberTypes = parseStrings(types)
+		out = append(out, r)
+		return nil
+	})
+	return out, err
 }
 
 // ServicePrincipals returns the current service principals by name.

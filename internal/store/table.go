@@ -86,9 +86,12 @@ var (
 	tRoleSchedules   = &table{name: "role_schedules", keys: []string{"kind", "id"}, cols: []string{
 		"principal_id", "role_definition_id", "directory_scope_id", "member_type", "assignment_type", "status", "start_at", "end_at"}, raw: true}
 
+	tServicePrincipalAppRoles = &table{name: "service_principal_app_roles", keys: []string{"service_principal_id", "app_role_id"},
+		cols: []string{"value", "display_name", "allowed_member_types", "is_enabled"}}
 	tServicePrincipals = &table{name: "service_principals", keys: []string{"id"}, cols: []string{
 		"app_id", "display_name", "service_principal_type", "account_enabled", "app_owner_organization_id",
-		"app_role_assignment_required", "publisher_name", "tags"}, raw: true}
+		"app_role_assignment_required", "publisher_name", "tags"}, raw: true, children: []*table{tServicePrincipalAppRoles},
+		dependents: []dep{{tServicePrincipalAppRoles, "service_principal_id"}}}
 	tApplicationCredentials = &table{name: "application_credentials", keys: []string{"application_id", "key_id"}, cols: []string{"kind", "display_name", "hint", "start_at", "end_at"}}
 	tApplications           = &table{name: "applications", keys: []string{"id"}, cols: []string{"app_id", "display_name", "created_at", "sign_in_audience"}, raw: true, children: []*table{tApplicationCredentials},
 		dependents: []dep{{tApplicationCredentials, "application_id"}}}
@@ -110,7 +113,7 @@ var allTables = []*table{
 	tSubscribedSKUs, tSkuServicePlans, tCompanySubscriptions,
 	tGroups, tGroupMembers, tGroupOwners,
 	tRoleDefinitions, tRoleAssignments, tRoleSchedules,
-	tServicePrincipals, tApplications, tApplicationCredentials, tAppRoleAssignments,
+	tServicePrincipals, tServicePrincipalAppRoles, tApplications, tApplicationCredentials, tAppRoleAssignments,
 	tOAuth2PermissionGrants, tSynchronizationJobs, tManagedDevices, tUserActivity,
 	tUserEmailActivity, tUserTeamsActivity, tUserActivations,
 }

@@ -22,18 +22,25 @@ func servicePrincipalsResource() *resource {
 		perms:  appReadPerms,
 		tables: []store.Table{store.TableServicePrincipals},
 		run: func(ctx context.Context, j *job) error {
+			// appRoles names the application permissions and app roles
+			// that app role assignments grant (by id); it is kept in a
+			// table of its own, not in the raw JSON (Microsoft Graph's
+			// service principal defines hundreds).
 			sel := []string{"id", "appId", "displayName", "servicePrincipalType", "accountEnabled", "appOwnerOrganizationId",
-				"appRoleAssignmentRequired", "publisherName", "tags"}
+				"appRoleAssignmentRequired", "publisherName", "tags", "appRoles"}
 			for s, err := range j.e.g.ServicePrincipals(ctx, msgraph.ListOptions{Select: sel}) {
 				if err != nil {
 					return err
 				}
-				err := j.add(ctx, 1, func(b *store.Batch) {
-					b.PutServicePrincipal(&store.ServicePrincipal{ID: s.ID, AppID: s.AppID, DisplayName: s.DisplayName,
-						ServicePrincipalType: s.ServicePrincipalType, AccountEnabled: bv(s.AccountEnabled),
-						AppOwnerOrganizationID: s.AppOwnerOrganizationID, AppRoleAssignmentRequired: bv(s.AppRoleAssignmentRequired),
-						PublisherName: s.PublisherName, Tags: s.Tags, Raw: s.Raw})
-				})
+				sp := &store.ServicePrincipal{ID: s.ID, AppID: s.AppID, DisplayName: s.DisplayName,
+					ServicePrincipalType: s.ServicePrincipalType, AccountEnabled: bv(s.AccountEnabled),
+					AppOwnerOrganizationID: s.AppOwnerOrganizationID, AppRoleAssignmentRequired: bv(s.AppRoleAssignmentRequired),
+					PublisherName: s.PublisherName, Tags: s.Tags, Raw: msgraph.WithoutProperty(s.Raw, "appRoles")}
+				for _, r := range s.AppRoles {
+					sp.AppRoles = append(sp.AppRoles, store.AppRole{ID: r.ID, Value: r.Value, DisplayName: r.DisplayName,
+						AllowedMemberTypes: r.AllowedMemberTypes, IsEnabled: r.IsEnabled})
+				}
+				err := j.add(ctx, 1, func(b *store.Batch) { b.PutServicePrincipal(sp) })
 				if err != nil {
 					return err
 				}

@@ -90,6 +90,30 @@ func assertMatchesTenant(t *testing.T, e *simEnv, o Options) {
 	}
 	sps, _ := e.db.ServicePrincipals(ctx, c)
 	count("service principals", len(sps), want.sps)
+	// Every app role of every service principal, exactly.
+	var gotRoles, wantRoles []string
+	roles, err := e.db.ServicePrincipalAppRoles(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range roles {
+		gotRoles = append(gotRoles, fmt.Sprintf("%s|%s|%s|%s|%s|%v", r.ServicePrincipalID, r.ID, r.Value, r.DisplayName, strings.Join(r.AllowedMemberTypes, ","), r.IsEnabled))
+	}
+	tn.Snapshot(func(t *graphsim.Tenant) {
+		for _, sp := range t.ServicePrincipals {
+			for _, r := range sp.AppRoles {
+				types := slices.Clone(r.AllowedMemberTypes)
+				sort.Strings(types)
+				wantRoles = append(wantRoles, fmt.Sprintf("%s|%s|%s|%s|%s|%v", sp.ID, lower(r.ID), r.Value, r.DisplayName, strings.Join(types, ","), r.IsEnabled))
+			}
+		}
+	})
+	sort.Strings(gotRoles)
+	sort.Strings(wantRoles)
+	if len(wantRoles) == 0 {
+		t.Error("the tenant's service principals define no app roles: the comparison tests nothing")
+	}
+	sameLines(t, "service principal app roles", gotRoles, wantRoles)
 	apps, _ := e.db.Applications(ctx, c)
 	count("applications", len(apps), want.apps)
 	creds := 0
