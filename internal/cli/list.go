@@ -95,6 +95,7 @@ func newUsersCommand(a *App) *cobra.Command {
 		}
 		return WriteSlice(a.Stdout, f, userColumns(parts, signIns), users)
 	}
+	cmd.AddCommand(newUserHistoryCommand(a))
 	return cmd
 }
 

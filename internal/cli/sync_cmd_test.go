@@ -447,3 +447,71 @@ func TestGrantsCommand(t *testing.T) {
 		}
 	}
 }
+
+// users history: a user disabled and stripped of a direct licence between
+// two syncs shows both changes at the second run, after what the first
+// saw.
+func TestUserHistoryCommand(t *testing.T) {
+	sim := startSim(t, func(p *graphsim.Profile) { p.Tier = graphsim.TierP1 })
+	db := filepath.Join(t.TempDir(), "ts.db")
+	env := map[string]string{}
+	base := []string{"--config", sim.config, "--db", db}
+	if r := runStoreCLI(t, env, append(base, "sync")...); r.code != ExitOK {
+		t.Fatalf("sync: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	ten := sim.tenant
+	var u *graphsim.User
+	var sku string
+	for _, x := range ten.Users {
+		if !x.AccountEnabled || u != nil {
+			continue
+		}
+		for _, s := range x.LicenseAssignmentStates {
+			if s.AssignedByGroup == "" && s.State == "Active" {
+				u, sku = x, s.SkuID
+				break
+			}
+		}
+	}
+	if u == nil {
+		t.Fatal("no enabled user with an active direct licence in the small tenant")
+	}
+	part := ""
+	for _, s := range ten.SubscribedSKUs {
+		if strings.EqualFold(s.SkuID, sku) {
+			part = s.SkuPartNumber
+		}
+	}
+	if err := ten.SetAccountEnabled(u.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ten.AssignLicense(u.ID, nil, []string{sku}); err != nil {
+		t.Fatal(err)
+	}
+	if r := runStoreCLI(t, env, append(base, "sync")...); r.code != ExitOK || !strings.Contains(r.stdout, "(generation 2, delta)") {
+		t.Fatalf("second sync: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r := runStoreCLI(t, env, append(base, "users", "history", strings.ToUpper(u.UserPrincipalName), "-o", "json")...)
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &rows); r.code != ExitOK || err != nil {
+		t.Fatalf("users history: exit %d, %v\n%s", r.code, err, r.stderr)
+	}
+	var got []string
+	for _, row := range rows {
+		got = append(got, fmt.Sprintf("%v %s: %s -> %s", row["generation"], row["property"], row["from"], row["to"]))
+	}
+	lic := "licence " + part + " (direct)"
+	for _, want := range []string{
+		"1 user:  -> first seen: " + u.UserPrincipalName,
+		"1 " + lic + ":  -> assigned: Active",
+		"2 accountEnabled: true -> false",
+		"2 " + lic + ": Active -> removed",
+	} {
+		if !slices.Contains(got, want) {
+			t.Fatalf("history lacks %q:\n%s", want, strings.Join(got, "\n"))
+		}
+	}
+	if r := runStoreCLI(t, env, append(base, "users", "history", "nobody@nowhere.test")...); r.code != ExitConfig {
+		t.Fatalf("history of an unknown user: exit %d, want %d\n%s", r.code, ExitConfig, r.stderr)
+	}
+}

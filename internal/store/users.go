@@ -262,8 +262,10 @@ type UserVersion struct {
 	User
 	Generation int64
 	// Since is when the run that observed this version finished; Until is
-	// when the run that saw it change finished (zero: still current).
+	// when the run that saw it change finished (zero: still current), and
+	// Ended that run's generation (0: still current).
 	Since, Until time.Time
+	Ended        int64
 }
 
 // UserHistory returns every committed version of a user, oldest first, so
@@ -301,11 +303,57 @@ func (d *DB) UserHistory(ctx context.Context, conn Connection, userID string) ([
 		v.Raw = rawOf(raw)
 		v.Since = parseTimeCol(since)
 		if validTo.Valid && validTo.Int64 <= g {
-			v.Until = parseTimeCol(until)
+			v.Until, v.Ended = parseTimeCol(until), validTo.Int64
 		}
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// LicenseVersion is one stored version of one of a user's licences and
+// when it was true (as UserVersion's Since and Until).
+type LicenseVersion struct {
+	UserLicense
+	Generation   int64
+	Since, Until time.Time
+	Ended        int64
+}
+
+// UserLicenseHistory returns every committed version of a user's licences,
+// oldest first: when each was assigned, changed (state, disabled plans)
+// and removed.
+func (d *DB) UserLicenseHistory(ctx context.Context, conn Connection, userID string) ([]LicenseVersion, error) {
+	g, err := d.generation(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT l.sku_id, l.assigned_by_group, l.disabled_plans, l.state, l.error, l.last_updated_at, l.valid_from, l.valid_to,
+		(SELECT finished_at FROM sync_runs r WHERE r.connection_id = l.connection_id AND r.generation = l.valid_from),
+		(SELECT finished_at FROM sync_runs r WHERE r.connection_id = l.connection_id AND r.generation = l.valid_to)
+		FROM user_licenses l WHERE l.connection_id = ? AND l.valid_from <= ? AND l.user_id = ?
+		ORDER BY l.valid_from, l.sku_id, l.assigned_by_group`
+	var out []LicenseVersion
+	err = d.scan(ctx, q, []any{conn.ID, g, userID}, func(rows *sql.Rows) error {
+		var v LicenseVersion
+		var plans string
+		var updated, since, until *string
+		var validTo sql.NullInt64
+		if err := rows.Scan(&v.SkuID, &v.AssignedByGroup, &plans, &v.State, &v.Error, &updated, &v.Generation, &validTo, &since, &until); err != nil {
+			return err
+		}
+		v.DisabledPlans = parseStrings(plans)
+		v.LastUpdatedDateTime = parseTimeCol(updated)
+		v.Since = parseTimeCol(since)
+		if validTo.Valid && validTo.Int64 <= g {
+			v.Until, v.Ended = parseTimeCol(until), validTo.Int64
+		}
+		out = append(out, v)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read licence history of user %s: %w", userID, err)
+	}
+	return out, nil
 }
 
 // UserSignIn is a user's signInActivity (zero times: never).
