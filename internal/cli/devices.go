@@ -30,20 +30,11 @@ or more (never counts as stale).`,
 	fl.StringVar(&compliance, "compliance", "", "compliance state: compliant, noncompliant, inGracePeriod, unknown ... (case-insensitive)")
 	fl.StringVar(&user, "user", "", "the primary user's principal name (case-insensitive)")
 	fl.IntVar(&staleDays, "stale", 0, "only devices that have not checked in for this many days")
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		f, err := ParseFormat(*out)
-		if err != nil {
-			return err
-		}
+	cmd.RunE = a.readCopy(out, func(cmd *cobra.Command, _ []string, f Format, db *store.DB, conn store.Connection) error {
+		ctx := cmd.Context()
 		if staleDays < 0 {
 			return usageError{fmt.Errorf("--stale %d: want a number of days, 1 or more", staleDays)}
 		}
-		ctx := cmd.Context()
-		db, conn, err := a.openSynced(ctx)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
 		ds, err := db.ManagedDevices(ctx, conn)
 		if err != nil {
 			return err
@@ -65,7 +56,7 @@ or more (never counts as stale).`,
 			return cmp.Or(strings.Compare(strings.ToLower(x.DeviceName), strings.ToLower(y.DeviceName)), strings.Compare(x.ID, y.ID))
 		})
 		return WriteSlice(a.Stdout, f, deviceColumns(now), kept)
-	}
+	})
 	return cmd
 }
 

@@ -31,11 +31,8 @@ A delegated grant of several scopes gives a row per scope.
 	fl.StringVar(&kind, "kind", "", "only application or delegated permissions")
 	fl.StringVar(&permission, "permission", "", "only this permission, or those matching a pattern with *")
 	fl.StringVar(&client, "client", "", "only this application: its display name or service principal id (case-insensitive)")
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		f, err := ParseFormat(*out)
-		if err != nil {
-			return err
-		}
+	cmd.RunE = a.readCopy(out, func(cmd *cobra.Command, _ []string, f Format, db *store.DB, conn store.Connection) error {
+		ctx := cmd.Context()
 		if kind != "" && kind != store.GrantApplication && kind != store.GrantDelegated {
 			return usageError{fmt.Errorf("--kind %q: want application or delegated", kind)}
 		}
@@ -43,12 +40,6 @@ A delegated grant of several scopes gives a row per scope.
 		if _, err := path.Match(pattern, ""); err != nil {
 			return usageError{fmt.Errorf("--permission %q: %v", permission, err)}
 		}
-		ctx := cmd.Context()
-		db, conn, err := a.openSynced(ctx)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
 		gs, err := db.PermissionGrants(ctx, conn)
 		if err != nil {
 			return err
@@ -69,7 +60,7 @@ A delegated grant of several scopes gives a row per scope.
 			kept = append(kept, g)
 		}
 		return WriteSlice(a.Stdout, f, grantColumns(), kept)
-	}
+	})
 	return cmd
 }
 

@@ -28,17 +28,8 @@ USER is the user's id, or the user principal name of a current user.`,
 		Args: cobra.ExactArgs(1),
 	}
 	out := AddOutputFlag(cmd)
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		f, err := ParseFormat(*out)
-		if err != nil {
-			return err
-		}
+	cmd.RunE = a.readCopy(out, func(cmd *cobra.Command, args []string, f Format, db *store.DB, conn store.Connection) error {
 		ctx := cmd.Context()
-		db, conn, err := a.openSynced(ctx)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
 		id, err := findUserID(ctx, db, conn, args[0])
 		if err != nil {
 			return err
@@ -72,7 +63,7 @@ USER is the user's id, or the user principal name of a current user.`,
 		}
 		changes := userChanges(versions, licences, parts, groupNames)
 		return WriteSlice(a.Stdout, f, changeColumns(), changes)
-	}
+	})
 	return cmd
 }
 

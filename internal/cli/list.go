@@ -30,6 +30,24 @@ func (a *App) openSynced(ctx context.Context) (*store.DB, store.Connection, erro
 	return db, conn, nil
 }
 
+// readCopy is the RunE of a command that reads the synced copy: it parses
+// -o, opens the copy (refusing one never synced), runs read with them and
+// closes the copy.
+func (a *App) readCopy(out *string, read func(cmd *cobra.Command, args []string, f Format, db *store.DB, conn store.Connection) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		f, err := ParseFormat(*out)
+		if err != nil {
+			return err
+		}
+		db, conn, err := a.openSynced(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return read(cmd, args, f, db, conn)
+	}
+}
+
 func optBool(cmd *cobra.Command, name string, v bool) *bool {
 	if !cmd.Flags().Changed(name) {
 		return nil
@@ -55,17 +73,8 @@ func newUsersCommand(a *App) *cobra.Command {
 	fl.StringVar(&q.Department, "department", "", "exact department")
 	fl.StringVar(&q.Search, "search", "", "substring of the UPN or display name")
 	fl.IntVar(&q.Limit, "limit", 0, "at most this many rows")
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		f, err := ParseFormat(*out)
-		if err != nil {
-			return err
-		}
+	cmd.RunE = a.readCopy(out, func(cmd *cobra.Command, _ []string, f Format, db *store.DB, conn store.Connection) error {
 		ctx := cmd.Context()
-		db, conn, err := a.openSynced(ctx)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
 		skus, err := db.SubscribedSKUs(ctx, conn)
 		if err != nil {
 			return err
@@ -94,7 +103,7 @@ func newUsersCommand(a *App) *cobra.Command {
 			signIns[s.UserID] = s
 		}
 		return WriteSlice(a.Stdout, f, userColumns(parts, signIns), users)
-	}
+	})
 	cmd.AddCommand(newUserHistoryCommand(a))
 	return cmd
 }
@@ -170,17 +179,8 @@ func newGroupsCommand(a *App) *cobra.Command {
 	fl.BoolVar(&unified, "unified", true, "only Microsoft 365 groups (--unified) or other groups (=false)")
 	fl.BoolVar(&licensed, "licensed", true, "only groups that assign licences (--licensed) or not (=false)")
 	fl.IntVar(&q.Limit, "limit", 0, "at most this many rows")
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		f, err := ParseFormat(*out)
-		if err != nil {
-			return err
-		}
+	cmd.RunE = a.readCopy(out, func(cmd *cobra.Command, _ []string, f Format, db *store.DB, conn store.Connection) error {
 		ctx := cmd.Context()
-		db, conn, err := a.openSynced(ctx)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
 		q.OnPrem, q.Unified, q.Licensed = optBool(cmd, "on-premises", onPrem), optBool(cmd, "unified", unified), optBool(cmd, "licensed", licensed)
 		groups, err := db.Groups(ctx, conn, q)
 		if err != nil {
@@ -208,7 +208,7 @@ func newGroupsCommand(a *App) *cobra.Command {
 			}},
 		}
 		return WriteSlice(a.Stdout, f, cols, groups)
-	}
+	})
 	cmd.AddCommand(newGroupMembersCommand(a))
 	return cmd
 }
@@ -226,17 +226,8 @@ or mail address when exactly one group has it.`,
 	}
 	out := AddOutputFlag(cmd)
 	cmd.Flags().BoolVar(&transitive, "transitive", false, "include the members of nested groups")
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		f, err := ParseFormat(*out)
-		if err != nil {
-			return err
-		}
+	cmd.RunE = a.readCopy(out, func(cmd *cobra.Command, args []string, f Format, db *store.DB, conn store.Connection) error {
 		ctx := cmd.Context()
-		db, conn, err := a.openSynced(ctx)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
 		g, err := findGroup(ctx, db, conn, args[0])
 		if err != nil {
 			return err
@@ -254,7 +245,7 @@ or mail address when exactly one group has it.`,
 			{Name: "accountEnabled", Header: "enabled", Value: func(m store.Member) any { return m.AccountEnabled }},
 		}
 		return WriteSlice(a.Stdout, f, cols, ms)
-	}
+	})
 	return cmd
 }
 
@@ -306,17 +297,8 @@ func newAppsCommand(a *App) *cobra.Command {
 	out := AddOutputFlag(cmd)
 	cmd.Flags().BoolVar(&registrations, "registrations", false, "list app registrations with their credentials' expiry instead")
 	cmd.Flags().StringVar(&typ, "type", "", "servicePrincipalType: Application, ManagedIdentity, Legacy, SocialIdp")
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		f, err := ParseFormat(*out)
-		if err != nil {
-			return err
-		}
+	cmd.RunE = a.readCopy(out, func(cmd *cobra.Command, _ []string, f Format, db *store.DB, conn store.Connection) error {
 		ctx := cmd.Context()
-		db, conn, err := a.openSynced(ctx)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
 		if registrations {
 			apps, err := db.Applications(ctx, conn)
 			if err != nil {
@@ -356,7 +338,7 @@ func newAppsCommand(a *App) *cobra.Command {
 			{Name: "appRoleAssignmentCount", Header: "assignments", Value: func(s store.ServicePrincipal) any { return assigned[s.ID] }},
 		}
 		return WriteSlice(a.Stdout, f, cols, sps)
-	}
+	})
 	return cmd
 }
 
@@ -424,18 +406,10 @@ are tenant-wide even when the connection's domains filter limits users.
 	cmd.AddCommand(newLicenseTermsCommand(a), newLicenseCatalogCommand(a))
 	out := AddOutputFlag(cmd)
 	cmd.Flags().StringVar(&at, "at", "", "date or RFC 3339 time: show the seats as of then")
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		f, err := ParseFormat(*out)
-		if err != nil {
-			return err
-		}
+	cmd.RunE = a.readCopy(out, func(cmd *cobra.Command, _ []string, f Format, db *store.DB, conn store.Connection) error {
 		ctx := cmd.Context()
-		db, conn, err := a.openSynced(ctx)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
 		var skus []store.SubscribedSKU
+		var err error
 		if at != "" {
 			t, err := parseAt(at)
 			if err != nil {
@@ -459,7 +433,7 @@ are tenant-wide even when the connection's domains filter limits users.
 			{Name: "appliesTo", Header: "applies to", Value: func(s store.SubscribedSKU) any { return s.AppliesTo }},
 		}
 		return WriteSlice(a.Stdout, f, cols, skus)
-	}
+	})
 	return cmd
 }
 

@@ -23,20 +23,11 @@ ends. Rows are sorted by role, active before eligible.`,
 	out := AddOutputFlag(cmd)
 	cmd.Flags().StringVar(&role, "role", "", "only this role: its display name (e.g. \"Global Administrator\"), id or template id")
 	cmd.Flags().StringVar(&state, "state", "", "only active assignments (active) or PIM eligibilities (eligible)")
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		f, err := ParseFormat(*out)
-		if err != nil {
-			return err
-		}
+	cmd.RunE = a.readCopy(out, func(cmd *cobra.Command, _ []string, f Format, db *store.DB, conn store.Connection) error {
+		ctx := cmd.Context()
 		if state != "" && state != "active" && state != "eligible" {
 			return usageError{fmt.Errorf("--state %q: want active or eligible", state)}
 		}
-		ctx := cmd.Context()
-		db, conn, err := a.openSynced(ctx)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
 		if role != "" {
 			defs, err := db.RoleDefinitions(ctx, conn)
 			if err != nil {
@@ -64,7 +55,7 @@ ends. Rows are sorted by role, active before eligible.`,
 			}
 		}
 		return WriteSlice(a.Stdout, f, roleHolderColumns(), kept)
-	}
+	})
 	return cmd
 }
 
