@@ -246,13 +246,8 @@ func TestSyncRunsAndListCommands(t *testing.T) {
 // roles: every active assignment and PIM eligibility of a P2 tenant, with
 // the principals' names and the PIM schedules, against the tenant.
 func TestRolesCommand(t *testing.T) {
-	sim := startSim(t, func(p *graphsim.Profile) { p.Tier = graphsim.TierP2 })
-	db := filepath.Join(t.TempDir(), "ts.db")
+	sim, base := syncedSim(t)
 	env := map[string]string{}
-	base := []string{"--config", sim.config, "--db", db}
-	if r := runStoreCLI(t, env, append(base, "sync")...); r.code != ExitOK {
-		t.Fatalf("sync: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
-	}
 	ten := sim.tenant
 	if len(ten.RoleAssignments) == 0 || len(ten.RoleEligibilities) == 0 || len(ten.RoleAssignmentScheds) == 0 {
 		t.Fatalf("the P2 tenant has %d assignments, %d eligibilities, %d assignment schedules: the test needs some of each",
@@ -315,13 +310,8 @@ func TestRolesCommand(t *testing.T) {
 // devices: every managed device, and the filters, against the tenant at
 // its own clock.
 func TestDevicesCommand(t *testing.T) {
-	sim := startSim(t, nil)
-	db := filepath.Join(t.TempDir(), "ts.db")
+	sim, base := syncedSim(t)
 	env := map[string]string{}
-	base := []string{"--config", sim.config, "--db", db}
-	if r := runStoreCLI(t, env, append(base, "sync")...); r.code != ExitOK {
-		t.Fatalf("sync: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
-	}
 	ten := sim.tenant
 	now := func() time.Time { return ten.Now }
 	count := func(keep func(d *graphsim.ManagedDevice) bool) int {
@@ -377,13 +367,8 @@ func TestDevicesCommand(t *testing.T) {
 // applications hold, named as the APIs' app roles name them, against the
 // tenant; and the filters.
 func TestGrantsCommand(t *testing.T) {
-	sim := startSim(t, nil)
-	db := filepath.Join(t.TempDir(), "ts.db")
+	sim, base := syncedSim(t)
 	env := map[string]string{}
-	base := []string{"--config", sim.config, "--db", db}
-	if r := runStoreCLI(t, env, append(base, "sync")...); r.code != ExitOK {
-		t.Fatalf("sync: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
-	}
 	ten := sim.tenant
 	roleValue := map[string]string{} // resource id + app role id -> value
 	for _, sp := range ten.ServicePrincipals {
@@ -452,13 +437,8 @@ func TestGrantsCommand(t *testing.T) {
 // two syncs shows both changes at the second run, after what the first
 // saw.
 func TestUserHistoryCommand(t *testing.T) {
-	sim := startSim(t, func(p *graphsim.Profile) { p.Tier = graphsim.TierP1 })
-	db := filepath.Join(t.TempDir(), "ts.db")
+	sim, base := syncedSim(t)
 	env := map[string]string{}
-	base := []string{"--config", sim.config, "--db", db}
-	if r := runStoreCLI(t, env, append(base, "sync")...); r.code != ExitOK {
-		t.Fatalf("sync: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
-	}
 	ten := sim.tenant
 	var u *graphsim.User
 	var sku string
