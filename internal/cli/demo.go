@@ -31,6 +31,8 @@ func demoSteps() []DemoStep {
 		{Title: "Licence report: purchased, assigned, available and active seats, cost", Args: []string{"report", "licenses"}},
 		{Title: "Recommendations: licences to reclaim, overlaps, downgrades, seats to cut", Args: []string{"report", "recommendations"}},
 		{Title: "Spend: what each SKU costs a year, what unassigned seats and inactive users cost, what the recommendations save", Args: []string{"report", "spend"}},
+		{Title: "Risk: who holds Global Administrator, and who may activate it with PIM", Args: []string{"roles", "--role", "Global Administrator"}},
+		{Title: "Risk: applications that can write the directory through Microsoft Graph", Args: []string{"grants", "--kind", "application", "--permission", "Directory.ReadWrite.All"}},
 	}
 }
 
@@ -118,4 +120,15 @@ func demoEnv(getenv func(string) string) func(string) string {
 	}
 }
 
-func joinArgs(args []string) string { return strings.Join(args, " ") }
+// joinArgs shows a command line as a shell would take it: an argument
+// with a space or a shell character is single-quoted.
+func joinArgs(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t'\"*?$&|;<>()[]{}`\\!#~") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		out[i] = a
+	}
+	return strings.Join(out, " ")
+}
