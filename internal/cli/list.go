@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -190,6 +191,14 @@ func newGroupsCommand(a *App) *cobra.Command {
 		if err != nil {
 			return err
 		}
+		skus, err := db.SubscribedSKUs(ctx, conn)
+		if err != nil {
+			return err
+		}
+		parts := map[string]string{}
+		for _, s := range skus {
+			parts[strings.ToLower(s.SkuID)] = s.SkuPartNumber
+		}
 		cols := []Column[store.Group]{
 			{Name: "id", Value: func(g store.Group) any { return g.ID }},
 			{Name: "displayName", Header: "name", Value: func(g store.Group) any { return g.DisplayName }},
@@ -199,11 +208,14 @@ func newGroupsCommand(a *App) *cobra.Command {
 			{Name: "mailEnabled", Header: "mail-enabled", Value: func(g store.Group) any { return g.MailEnabled }},
 			{Name: "onPremisesSyncEnabled", Header: "on-prem", Value: func(g store.Group) any { return g.OnPremisesSyncEnabled }},
 			{Name: "memberCount", Header: "members", Value: func(g store.Group) any { return counts[g.ID] }},
+			// By part number, as users shows them (the SKU id when the
+			// tenant no longer has the subscription).
 			{Name: "assignedLicenses", Header: "licences", Value: func(g store.Group) any {
 				var s []string
 				for _, l := range g.AssignedLicenses {
-					s = append(s, l.SkuID)
+					s = append(s, cmp.Or(parts[strings.ToLower(l.SkuID)], l.SkuID))
 				}
+				sort.Strings(s)
 				return s
 			}},
 		}

@@ -157,11 +157,29 @@ func TestSyncRunsAndListCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &groups); r.code != ExitOK || err != nil || len(groups) != len(sim.tenant.Groups) {
 		t.Fatalf("groups: exit %d, %v, %d rows, tenant has %d\n%s", r.code, err, len(groups), len(sim.tenant.Groups), r.stderr)
 	}
+	partOf := map[string]string{}
+	for _, s := range sim.tenant.SubscribedSKUs {
+		partOf[strings.ToLower(s.SkuID)] = s.SkuPartNumber
+	}
+	licensed := 0
 	for _, g := range groups {
 		id := g["id"].(string)
-		if n, want := int(g["memberCount"].(float64)), len(sim.tenant.GroupByID(id).Members); n != want {
+		tg := sim.tenant.GroupByID(id)
+		if n, want := int(g["memberCount"].(float64)), len(tg.Members); n != want {
 			t.Fatalf("group %s: memberCount %d, tenant %d", id, n, want)
 		}
+		var want []string
+		for _, l := range tg.AssignedLicenses {
+			want = append(want, partOf[strings.ToLower(l.SkuID)])
+		}
+		slices.Sort(want)
+		if got := fmt.Sprint(g["assignedLicenses"]); (len(want) > 0 || got != "<nil>") && got != fmt.Sprint(want) {
+			t.Fatalf("group %s: assignedLicenses %s, tenant %v", id, got, want)
+		}
+		licensed += len(want)
+	}
+	if licensed == 0 {
+		t.Fatal("no group of the small tenant assigns licences: the licences column is not tested")
 	}
 
 	// groups members: a group nesting a group that nests another (set up
