@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -77,6 +78,11 @@ func migrate(ctx context.Context, db *sql.DB) error {
 			return err
 		}
 	}
+	if current > 0 && current < len(ms) {
+		if err := restoreLateIndexes(ctx, db); err != nil {
+			return fmt.Errorf("after migrating from version %d: %w", current, err)
+		}
+	}
 	return nil
 }
 
@@ -97,6 +103,30 @@ func applyMigration(ctx context.Context, db *sql.DB, m migration) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("migration %s: commit: %w", m.name, err)
+	}
+	return nil
+}
+
+// restoreLateIndexes builds, once an upgrade's migrations are applied,
+// the late indexes (lateIndexes) a migration dropped with the table it
+// rebuilt, when the table holds rows. A first full sync leaves them out on
+// purpose, but a copy migrated from an earlier schema must not wait for
+// its next sync to get them back: a delta run closes a removed user's
+// memberships through the by-member index, and without it scans every
+// membership per removed user.
+func restoreLateIndexes(ctx context.Context, db *sql.DB) error {
+	for _, li := range lateIndexes {
+		var one int
+		err := db.QueryRowContext(ctx, `SELECT 1 FROM `+li.table.name+` LIMIT 1`).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("restore index on %s: %w", li.table.name, err)
+		}
+		if _, err := db.ExecContext(ctx, li.sql); err != nil {
+			return fmt.Errorf("restore index on %s: %w", li.table.name, err)
+		}
 	}
 	return nil
 }
