@@ -221,7 +221,7 @@ func newGroupsCommand(a *App) *cobra.Command {
 		}
 		return WriteSlice(a.Stdout, f, cols, groups)
 	})
-	cmd.AddCommand(newGroupMembersCommand(a))
+	cmd.AddCommand(newGroupMembersCommand(a), newGroupOwnersCommand(a))
 	return cmd
 }
 
@@ -248,17 +248,43 @@ or mail address when exactly one group has it.`,
 		if err != nil {
 			return err
 		}
-		cols := []Column[store.Member]{
-			{Name: "id", Value: func(m store.Member) any { return m.ID }},
-			{Name: "@odata.type", Header: "type", Value: func(m store.Member) any { return "#microsoft.graph." + m.Type }},
-			{Name: "displayName", Header: "name", Value: func(m store.Member) any { return m.DisplayName }},
-			{Name: "userPrincipalName", Header: "upn", Value: func(m store.Member) any { return m.UserPrincipalName }},
-			{Name: "mail", Value: func(m store.Member) any { return m.Mail }},
-			{Name: "accountEnabled", Header: "enabled", Value: func(m store.Member) any { return m.AccountEnabled }},
-		}
-		return WriteSlice(a.Stdout, f, cols, ms)
+		return WriteSlice(a.Stdout, f, memberColumns(), ms)
 	})
 	return cmd
+}
+
+func newGroupOwnersCommand(a *App) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "owners GROUP",
+		Short: "List a group's owners from the local copy (GROUP: id, display name or mail)",
+		Args:  cobra.ExactArgs(1),
+	}
+	out := AddOutputFlag(cmd)
+	cmd.RunE = a.readCopy(out, func(cmd *cobra.Command, args []string, f Format, db *store.DB, conn store.Connection) error {
+		ctx := cmd.Context()
+		g, err := findGroup(ctx, db, conn, args[0])
+		if err != nil {
+			return err
+		}
+		os, err := db.GroupOwnerDetails(ctx, conn, g.ID)
+		if err != nil {
+			return err
+		}
+		return WriteSlice(a.Stdout, f, memberColumns(), os)
+	})
+	return cmd
+}
+
+// memberColumns are the columns of a group's members or owners.
+func memberColumns() []Column[store.Member] {
+	return []Column[store.Member]{
+		{Name: "id", Value: func(m store.Member) any { return m.ID }},
+		{Name: "@odata.type", Header: "type", Value: func(m store.Member) any { return "#microsoft.graph." + m.Type }},
+		{Name: "displayName", Header: "name", Value: func(m store.Member) any { return m.DisplayName }},
+		{Name: "userPrincipalName", Header: "upn", Value: func(m store.Member) any { return m.UserPrincipalName }},
+		{Name: "mail", Value: func(m store.Member) any { return m.Mail }},
+		{Name: "accountEnabled", Header: "enabled", Value: func(m store.Member) any { return m.AccountEnabled }},
+	}
 }
 
 // findGroup resolves a group named on the command line: by id, else by

@@ -236,6 +236,28 @@ func TestSyncRunsAndListCommands(t *testing.T) {
 			}
 		}
 	}
+	// groups owners: a group with owners, named by id, against the tenant.
+	var owned *graphsim.Group
+	for _, g := range sim.tenant.Groups {
+		if len(g.Owners) > 1 && owned == nil {
+			owned = g
+		}
+	}
+	if owned == nil {
+		t.Fatal("no group of the small tenant has two owners or more")
+	}
+	r = runStoreCLI(t, env, append(base, "groups", "owners", owned.ID, "-o", "json")...)
+	var os []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &os); r.code != ExitOK || err != nil || len(os) != len(owned.Owners) {
+		t.Fatalf("groups owners: exit %d, %v, %d rows, want %d\n%s", r.code, err, len(os), len(owned.Owners), r.stderr)
+	}
+	for _, o := range os {
+		u := sim.tenant.User(o["id"].(string))
+		if !slices.Contains(owned.Owners, o["id"].(string)) || u == nil || o["userPrincipalName"] != u.UserPrincipalName {
+			t.Fatalf("owner %v of %s, tenant owners %v", o, owned.DisplayName, owned.Owners)
+		}
+	}
+
 	r = runStoreCLI(t, env, append(base, "groups", "members", "no such group")...)
 	if r.code != ExitConfig || !strings.Contains(r.stderr, `no group "no such group"`) {
 		t.Fatalf("groups members of an unknown group: exit %d\n%s", r.code, r.stderr)

@@ -185,6 +185,13 @@ const groupMembersSQL = `SELECT o.object_id, m.member_type FROM group_members m
 	WHERE m.connection_id = ? AND {cur} AND m.group_num = (SELECT num FROM directory_objects WHERE connection_id = ? AND object_id = ?)
 	ORDER BY o.object_id`
 
+// groupOwnersSQL reads a group's current owners, as groupMembersSQL its
+// members.
+const groupOwnersSQL = `SELECT o.object_id, m.owner_type FROM group_owners m
+	CROSS JOIN directory_objects o ON o.connection_id = m.connection_id AND o.num = m.owner_num
+	WHERE m.connection_id = ? AND {cur} AND m.group_num = (SELECT num FROM directory_objects WHERE connection_id = ? AND object_id = ?)
+	ORDER BY o.object_id`
+
 // transitiveMembersSQL reads everyone in a group directly or through
 // nested groups: (connection, generation, generation, connection, group
 // id, connection, generation, generation, connection). CROSS JOIN as in
@@ -216,6 +223,11 @@ func (d *DB) membersAt(ctx context.Context, conn Connection, g int64, groupID st
 		what, q = "transitive members of "+groupID, strings.ReplaceAll(transitiveMembersSQL, "{cur}", current("m"))
 		args = append(args, conn.ID, g, g, conn.ID)
 	}
+	return d.readRefs(ctx, what, q, args)
+}
+
+// readRefs runs a query of (id, type) rows.
+func (d *DB) readRefs(ctx context.Context, what, q string, args []any) ([]DirectoryObjectRef, error) {
 	rows, err := d.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", what, err)

@@ -33,6 +33,25 @@ func (d *DB) GroupMemberDetails(ctx context.Context, conn Connection, groupID st
 	if err != nil {
 		return nil, err
 	}
+	return d.describeRefs(ctx, conn, g, refs, "members of "+groupID)
+}
+
+// GroupOwnerDetails returns a group's current owners, by id, with their
+// names.
+func (d *DB) GroupOwnerDetails(ctx context.Context, conn Connection, groupID string) ([]Member, error) {
+	g, err := d.generation(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	refs, err := d.readRefs(ctx, "owners of "+groupID, strings.ReplaceAll(groupOwnersSQL, "{cur}", current("m")), []any{conn.ID, g, g, conn.ID, groupID})
+	if err != nil {
+		return nil, err
+	}
+	return d.describeRefs(ctx, conn, g, refs, "owners of "+groupID)
+}
+
+// describeRefs gives refs the names generation g holds for them.
+func (d *DB) describeRefs(ctx context.Context, conn Connection, g int64, refs []DirectoryObjectRef, what string) ([]Member, error) {
 	ids := make([]string, len(refs))
 	types := make(map[string]string, len(refs))
 	for i, r := range refs {
@@ -40,7 +59,7 @@ func (d *DB) GroupMemberDetails(ctx context.Context, conn Connection, groupID st
 	}
 	known, err := d.describeObjects(ctx, conn, g, ids, types)
 	if err != nil {
-		return nil, fmt.Errorf("read members of %s: %w", groupID, err)
+		return nil, fmt.Errorf("read %s: %w", what, err)
 	}
 	out := make([]Member, len(refs))
 	for i, r := range refs {

@@ -290,6 +290,7 @@ func TestMembershipReadsSearchByKey(t *testing.T) {
 		`ANALYZE`, // creates sqlite_stat1
 		`DELETE FROM sqlite_stat1`,
 		`INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('group_members', 'group_members', '950475 1001 1001 1 1'),
+			('group_owners', 'group_owners', '11435 1001 2 1 1'),
 			('directory_objects', 'directory_objects', '110240 1001 1'),
 			('directory_objects', 'sqlite_autoindex_directory_objects_2', '110240 1001 1')`,
 		`ANALYZE sqlite_schema`, // loads them
@@ -298,7 +299,7 @@ func TestMembershipReadsSearchByKey(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	for name, q := range map[string]string{"GroupMembers": groupMembersSQL, "TransitiveMembers": transitiveMembersSQL} {
+	for name, q := range map[string]string{"GroupMembers": groupMembersSQL, "TransitiveMembers": transitiveMembersSQL, "GroupOwners": groupOwnersSQL} {
 		q = strings.ReplaceAll(q, "{cur}", current("m"))
 		rows, err := d.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, 1, 1, 1, 1, "g", 1, 1, 1, 1)
 		if err != nil {

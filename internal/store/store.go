@@ -55,6 +55,7 @@ type Store interface {
 	GroupOwners(ctx context.Context, conn Connection) ([]Membership, error)
 	GroupMemberCounts(ctx context.Context, conn Connection) (map[string]int, error)
 	GroupMemberDetails(ctx context.Context, conn Connection, groupID string, transitive bool) ([]Member, error)
+	GroupOwnerDetails(ctx context.Context, conn Connection, groupID string) ([]Member, error)
 	RoleDefinitions(ctx context.Context, conn Connection) ([]RoleDefinition, error)
 	RoleAssignments(ctx context.Context, conn Connection) ([]RoleAssignment, error)
 	RoleSchedules(ctx context.Context, conn Connection, kind string) ([]RoleSchedule, error)
