@@ -266,11 +266,11 @@ func newGroupOwnersCommand(a *App) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		os, err := db.GroupOwnerDetails(ctx, conn, g.ID)
+		owners, err := db.GroupOwnerDetails(ctx, conn, g.ID)
 		if err != nil {
 			return err
 		}
-		return WriteSlice(a.Stdout, f, memberColumns(), os)
+		return WriteSlice(a.Stdout, f, memberColumns(), owners)
 	})
 	return cmd
 }

@@ -247,11 +247,11 @@ func TestSyncRunsAndListCommands(t *testing.T) {
 		t.Fatal("no group of the small tenant has two owners or more")
 	}
 	r = runStoreCLI(t, env, append(base, "groups", "owners", owned.ID, "-o", "json")...)
-	var os []map[string]any
-	if err := json.Unmarshal([]byte(r.stdout), &os); r.code != ExitOK || err != nil || len(os) != len(owned.Owners) {
-		t.Fatalf("groups owners: exit %d, %v, %d rows, want %d\n%s", r.code, err, len(os), len(owned.Owners), r.stderr)
+	var owners []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &owners); r.code != ExitOK || err != nil || len(owners) != len(owned.Owners) {
+		t.Fatalf("groups owners: exit %d, %v, %d rows, want %d\n%s", r.code, err, len(owners), len(owned.Owners), r.stderr)
 	}
-	for _, o := range os {
+	for _, o := range owners {
 		u := sim.tenant.User(o["id"].(string))
 		if !slices.Contains(owned.Owners, o["id"].(string)) || u == nil || o["userPrincipalName"] != u.UserPrincipalName {
 			t.Fatalf("owner %v of %s, tenant owners %v", o, owned.DisplayName, owned.Owners)
