@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -45,21 +44,28 @@ USER is the user's id, or the user principal name of a current user.`,
 		if err != nil {
 			return err
 		}
-		skus, err := db.SubscribedSKUs(ctx, conn)
+		parts, err := skuPartNumbers(ctx, db, conn)
 		if err != nil {
 			return err
 		}
-		parts := map[string]string{}
-		for _, s := range skus {
-			parts[s.SkuID] = s.SkuPartNumber
-		}
-		groups, err := db.Groups(ctx, conn, store.GroupQuery{})
-		if err != nil {
-			return err
-		}
+		// The names of the groups the user's licences came through (a
+		// handful), not of every group.
 		groupNames := map[string]string{}
-		for _, g := range groups {
-			groupNames[strings.ToLower(g.ID)] = g.DisplayName
+		for _, l := range licences {
+			if l.AssignedByGroup == "" {
+				continue
+			}
+			if _, done := groupNames[l.AssignedByGroup]; done {
+				continue
+			}
+			gs, err := db.Groups(ctx, conn, store.GroupQuery{ID: l.AssignedByGroup})
+			if err != nil {
+				return err
+			}
+			groupNames[l.AssignedByGroup] = ""
+			if len(gs) == 1 {
+				groupNames[l.AssignedByGroup] = gs[0].DisplayName
+			}
 		}
 		changes := userChanges(versions, licences, parts, groupNames)
 		return WriteSlice(a.Stdout, f, changeColumns(), changes)

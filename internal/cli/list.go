@@ -49,6 +49,20 @@ func (a *App) readCopy(out *string, read func(cmd *cobra.Command, args []string,
 	}
 }
 
+// skuPartNumbers maps the connection's SKU ids (lower case) to their part
+// numbers, for commands that name licences.
+func skuPartNumbers(ctx context.Context, db *store.DB, conn store.Connection) (map[string]string, error) {
+	skus, err := db.SubscribedSKUs(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	parts := make(map[string]string, len(skus))
+	for _, s := range skus {
+		parts[strings.ToLower(s.SkuID)] = s.SkuPartNumber
+	}
+	return parts, nil
+}
+
 func optBool(cmd *cobra.Command, name string, v bool) *bool {
 	if !cmd.Flags().Changed(name) {
 		return nil
@@ -191,13 +205,9 @@ func newGroupsCommand(a *App) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		skus, err := db.SubscribedSKUs(ctx, conn)
+		parts, err := skuPartNumbers(ctx, db, conn)
 		if err != nil {
 			return err
-		}
-		parts := map[string]string{}
-		for _, s := range skus {
-			parts[strings.ToLower(s.SkuID)] = s.SkuPartNumber
 		}
 		cols := []Column[store.Group]{
 			{Name: "id", Value: func(g store.Group) any { return g.ID }},
