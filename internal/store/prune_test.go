@@ -160,7 +160,6 @@ func TestPruneInChunks(t *testing.T) {
 // Every versioned table's chunk bound walks an index: no table is sorted
 // or scanned whole per chunk.
 func TestPruneBoundsUseAnIndex(t *testing.T) {
-	ctx := context.Background()
 	d := openTest(t, fakeClock())
 	for _, tb := range allTables {
 		for _, after := range []bool{false, true} {
@@ -169,24 +168,33 @@ func TestPruneBoundsUseAnIndex(t *testing.T) {
 			if after {
 				args = append(args, make([]any, strings.Count(tuple, "?"))...)
 			}
-			rows, err := d.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+tb.sqlPruneBound(after, 10), args...)
-			if err != nil {
-				t.Fatalf("%s: %v", tb.name, err)
-			}
-			var plan []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, detail)
-			}
-			rows.Close()
-			p := strings.Join(plan, "; ")
+			p := strings.Join(queryPlan(t, d, tb.sqlPruneBound(after, 10), args...), "; ")
 			if strings.Contains(p, "TEMP B-TREE") || !strings.Contains(p, "SEARCH") {
 				t.Errorf("%s (after %v): %s", tb.name, after, p)
 			}
 		}
 	}
+}
+
+// queryPlan is SQLite's plan for q with args: the detail of each step.
+func queryPlan(t *testing.T, d *DB, q string, args ...any) []string {
+	t.Helper()
+	rows, err := d.db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan
 }
