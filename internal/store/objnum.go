@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -187,7 +188,12 @@ func (r *sqliteRun) numberRefsLocked(ctx context.Context, o *op) (ok bool, err e
 }
 
 // numberRefs is numberRefsLocked for the writer.
+// Ops Prepare numbered take no lock: a large sync's million memberships
+// come that way.
 func (r *sqliteRun) numberRefs(ctx context.Context, o *op) (bool, error) {
+	if !slices.ContainsFunc(o.keys, func(k any) bool { _, s := k.(string); return s }) {
+		return true, nil
+	}
 	r.objMu.Lock()
 	defer r.objMu.Unlock()
 	return r.numberRefsLocked(ctx, o)
